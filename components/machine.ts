@@ -1,0 +1,96 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ProviderModule } from "../providers/contract";
+import { assertSdkInstalled, resolveProvider } from "../providers/registry";
+import { MachinaError } from "./errors";
+import { waitUntilReady } from "./readiness";
+import type { MachineArgs } from "./spec";
+import { resolveMachineSpec } from "./validation";
+
+export const MACHINE_TYPE = "machina:index:Machine";
+
+/** The provider a Machine uses: its own argument, else the stack config `machina:provider`. */
+export function selectProvider(args: MachineArgs): ProviderModule {
+  const choice = args.provider ?? new pulumi.Config("machina").get("provider");
+  if (choice === undefined) {
+    throw new MachinaError(
+      "no provider chosen: set the Machine's provider argument, or `pulumi config set machina:provider <name>`",
+    );
+  }
+  return resolveProvider(choice);
+}
+
+function sshCommand(user: string, host: string | undefined, port: number): string | undefined {
+  if (!host) return undefined;
+  return port === 22 ? `ssh ${user}@${host}` : `ssh -p ${port} ${user}@${host}`;
+}
+
+/**
+ * One virtual machine on any provider. Every field is checked before a resource is registered;
+ * the outputs are the same on every provider.
+ */
+export class Machine extends pulumi.ComponentResource {
+  /** The platform's id of the machine. */
+  readonly id: pulumi.Output<string>;
+  readonly provider: pulumi.Output<string>;
+  readonly region: pulumi.Output<string>;
+  /** The resolved instance type. */
+  readonly type: pulumi.Output<string>;
+  /** The resolved image id, pinned at creation. */
+  readonly image: pulumi.Output<string>;
+  readonly publicIp: pulumi.Output<string | undefined>;
+  readonly privateIp: pulumi.Output<string | undefined>;
+  readonly sshUser: pulumi.Output<string>;
+  /** A ready-to-run SSH command line, when the machine has an address. */
+  readonly ssh: pulumi.Output<string | undefined>;
+  readonly labels: pulumi.Output<Record<string, string>>;
+  /** Provider-specific facts (a Hetzner datacenter, the libvirt accelerator, ...). */
+  readonly details: pulumi.Output<Record<string, unknown>>;
+  /** Resolves once the machine answers (immediately when waitForReady is not set). */
+  readonly ready: pulumi.Output<boolean>;
+
+  constructor(name: string, args: MachineArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    const module = selectProvider(args);
+    const spec = resolveMachineSpec(name, args, module, {
+      stack: pulumi.getStack(),
+      project: pulumi.getProject(),
+      defaultRegion: args.region === undefined ? new pulumi.Config("machina").get("region") : undefined,
+    });
+    assertSdkInstalled(module);
+    super(MACHINE_TYPE, name, {}, opts);
+
+    const result = module.create(spec, this);
+    const endpoint = pulumi
+      .all([result.sshEndpoint, result.publicIp, result.privateIp])
+      .apply(([e, pub, priv]) => e ?? (pub || priv ? { host: (pub || priv) as string, port: 22 } : undefined));
+
+    this.id = pulumi.output(result.id);
+    this.provider = pulumi.output(module.name);
+    this.region = pulumi.output(spec.region);
+    this.type = pulumi.output(spec.size.type);
+    this.image = pulumi.output(spec.image.id);
+    this.publicIp = pulumi.output(result.publicIp);
+    this.privateIp = pulumi.output(result.privateIp);
+    this.sshUser = pulumi.output(spec.sshUser);
+    this.ssh = endpoint.apply((e) => sshCommand(spec.sshUser, e?.host, e?.port ?? 22));
+    this.labels = pulumi.output(spec.labels);
+    this.details = pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>;
+    this.ready = spec.readiness
+      ? waitUntilReady(`${name}-ready`, { endpoint, readiness: spec.readiness, machineId: this.id }, this)
+      : pulumi.output(true);
+
+    this.registerOutputs({
+      id: this.id,
+      provider: this.provider,
+      region: this.region,
+      type: this.type,
+      image: this.image,
+      publicIp: this.publicIp,
+      privateIp: this.privateIp,
+      sshUser: this.sshUser,
+      ssh: this.ssh,
+      labels: this.labels,
+      details: this.details,
+      ready: this.ready,
+    });
+  }
+}

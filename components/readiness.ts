@@ -1,0 +1,60 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ReadinessSpec } from "./spec";
+
+/*
+ * The provider object is serialized into the stack state and run from there by later versions:
+ * each method only requires the stable entry point by package name and calls into it.
+ */
+const readinessProvider: pulumi.dynamic.ResourceProvider = {
+  create: (inputs) => require("pulumi-machina/internal/dynamic/v1").readiness.create(inputs),
+  diff: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").readiness.diff(id, olds, news),
+  update: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").readiness.update(id, olds, news),
+  read: (id, props) => require("pulumi-machina/internal/dynamic/v1").readiness.read(id, props),
+  delete: () => require("pulumi-machina/internal/dynamic/v1").readiness.delete(),
+};
+
+export interface ReadinessCheckArgs {
+  host: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  timeoutSeconds: pulumi.Input<number>;
+  machineId: pulumi.Input<string>;
+}
+
+/** Waits, at create, until the machine's service answers on a port. */
+export class ReadinessCheck extends pulumi.dynamic.Resource {
+  declare readonly waitedSeconds: pulumi.Output<number>;
+  declare readonly attempts: pulumi.Output<number>;
+  declare readonly banner: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: ReadinessCheckArgs, opts?: pulumi.CustomResourceOptions) {
+    super(readinessProvider, name, { waitedSeconds: undefined, attempts: undefined, banner: undefined, ...args }, opts, "machina", "ReadinessCheck");
+  }
+}
+
+/** The readiness check of a Machine: at its SSH endpoint for port 22, at its address otherwise. */
+export function waitUntilReady(
+  name: string,
+  input: {
+    endpoint: pulumi.Output<{ host: string; port: number } | undefined>;
+    readiness: ReadinessSpec;
+    machineId: pulumi.Input<string>;
+  },
+  parent: pulumi.Resource,
+): pulumi.Output<boolean> {
+  const port = input.readiness.port ?? 22;
+  const target = input.endpoint.apply((e) => {
+    if (!e) throw new Error(`${name}: the machine has no address to check readiness at; set publicIp or turn waitForReady off`);
+    return port === 22 ? e : { host: e.host, port };
+  });
+  const check = new ReadinessCheck(
+    name,
+    {
+      host: target.apply((t) => t.host),
+      port: target.apply((t) => t.port),
+      timeoutSeconds: input.readiness.timeoutSeconds ?? 300,
+      machineId: input.machineId,
+    },
+    { parent },
+  );
+  return check.waitedSeconds.apply(() => true);
+}

@@ -1,0 +1,57 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { ProviderModule } from "../providers/contract";
+
+export type Arch = "x86_64" | "arm64";
+export const ARCHES: readonly Arch[] = ["x86_64", "arm64"];
+
+export type SizeClass = "nano" | "micro" | "small" | "medium" | "large" | "xlarge";
+
+/** A size: a class, a minimum of CPUs and memory (cheapest fit in the region), or a provider type. */
+export type SizeSpec = SizeClass | { cpus: number; memoryGiB: number } | { type: string };
+
+/** An image: an alias (`ubuntu-24.04`), a provider image id, or a snapshot. */
+export type ImageSpec = string | { id: string; arch?: Arch } | { snapshot: string; arch?: Arch };
+
+export type Protocol = "tcp" | "udp";
+
+/** An inbound port: a number (TCP from anywhere) or a rule. */
+export type PortSpec =
+  | number
+  | { port: number; toPort?: number; protocol?: Protocol; sources?: string[] };
+
+export interface FirewallRule {
+  port: number;
+  toPort: number;
+  protocol: Protocol;
+  sources: string[];
+}
+
+export interface ReadinessSpec {
+  /** Port whose service must answer; 22 reads the SSH banner. */
+  port?: number;
+  timeoutSeconds?: number;
+}
+
+export interface MachineArgs {
+  /** Provider name (`hetzner`), a third-party package name, or a module object; default: config `machina:provider`. */
+  provider?: string | ProviderModule;
+  size?: SizeSpec;
+  arch?: Arch;
+  image?: ImageSpec;
+  /** Default: config `machina:region`, then the provider's default region. */
+  region?: string;
+  zone?: string;
+  diskGiB?: number;
+  /** Public keys (`ssh-ed25519 AAAA... comment`). */
+  sshKeys?: string[];
+  /** Cloud-init user data. May be a secret Output. */
+  userData?: pulumi.Input<string>;
+  labels?: Record<string, string>;
+  ports?: PortSpec[];
+  /** Open port 22 when `sshKeys` or `waitForReady` is set (default true). */
+  openSshPort?: boolean;
+  publicIp?: boolean;
+  waitForReady?: boolean | ReadinessSpec;
+  /** Per-provider escape hatch, keyed by provider name; each provider documents what it reads. */
+  providerOptions?: Record<string, Record<string, unknown>>;
+}

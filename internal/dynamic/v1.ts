@@ -1,0 +1,45 @@
+/**
+ * The stable entry point that serialized dynamic providers require by package name
+ * (`pulumi-machina/internal/dynamic/v1`). State written by one release is refreshed and destroyed by
+ * the next through this file: keep its exports and their input/output shapes compatible, and add a
+ * v2 beside it rather than changing a shape.
+ */
+import { waitForService } from "../../components/service-probe";
+
+export interface ReadinessInputs {
+  host: string;
+  port: number;
+  timeoutSeconds: number;
+  machineId: string;
+}
+
+export interface ReadinessOutputs extends ReadinessInputs {
+  waitedSeconds: number;
+  attempts: number;
+  banner?: string;
+}
+
+const REPLACE_ON: (keyof ReadinessInputs)[] = ["host", "port", "machineId"];
+
+export const readiness = {
+  async create(inputs: ReadinessInputs): Promise<{ id: string; outs: ReadinessOutputs }> {
+    const result = await waitForService({ host: inputs.host, port: inputs.port }, { timeoutSeconds: inputs.timeoutSeconds });
+    return {
+      id: `${inputs.machineId}:${inputs.port}`,
+      outs: { ...inputs, waitedSeconds: Math.round(result.waitedSeconds * 10) / 10, attempts: result.attempts, banner: result.banner },
+    };
+  },
+  async diff(_id: string, olds: ReadinessOutputs, news: ReadinessInputs) {
+    const replaces = REPLACE_ON.filter((key) => olds[key] !== news[key]);
+    return { changes: replaces.length > 0 || olds.timeoutSeconds !== news.timeoutSeconds, replaces, deleteBeforeReplace: true };
+  },
+  async update(_id: string, olds: ReadinessOutputs, news: ReadinessInputs) {
+    return { outs: { ...olds, timeoutSeconds: news.timeoutSeconds } };
+  },
+  async read(id: string, props: ReadinessOutputs) {
+    return { id, props };
+  },
+  async delete(): Promise<void> {
+    // Nothing exists outside Pulumi's state.
+  },
+};

@@ -1,0 +1,135 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { FieldProblem } from "../components/errors";
+import type { Arch, FirewallRule } from "../components/spec";
+
+/** One instance type a provider sells. */
+export interface CatalogSize {
+  type: string;
+  arch: Arch;
+  cpus: number;
+  memoryGiB: number;
+  /** Local disk that comes with the type; absent where the disk is sized separately. */
+  diskGiB?: number;
+  /** Price per hour in the catalog's currency; 0 for local providers. */
+  hourlyPrice: number;
+  /** Regions that sell it; absent means every region of the catalog. */
+  regions?: string[];
+}
+
+export interface CatalogRegion {
+  id: string;
+  name: string;
+  zones?: string[];
+}
+
+/** Allowed label shape on a platform, checked before anything is created. */
+export interface LabelRules {
+  keyPattern: string;
+  valuePattern: string;
+  maxKeyLength: number;
+  maxValueLength: number;
+  maxCount: number;
+  description: string;
+}
+
+export interface Catalog {
+  /** When the prices and sizes were taken (ISO date) and from where. */
+  pricesAsOf: string;
+  source: string;
+  currency: string;
+  sizes: CatalogSize[];
+  regions: CatalogRegion[];
+  /** Image alias -> architecture -> provider image id. */
+  images: Record<string, Partial<Record<Arch, string>>>;
+  defaults: {
+    region: string;
+    image: string;
+    sshUser: string;
+    diskGiB?: number;
+  };
+  /** Largest user data the platform takes, in bytes. */
+  userDataMaxBytes: number;
+  labelRules?: LabelRules;
+}
+
+/** A credential a provider needs, and the ways to supply it. */
+export interface CredentialRequirement {
+  name: string;
+  /** Pulumi config keys that satisfy it (e.g. `hcloud:token`). */
+  configKeys: string[];
+  /** Environment variables that satisfy it. */
+  envVars: string[];
+  howTo: string;
+}
+
+export interface ToolRequirement {
+  command: string;
+  howTo: string;
+}
+
+export interface ProviderRequirements {
+  /** The npm package of the provider's Pulumi SDK (an optional peer dependency of Machina). */
+  sdkPackage?: string;
+  credentials: CredentialRequirement[];
+  tools: ToolRequirement[];
+}
+
+export interface ProviderCapabilities {
+  publicIp: boolean;
+  firewall: boolean;
+  powerControl: boolean;
+  snapshots: boolean;
+  resizeInPlace: boolean;
+  arm64: boolean;
+  userData: boolean;
+  /** Whether `region` is meaningful (false for a local hypervisor). */
+  regions: boolean;
+}
+
+/** The provider-agnostic machine after validation and resolution: what a module builds. */
+export interface ResolvedMachineSpec {
+  /** The Machine's Pulumi resource name. */
+  name: string;
+  /** A platform-safe host name derived from `name`. */
+  hostname: string;
+  /** Deterministic platform name: stack and Machine, so a re-run finds what an interrupted run made. */
+  platformName: string;
+  region: string;
+  zone?: string;
+  arch: Arch;
+  size: { type: string; cpus?: number; memoryGiB?: number; diskGiB?: number; fromCatalog: boolean };
+  image: { id: string; alias?: string; kind: "alias" | "id" | "snapshot" };
+  diskGiB?: number;
+  sshKeys: string[];
+  sshUser: string;
+  userData?: pulumi.Input<string>;
+  labels: Record<string, string>;
+  firewall: FirewallRule[];
+  publicIp: boolean;
+  /** This provider's entry of the spec's `providerOptions`, untouched. */
+  options: Record<string, unknown>;
+}
+
+/** What every provider module returns; Machine turns it into its uniform outputs. */
+export interface MachineResult {
+  id: pulumi.Input<string>;
+  publicIp: pulumi.Input<string | undefined>;
+  privateIp: pulumi.Input<string | undefined>;
+  /** Host and port an SSH client (and the readiness check) should use, when they differ from publicIp:22. */
+  sshEndpoint?: pulumi.Input<{ host: string; port: number } | undefined>;
+  details: pulumi.Input<Record<string, unknown>>;
+}
+
+export interface ProviderModule {
+  name: string;
+  description: string;
+  requirements: ProviderRequirements;
+  capabilities: ProviderCapabilities;
+  catalog: Catalog;
+  /**
+   * Provider-specific checks of a resolved spec (its `options` entry included); returns problems,
+   * empty when fine. Runs before anything is created.
+   */
+  validate?(spec: ResolvedMachineSpec): FieldProblem[];
+  create(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult;
+}

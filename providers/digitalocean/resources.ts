@@ -1,0 +1,83 @@
+import { Droplet, DropletArgs } from "@pulumi/digitalocean/droplet";
+import { Firewall } from "@pulumi/digitalocean/firewall";
+import { SshKey } from "@pulumi/digitalocean/sshKey";
+import type * as doInputs from "@pulumi/digitalocean/types/input";
+import * as pulumi from "@pulumi/pulumi";
+import { sharedPerStack } from "../../components/shared";
+import type { FirewallRule } from "../../components/spec";
+import type { MachineResult, ResolvedMachineSpec } from "../contract";
+
+const EVERYWHERE = ["0.0.0.0/0", "::/0"];
+
+export function dropletTags(labels: Record<string, string>): string[] {
+  return Object.entries(labels).map(([k, v]) => (v === "" ? k : `${k}:${v}`));
+}
+
+export function inboundRules(rules: FirewallRule[]): doInputs.FirewallInboundRule[] {
+  return rules.map((r) => ({
+    protocol: r.protocol,
+    portRange: r.port === r.toPort ? String(r.port) : `${r.port}-${r.toPort}`,
+    sourceAddresses: r.sources,
+  }));
+}
+
+/** A DigitalOcean firewall denies all egress it does not list, so Machina's allows all of it. */
+export const OUTBOUND_ALL: doInputs.FirewallOutboundRule[] = [
+  { protocol: "tcp", portRange: "1-65535", destinationAddresses: EVERYWHERE },
+  { protocol: "udp", portRange: "1-65535", destinationAddresses: EVERYWHERE },
+  { protocol: "icmp", destinationAddresses: EVERYWHERE },
+];
+
+export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
+  const options = spec.options as { vpcUuid?: string; existingSshKeys?: string[]; droplet?: Partial<DropletArgs> };
+
+  // DigitalOcean refuses the same public key twice in an account, so keys are per stack, named by content.
+  const fingerprints = spec.sshKeys.map(
+    (publicKey) => sharedPerStack("sshkey", publicKey, (name) => new SshKey(name, { name, publicKey })).fingerprint,
+  );
+
+  const droplet = new Droplet(
+    spec.name,
+    {
+      name: spec.platformName,
+      size: spec.size.type,
+      image: spec.image.id,
+      region: spec.region,
+      sshKeys: [...(options.existingSshKeys ?? []), ...fingerprints],
+      userData: spec.userData,
+      tags: dropletTags(spec.labels),
+      publicNetworking: spec.publicIp,
+      ipv6: spec.publicIp,
+      monitoring: true,
+      vpcUuid: options.vpcUuid,
+      ...options.droplet,
+    } as DropletArgs,
+    { parent, deleteBeforeReplace: true },
+  );
+
+  let firewall: Firewall | undefined;
+  if (spec.firewall.length > 0) {
+    firewall = new Firewall(
+      `${spec.name}-firewall`,
+      {
+        name: spec.platformName,
+        dropletIds: [droplet.id.apply(Number)],
+        inboundRules: inboundRules(spec.firewall),
+        outboundRules: OUTBOUND_ALL,
+      },
+      { parent },
+    );
+  }
+
+  return {
+    id: droplet.id,
+    publicIp: spec.publicIp ? droplet.ipv4Address : undefined,
+    privateIp: droplet.ipv4AddressPrivate,
+    details: {
+      dropletUrn: droplet.dropletUrn,
+      ipv6Address: droplet.ipv6Address,
+      vpcUuid: droplet.vpcUuid,
+      firewallId: firewall?.id,
+    },
+  };
+}

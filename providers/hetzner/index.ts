@@ -1,0 +1,68 @@
+import type { FieldProblem } from "../../components/errors";
+import type { ProviderModule } from "../contract";
+import catalog from "./catalog.json";
+
+const KNOWN_OPTIONS = ["networkId", "existingSshKeys", "server"];
+
+/** Hetzner Cloud through @pulumi/hcloud. The SDK is loaded only when a machine is created. */
+const hetzner: ProviderModule = {
+  name: "hetzner",
+  description: "Hetzner Cloud servers (x86 CX/CPX and Ampere arm64 CAX) through @pulumi/hcloud",
+  requirements: {
+    sdkPackage: "@pulumi/hcloud",
+    credentials: [
+      {
+        name: "Hetzner Cloud API token",
+        configKeys: ["hcloud:token"],
+        envVars: ["HCLOUD_TOKEN"],
+        howTo: "create a read/write token in the Hetzner Console (project > Security > API tokens), then `pulumi config set --secret hcloud:token <token>` or export HCLOUD_TOKEN",
+      },
+    ],
+    tools: [],
+  },
+  capabilities: {
+    publicIp: true,
+    firewall: true,
+    powerControl: true,
+    snapshots: true,
+    resizeInPlace: true,
+    arm64: true,
+    userData: true,
+    regions: true,
+  },
+  catalog: catalog as ProviderModule["catalog"],
+  validate(spec) {
+    const problems: FieldProblem[] = [];
+    const o = spec.options;
+    for (const key of Object.keys(o)) {
+      if (!KNOWN_OPTIONS.includes(key)) {
+        problems.push({ field: `providerOptions.hetzner.${key}`, value: JSON.stringify(o[key]), allowed: KNOWN_OPTIONS.join(", "), fix: `remove ${key}` });
+      }
+    }
+    if (o.networkId !== undefined && !Number.isInteger(o.networkId)) {
+      problems.push({ field: "providerOptions.hetzner.networkId", value: JSON.stringify(o.networkId), allowed: "the numeric id of a Hetzner network", fix: "copy the id from `hcloud network list`" });
+    }
+    if (!spec.publicIp && o.networkId === undefined) {
+      problems.push({
+        field: "publicIp",
+        value: "false",
+        allowed: "false only together with providerOptions.hetzner.networkId: a Hetzner server needs a public or a private network",
+        fix: "set providerOptions: { hetzner: { networkId: <id> } }, or publicIp: true",
+      });
+    }
+    const keys = o.existingSshKeys;
+    if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === "string" && k !== ""))) {
+      problems.push({ field: "providerOptions.hetzner.existingSshKeys", value: JSON.stringify(keys), allowed: "a list of names or ids of SSH keys already in the Hetzner project", fix: 'write existingSshKeys: ["my-laptop"]' });
+    }
+    if (o.server !== undefined && (typeof o.server !== "object" || o.server === null || Array.isArray(o.server))) {
+      problems.push({ field: "providerOptions.hetzner.server", value: JSON.stringify(o.server), allowed: "an object of hcloud.ServerArgs merged over Machina's", fix: "write server: { backups: true }" });
+    }
+    return problems;
+  },
+  create(spec, parent) {
+    const { createHetznerServer } = require("./resources") as typeof import("./resources");
+    return createHetznerServer(spec, parent);
+  },
+};
+
+export default hetzner;

@@ -1,0 +1,65 @@
+import { Firewall } from "@pulumi/hcloud/firewall";
+import { Server, ServerArgs } from "@pulumi/hcloud/server";
+import { SshKey } from "@pulumi/hcloud/sshKey";
+import type * as hcloudInputs from "@pulumi/hcloud/types/input";
+import * as pulumi from "@pulumi/pulumi";
+import { sharedPerStack } from "../../components/shared";
+import type { FirewallRule } from "../../components/spec";
+import type { MachineResult, ResolvedMachineSpec } from "../contract";
+
+export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
+  return rules.map((r) => ({
+    direction: "in",
+    protocol: r.protocol,
+    port: r.port === r.toPort ? String(r.port) : `${r.port}-${r.toPort}`,
+    sourceIps: r.sources,
+  }));
+}
+
+export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
+  const options = spec.options as { networkId?: number; existingSshKeys?: string[]; server?: Partial<ServerArgs> };
+
+  // Hetzner refuses the same public key twice in a project, so keys are per stack, named by content.
+  const keyIds = spec.sshKeys.map((publicKey) =>
+    sharedPerStack("sshkey", publicKey, (name) =>
+      new SshKey(name, { name, publicKey, labels: { "managed-by": "machina" } }),
+    ).id,
+  );
+
+  let firewall: Firewall | undefined;
+  if (spec.firewall.length > 0) {
+    firewall = sharedPerStack("firewall", spec.firewall, (name) =>
+      new Firewall(name, { name, rules: hetznerFirewallRules(spec.firewall), labels: { "managed-by": "machina" } }),
+    );
+  }
+
+  const server = new Server(
+    spec.name,
+    {
+      name: spec.platformName,
+      serverType: spec.size.type,
+      image: spec.image.id,
+      ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
+      sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
+      userData: spec.userData,
+      labels: spec.labels,
+      firewallIds: firewall ? [firewall.id.apply(Number)] : [],
+      publicNets: [{ ipv4Enabled: spec.publicIp, ipv6Enabled: spec.publicIp }],
+      networks: options.networkId !== undefined ? [{ networkId: options.networkId }] : undefined,
+      ...options.server,
+    },
+    { parent, deleteBeforeReplace: true },
+  );
+
+  return {
+    id: server.id,
+    publicIp: spec.publicIp ? server.ipv4Address : undefined,
+    privateIp: server.networks.apply((n) => n?.[0]?.ip),
+    details: {
+      location: server.location,
+      datacenter: server.datacenter,
+      ipv6Address: server.ipv6Address,
+      firewallId: firewall?.id,
+    },
+  };
+}

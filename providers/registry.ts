@@ -1,0 +1,96 @@
+import { existsSync, readdirSync } from "node:fs";
+import * as path from "node:path";
+import { MachinaError, MissingPrerequisiteError, UnknownProviderError } from "../components/errors";
+import type { ProviderModule } from "./contract";
+
+const registered = new Map<string, ProviderModule>();
+const loaded = new Map<string, ProviderModule>();
+
+/** Built-in providers: every folder next to this file that holds a module. Nothing is loaded. */
+export function builtInProviderNames(): string[] {
+  return readdirSync(__dirname, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .filter((d) => ["index.js", "index.ts"].some((f) => existsSync(path.join(__dirname, d.name, f))))
+    .map((d) => d.name)
+    .sort();
+}
+
+export function knownProviderNames(): string[] {
+  return [...new Set([...builtInProviderNames(), ...registered.keys()])].sort();
+}
+
+function assertModule(candidate: unknown, origin: string): ProviderModule {
+  const m = candidate as Partial<ProviderModule> | undefined;
+  const missing = (["name", "description", "requirements", "capabilities", "catalog", "create"] as const).filter(
+    (key) => m === undefined || m === null || m[key] === undefined,
+  );
+  if (missing.length > 0 || typeof m?.create !== "function" || typeof m?.name !== "string") {
+    throw new MachinaError(
+      `${origin} is not a Machina provider: it lacks ${missing.length ? missing.join(", ") : "a create function"}. ` +
+        `A provider module exports an object with name, description, requirements, capabilities, catalog and create().`,
+    );
+  }
+  return m as ProviderModule;
+}
+
+/** Makes a provider defined in a program available by its name. */
+export function registerProvider(module: ProviderModule): void {
+  const m = assertModule(module, `registerProvider(${JSON.stringify((module as { name?: unknown })?.name)})`);
+  registered.set(m.name, m);
+}
+
+/** For tests: forget providers registered with registerProvider. */
+export function clearRegisteredProviders(): void {
+  registered.clear();
+}
+
+function looksLikePackageName(name: string): boolean {
+  return /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/.test(name);
+}
+
+function loadPackage(name: string): ProviderModule | undefined {
+  let resolved: string;
+  try {
+    resolved = require.resolve(name, { paths: [process.cwd(), __dirname] });
+  } catch {
+    return undefined;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exported = require(resolved);
+  return assertModule(exported?.default ?? exported, `package ${name}`);
+}
+
+/**
+ * The provider module for a name: registered in the program, built in (loaded from its folder now,
+ * not before), or an installed npm package whose default export is a provider.
+ */
+export function resolveProvider(provider: string | ProviderModule): ProviderModule {
+  if (typeof provider === "object" && provider !== null) return assertModule(provider, "the provider argument");
+  if (typeof provider !== "string" || provider === "") throw new UnknownProviderError(String(provider), knownProviderNames());
+  const cached = registered.get(provider) ?? loaded.get(provider);
+  if (cached) return cached;
+  let module: ProviderModule | undefined;
+  if (builtInProviderNames().includes(provider)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exported = require(path.join(__dirname, provider));
+    module = assertModule(exported.default ?? exported, `built-in provider ${provider}`);
+  } else if (looksLikePackageName(provider)) {
+    module = loadPackage(provider);
+  }
+  if (!module) throw new UnknownProviderError(provider, knownProviderNames());
+  loaded.set(provider, module);
+  return module;
+}
+
+/** Throws when the provider's Pulumi SDK package cannot be found from the program. */
+export function assertSdkInstalled(module: ProviderModule): void {
+  const pkg = module.requirements.sdkPackage;
+  if (!pkg) return;
+  try {
+    require.resolve(`${pkg}/package.json`, { paths: [process.cwd(), __dirname] });
+  } catch {
+    throw new MissingPrerequisiteError(module.name, [
+      `the Pulumi SDK ${pkg} is not installed: run \`npm install ${pkg}\` in your Pulumi program`,
+    ]);
+  }
+}
