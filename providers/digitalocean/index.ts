@@ -15,7 +15,7 @@ const digitalocean: ProviderModule = {
         name: "DigitalOcean API token",
         configKeys: ["digitalocean:token"],
         envVars: ["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"],
-        howTo: "create a personal access token with write scope (DigitalOcean control panel > API), then `pulumi config set --secret digitalocean:token <token>` or export DIGITALOCEAN_TOKEN",
+        howTo: "Create a personal access token with write scope in the DigitalOcean control panel: API > Tokens.",
       },
     ],
     tools: [],

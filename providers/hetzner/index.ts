@@ -15,7 +15,7 @@ const hetzner: ProviderModule = {
         name: "Hetzner Cloud API token",
         configKeys: ["hcloud:token"],
         envVars: ["HCLOUD_TOKEN"],
-        howTo: "create a read/write token in the Hetzner Console (project > Security > API tokens), then `pulumi config set --secret hcloud:token <token>` or export HCLOUD_TOKEN",
+        howTo: "Create a read/write API token in the Hetzner Console: your project > Security > API tokens.",
       },
     ],
     tools: [],

@@ -1,0 +1,185 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { FieldProblem, renderValue, UnknownEnvironmentError, ValidationError } from "../components/errors";
+import type { MachineArgs } from "../components/spec";
+
+/** One entry of `machina:machines`: Machine args plus a name and a count. */
+export interface MachineGroup extends Omit<MachineArgs, "provider"> {
+  name: string;
+  count?: number;
+}
+
+/** The stack-level settings of an environment, read from `machina:*` config. */
+export interface EnvironmentConfig {
+  provider?: string;
+  /** One region for the default provider, or a region per provider name. */
+  region?: string | Record<string, string>;
+  sshKeys?: string[];
+  labels?: Record<string, string>;
+  machines: MachineGroup[];
+}
+
+export const CONFIG_NAMESPACE = "machina";
+const KEYS = ["provider", "region", "sshKeys", "labels", "machines"] as const;
+const MAX_COUNT = 100;
+
+function readProjectFile(projectDir: string): { name?: string; stackConfigDir?: string } {
+  const projectFile = path.join(projectDir, "Pulumi.yaml");
+  if (!existsSync(projectFile)) return {};
+  return (parse(readFileSync(projectFile, "utf8")) ?? {}) as { name?: string; stackConfigDir?: string };
+}
+
+/** The Pulumi project name of projectDir (part of every platform name). */
+export function projectName(projectDir: string): string {
+  return readProjectFile(projectDir).name ?? path.basename(projectDir);
+}
+
+/** The folder holding Pulumi.<environment>.yaml: `stackConfigDir` of Pulumi.yaml in projectDir. */
+export function stackConfigDir(projectDir: string): string {
+  return path.join(projectDir, readProjectFile(projectDir).stackConfigDir ?? ".");
+}
+
+export function listEnvironments(projectDir: string): string[] {
+  const dir = stackConfigDir(projectDir);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
+    .filter((e): e is string => e !== undefined)
+    .sort();
+}
+
+/**
+ * A stack name is an environment (`staging`), or an environment on another provider
+ * (`staging-hetzner`), which reads the same environment config and keeps its own state.
+ */
+export function parseStackName(stack: string, environments: string[], providers: string[]): { environment: string; provider?: string } {
+  if (environments.includes(stack)) return { environment: stack };
+  for (const provider of providers) {
+    const suffix = `-${provider}`;
+    if (stack.endsWith(suffix) && environments.includes(stack.slice(0, -suffix.length))) {
+      return { environment: stack.slice(0, -suffix.length), provider };
+    }
+  }
+  return { environment: stack };
+}
+
+/** The name of the stack that runs an environment on a provider. */
+export function stackNameFor(environment: string, provider: string | undefined, defaultProvider: string | undefined): string {
+  return provider === undefined || provider === defaultProvider ? environment : `${environment}-${provider}`;
+}
+
+/** The raw `config:` map of Pulumi.<environment>.yaml, with `secure:` values left out. */
+export function readEnvironmentFile(projectDir: string, environment: string): Record<string, unknown> {
+  const environments = listEnvironments(projectDir);
+  if (!environments.includes(environment)) throw new UnknownEnvironmentError(environment, environments);
+  const file = path.join(stackConfigDir(projectDir), `Pulumi.${environment}.yaml`);
+  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    const secure = typeof value === "object" && value !== null && "secure" in value;
+    if (!secure) config[key] = value;
+  }
+  return config;
+}
+
+/** Checks the `machina:*` keys of a config map and returns them typed; every problem is listed. */
+export function parseEnvironmentConfig(config: Record<string, unknown>, subject: string): EnvironmentConfig {
+  const problems: FieldProblem[] = [];
+  const get = (key: string) => config[`${CONFIG_NAMESPACE}:${key}`];
+  const add = (field: string, value: unknown, allowed: string, fix: string) =>
+    problems.push({ field: `${CONFIG_NAMESPACE}:${field}`, value: renderValue(value), allowed, fix });
+
+  for (const key of Object.keys(config)) {
+    const [ns, name] = key.split(":");
+    if (ns === CONFIG_NAMESPACE && !(KEYS as readonly string[]).includes(name)) {
+      add(name, config[key], `one of ${KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`, `remove or rename ${key}`);
+    }
+  }
+  const provider = get("provider");
+  if (provider !== undefined && (typeof provider !== "string" || provider === "")) {
+    add("provider", provider, "a provider name", "pulumi config set machina:provider hetzner");
+  }
+  const region = get("region");
+  const regionMap = typeof region === "object" && region !== null && !Array.isArray(region) && Object.values(region).every((r) => typeof r === "string");
+  if (region !== undefined && typeof region !== "string" && !regionMap) {
+    add("region", region, "a region name, or a map of provider name to region", "write machina:region: fsn1, or machina:region: { hetzner: fsn1, digitalocean: fra1 }");
+  }
+  const sshKeys = get("sshKeys");
+  if (sshKeys !== undefined && !(Array.isArray(sshKeys) && sshKeys.every((k) => typeof k === "string"))) {
+    add("sshKeys", sshKeys, "a list of public key strings", "write each key as one list item");
+  }
+  const labels = get("labels");
+  if (labels !== undefined && (typeof labels !== "object" || labels === null || Array.isArray(labels))) {
+    add("labels", labels, "a map of label names to values", "write labels as key: value lines");
+  }
+  const rawMachines = get("machines") ?? [];
+  const machines: MachineGroup[] = [];
+  if (!Array.isArray(rawMachines)) {
+    add("machines", rawMachines, "a list of machines, each with at least a name", "write machines: [{ name: web }]");
+  } else {
+    const seen = new Set<string>();
+    rawMachines.forEach((m, i) => {
+      if (typeof m !== "object" || m === null || Array.isArray(m)) {
+        add(`machines[${i}]`, m, "an object with name, count, size, image, ports, ...", "write - name: web");
+        return;
+      }
+      const { name, count, ...rest } = m as Record<string, unknown>;
+      if (typeof name !== "string" || !/^[a-z][a-z0-9-]{0,40}$/.test(name)) {
+        add(`machines[${i}].name`, name, "lowercase letters, digits and '-', starting with a letter, at most 41 characters", "name it like web or db-1");
+        return;
+      }
+      if (seen.has(name)) add(`machines[${i}].name`, name, "a name not used by another entry", "rename one of them");
+      seen.add(name);
+      if (count !== undefined && (!Number.isInteger(count) || (count as number) < 0 || (count as number) > MAX_COUNT)) {
+        add(`machines[${i}].count`, count, `an integer from 0 to ${MAX_COUNT}`, "use count: 1");
+        return;
+      }
+      if ("provider" in rest) {
+        add(`machines[${i}].provider`, rest.provider, "no per-machine provider: the stack chooses it", "set machina:provider, or run the environment on another provider");
+        return;
+      }
+      machines.push({ name, count: count as number | undefined, ...(rest as Omit<MachineGroup, "name" | "count">) });
+    });
+  }
+  if (problems.length > 0) throw new ValidationError(subject, problems);
+  return {
+    provider: provider as string | undefined,
+    region: region as EnvironmentConfig["region"],
+    sshKeys: sshKeys as string[] | undefined,
+    labels: labels as Record<string, string> | undefined,
+    machines,
+  };
+}
+
+/** The environment's region for a provider: a per-provider entry, or the plain one on its default provider. */
+export function regionFor(env: EnvironmentConfig, provider: string | undefined): string | undefined {
+  if (typeof env.region === "object") return provider === undefined ? undefined : env.region[provider];
+  return provider === env.provider ? env.region : undefined;
+}
+
+/**
+ * The Machines an environment config describes: one per count, named name, name-2, name-3, ... so
+ * that raising a count adds machines and never renames the first.
+ */
+export function expandMachines(env: EnvironmentConfig, provider = env.provider): { name: string; args: MachineArgs }[] {
+  const out: { name: string; args: MachineArgs }[] = [];
+  const onDefault = provider === env.provider;
+  for (const group of env.machines) {
+    const { name, count = 1, ...rest } = group;
+    // Regions and zones name places of one provider: on another provider its defaults apply.
+    const args = onDefault ? rest : { ...rest, region: undefined, zone: undefined };
+    for (let i = 1; i <= count; i++) {
+      out.push({
+        name: i === 1 ? name : `${name}-${i}`,
+        args: {
+          ...args,
+          region: args.region ?? regionFor(env, provider),
+          sshKeys: [...(env.sshKeys ?? []), ...(args.sshKeys ?? [])],
+          labels: { ...(env.labels ?? {}), ...(args.labels ?? {}) },
+        },
+      });
+    }
+  }
+  return out;
+}
