@@ -10,8 +10,9 @@ export function contentHash(content: unknown, length = 10): string {
  * A resource several Machines of one stack share (an SSH key a platform will not hold twice, a
  * firewall), named by its content and created once per program run.
  */
-export function sharedPerStack<T>(kind: string, content: unknown, create: (name: string) => T): T {
+export function sharedPerStack<T>(provider: string, kind: string, content: unknown, create: (name: string) => T): T {
   const name = `machina-${kind}-${contentHash(content)}`;
-  if (!perStackResources.has(name)) perStackResources.set(name, create(name));
-  return perStackResources.get(name) as T;
+  const key = `${provider}/${name}`;
+  if (!perStackResources.has(key)) perStackResources.set(key, create(name));
+  return perStackResources.get(key) as T;
 }

@@ -48,7 +48,7 @@ export interface MachineArgs {
   userData?: pulumi.Input<string>;
   labels?: Record<string, string>;
   ports?: PortSpec[];
-  /** Open port 22 when `sshKeys` or `waitForReady` is set (default true). */
+  /** Open port 22 when `sshKeys` is set or `waitForReady` checks SSH (default true). */
   openSshPort?: boolean;
   publicIp?: boolean;
   waitForReady?: boolean | ReadinessSpec;

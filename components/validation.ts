@@ -395,7 +395,7 @@ export function resolveMachineSpec(
     }
   }
   const readiness = checkReadiness(args.waitForReady, p);
-  if (args.openSshPort !== false && (sshKeys.length > 0 || readiness)) addRule(firewall, 22);
+  if (args.openSshPort !== false && (sshKeys.length > 0 || readiness?.port === 22)) addRule(firewall, 22);
   if (readiness?.port !== undefined && readiness.port !== 22) addRule(firewall, readiness.port);
   firewall = normaliseRules(firewall);
 

@@ -33,7 +33,7 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
 
   // DigitalOcean refuses the same public key twice in an account, so keys are per stack, named by content.
   const fingerprints = spec.sshKeys.map(
-    (publicKey) => sharedPerStack("sshkey", publicKey, (name) => new SshKey(name, { name, publicKey })).fingerprint,
+    (publicKey) => sharedPerStack("digitalocean", "sshkey", publicKey, (name) => new SshKey(name, { name, publicKey })).fingerprint,
   );
 
   const droplet = new Droplet(

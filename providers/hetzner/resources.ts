@@ -21,14 +21,14 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
 
   // Hetzner refuses the same public key twice in a project, so keys are per stack, named by content.
   const keyIds = spec.sshKeys.map((publicKey) =>
-    sharedPerStack("sshkey", publicKey, (name) =>
+    sharedPerStack("hetzner", "sshkey", publicKey, (name) =>
       new SshKey(name, { name, publicKey, labels: { "managed-by": "machina" } }),
     ).id,
   );
 
   let firewall: Firewall | undefined;
   if (spec.firewall.length > 0) {
-    firewall = sharedPerStack("firewall", spec.firewall, (name) =>
+    firewall = sharedPerStack("hetzner", "firewall", spec.firewall, (name) =>
       new Firewall(name, { name, rules: hetznerFirewallRules(spec.firewall), labels: { "managed-by": "machina" } }),
     );
   }

@@ -1,0 +1,84 @@
+/**
+ * The contract every provider module passes: the same spec yields a machine whose platform resources
+ * carry the keys, user data, firewall ports and labels, and whose outputs have the same shape.
+ * Built-in providers join by being a folder under providers/; a program's own by registerProvider.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { fakeProvider } from "../support/fake-provider";
+import { installMocks, KEY_A, RecordedResource, settle, valueOf } from "../support/mocks";
+
+let recorded: RecordedResource[];
+let lib: typeof import("../../dist/index");
+
+beforeAll(async () => {
+  recorded = installMocks({ project: "contract", stack: "ci" });
+  lib = await import("../../dist/index");
+  lib.registerProvider(fakeProvider("registered-fake"));
+});
+
+const MARKER = "machina-contract-7f3a9c";
+const USER_DATA = `#cloud-config\nwrite_files:\n  - path: /etc/machina-contract\n    content: ${MARKER}\n`;
+const SPEC = {
+  size: "small" as const,
+  image: "ubuntu-24.04",
+  sshKeys: [KEY_A],
+  userData: USER_DATA,
+  labels: { suite: "contract", owner: "qa-team" },
+  ports: [8443, { port: 51820, protocol: "udp" as const }],
+};
+
+/** Everything the resources registered since `from` were given, as one searchable text. */
+function inputsSince(from: number): string {
+  return recorded.slice(from).map((r) => JSON.stringify(r.inputs)).join("\n");
+}
+
+const hasPort = (text: string, port: number) => new RegExp(`(?<![0-9])${port}(?![0-9])`).test(text);
+const carries = (text: string, value: string) => text.includes(value) || text.includes(Buffer.from(value).toString("base64"));
+
+const providers = () => [...new Set([...require("../../dist/providers/registry").builtInProviderNames(), "registered-fake"])];
+
+describe.each(providers())("provider %s", (name) => {
+  it("turns the common spec into resources carrying keys, user data, ports and labels", async () => {
+    const module = lib.resolveProvider(name);
+    const from = recorded.length;
+    const m = new lib.Machine(`${name}-contract`, { ...SPEC, provider: name });
+    const id = await valueOf(m.id);
+    await settle();
+
+    const text = inputsSince(from);
+    expect(recorded.length).toBeGreaterThan(from);
+    expect(carries(text, KEY_A.split(" ")[1]), "the SSH public key reaches the platform").toBe(true);
+    expect(carries(text, MARKER) || carries(text, USER_DATA), "the user data reaches the platform").toBe(true);
+    if (module.capabilities.firewall) {
+      expect(hasPort(text, 8443), "TCP 8443 is opened").toBe(true);
+      expect(hasPort(text, 51820), "UDP 51820 is opened").toBe(true);
+      expect(hasPort(text, 22), "SSH is opened for the keys").toBe(true);
+    }
+    for (const [k, v] of Object.entries(SPEC.labels)) {
+      expect(text.includes(k) && text.includes(v), `label ${k}=${v} reaches the platform`).toBe(true);
+    }
+
+    // The uniform outputs.
+    const catalog = module.catalog;
+    expect(typeof id).toBe("string");
+    expect(id.length).toBeGreaterThan(0);
+    expect(await valueOf(m.provider)).toBe(name);
+    expect(catalog.regions.map((r) => r.id)).toContain(await valueOf(m.region));
+    const type = await valueOf(m.type);
+    expect(catalog.sizes.map((s) => s.type)).toContain(type);
+    expect(await valueOf(m.image)).toBe(catalog.images["ubuntu-24.04"].x86_64);
+    expect(await valueOf(m.sshUser)).toBe(catalog.defaults.sshUser);
+    expect(await valueOf(m.labels)).toEqual({ suite: "contract", owner: "qa-team", "managed-by": "machina" });
+    const address = (await valueOf(m.publicIp)) ?? (await valueOf(m.privateIp));
+    expect(address, "the machine has an address").toEqual(expect.any(String));
+    expect(await valueOf(m.ssh)).toMatch(new RegExp(`^ssh (-p \\d+ )?${catalog.defaults.sshUser}@\\S+$`));
+    expect(typeof (await valueOf(m.details))).toBe("object");
+  });
+
+  it("registers nothing for an invalid spec", async () => {
+    const before = recorded.length;
+    expect(() => new lib.Machine(`${name}-bad`, { ...SPEC, provider: name, ports: [70000] })).toThrow(lib.ValidationError);
+    await settle();
+    expect(recorded.length).toBe(before);
+  });
+});

@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ProviderModule } from "../../dist/providers/contract";
+
+/** A provider module defined in a program (as a user would), registered with registerProvider. */
+export function fakeProvider(name = "fakecloud", extra: Partial<ProviderModule> = {}): ProviderModule {
+  return {
+    name,
+    description: "an in-test cloud",
+    requirements: { credentials: [], tools: [] },
+    capabilities: { publicIp: true, firewall: true, powerControl: false, snapshots: false, resizeInPlace: false, arm64: false, userData: true, regions: true },
+    catalog: {
+      pricesAsOf: "2026-11-22",
+      source: "test",
+      currency: "USD",
+      sizes: [
+        { type: "f1", arch: "x86_64", cpus: 1, memoryGiB: 1, hourlyPrice: 0.01 },
+        { type: "f2", arch: "x86_64", cpus: 2, memoryGiB: 4, hourlyPrice: 0.02 },
+      ],
+      regions: [{ id: "here", name: "Here" }],
+      images: { "ubuntu-24.04": { x86_64: "img-u24" }, "debian-12": { x86_64: "img-d12" } },
+      defaults: { region: "here", image: "ubuntu-24.04", sshUser: "ubuntu" },
+      userDataMaxBytes: 16384,
+    },
+    create(spec, parent) {
+      const vm = new pulumi.CustomResource(
+        `${name}:index:Vm`,
+        spec.name,
+        { name: spec.platformName, type: spec.size.type, image: spec.image.id, keys: spec.sshKeys, userData: spec.userData, labels: spec.labels, rules: spec.firewall, address: undefined },
+        { parent },
+      );
+      return { id: vm.id, publicIp: "192.0.2.7", privateIp: "10.0.0.7", details: { fake: true } };
+    },
+    ...extra,
+  };
+}

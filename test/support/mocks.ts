@@ -1,0 +1,65 @@
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  parent?: string;
+}
+
+let nextId = 1000;
+
+/** Outputs a real platform would add, so the Machine's outputs have something to read. */
+function platformState(type: string, name: string, id: string): Record<string, unknown> {
+  const n = Number(id) % 250;
+  switch (type) {
+    case "hcloud:index/server:Server":
+      return { ipv4Address: `203.0.113.${n}`, ipv6Address: `2001:db8::${n}`, datacenter: "fsn1-dc14", location: "fsn1", networks: [] };
+    case "digitalocean:index/droplet:Droplet":
+      return { ipv4Address: `198.51.100.${n}`, ipv4AddressPrivate: `10.110.0.${n}`, ipv6Address: `2001:db8:1::${n}`, dropletUrn: `do:droplet:${id}`, vpcUuid: "vpc-1" };
+    case "digitalocean:index/sshKey:SshKey":
+      return { fingerprint: `fp:${name}` };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Installs Pulumi mocks that record every resource registered. Call it before importing anything
+ * that registers resources (use `await import()` after it).
+ */
+export function installMocks(options: { project?: string; stack?: string; config?: Record<string, string> } = {}): RecordedResource[] {
+  const recorded: RecordedResource[] = [];
+  pulumi.runtime.setAllConfig(options.config ?? {});
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const id = String(nextId++);
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id, state: { ...args.inputs, ...platformState(args.type, args.name, id) } };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    options.project ?? "proj",
+    options.stack ?? "test",
+    false,
+  );
+  return recorded;
+}
+
+/** The value of an Output (mocks resolve everything; preview is off). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** Lets pending registrations reach the mocks. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+export const ofType = (recorded: RecordedResource[], type: string) => recorded.filter((r) => r.type === type);
+
+export const KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA alice@laptop";
+export const KEY_B = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2q7cRrGk1m5n8Yx0pT3dVw9sL4uH6eZ1aC8bN2fQwE bob@desk";

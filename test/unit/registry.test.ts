@@ -1,0 +1,96 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { fakeProvider } from "../support/fake-provider";
+import { installMocks, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+
+let recorded: RecordedResource[];
+let lib: typeof import("../../dist/index");
+
+beforeAll(async () => {
+  recorded = installMocks({ project: "p", stack: "dev" });
+  lib = await import("../../dist/index");
+});
+afterEach(() => lib && require("../../dist/providers/registry").clearRegisteredProviders());
+
+describe("provider registry", () => {
+  it("finds built-in providers by folder without loading them", () => {
+    const names = lib.builtInProviderNames();
+    expect(names).toEqual(expect.arrayContaining(["digitalocean", "hetzner"]));
+    expect(names).not.toContain("contract");
+  });
+
+  it("an unknown provider lists the known ones", () => {
+    expect(() => lib.resolveProvider("vultr")).toThrow(lib.UnknownProviderError);
+    expect(() => lib.resolveProvider("vultr")).toThrow(/unknown provider "vultr": known providers are .*digitalocean, hetzner/);
+    expect(() => new lib.Machine("m", { provider: "Not A Name" })).toThrow(/unknown provider "Not A Name"/);
+  });
+
+  it("says how to choose a provider when none is configured", () => {
+    expect(() => new lib.Machine("m", {})).toThrow(/no provider chosen: .*pulumi config set machina:provider/);
+  });
+
+  it("registerProvider makes a program's own provider available by name", async () => {
+    lib.registerProvider(fakeProvider("fakecloud"));
+    expect(lib.knownProviderNames()).toContain("fakecloud");
+    const m = new lib.Machine("vm", { provider: "fakecloud", size: { cpus: 2, memoryGiB: 2 } });
+    expect(await valueOf(m.type)).toBe("f2");
+    expect(await valueOf(m.ssh)).toBe("ssh ubuntu@192.0.2.7");
+    await settle();
+    expect(ofType(recorded, "fakecloud:index:Vm")[0].inputs).toMatchObject({ name: "p-dev-vm", type: "f2", image: "img-u24" });
+  });
+
+  it("accepts a module object as the provider argument", async () => {
+    const m = new lib.Machine("direct", { provider: fakeProvider("inline") });
+    expect(await valueOf(m.provider)).toBe("inline");
+  });
+
+  it("refuses something that is not a provider, saying what is missing", () => {
+    expect(() => lib.registerProvider({ name: "half" } as never)).toThrow(/lacks description, requirements, capabilities, catalog, create/);
+  });
+
+  it("stops before any resource when the provider's SDK is not installed", () => {
+    const before = recorded.length;
+    const module = fakeProvider("needs-sdk", { requirements: { sdkPackage: "@pulumi/not-installed-anywhere", credentials: [], tools: [] } });
+    expect(() => new lib.Machine("nosdk", { provider: module })).toThrow(lib.MissingPrerequisiteError);
+    expect(() => new lib.Machine("nosdk2", { provider: module })).toThrow(/npm install @pulumi\/not-installed-anywhere/);
+    expect(recorded.length).toBe(before);
+  });
+
+  it("loads a third-party provider from an npm package named in config", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "machina-3p-"));
+    const pkg = path.join(dir, "node_modules", "@acme", "machina-provider");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "@acme/machina-provider", main: "index.js" }));
+    writeFileSync(
+      path.join(pkg, "index.js"),
+      `const base = require(${JSON.stringify(path.resolve("test/support/fake-provider-cjs.js"))});\nexports.default = base.make("acme");\n`,
+    );
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const module = lib.resolveProvider("@acme/machina-provider");
+      expect(module.name).toBe("acme");
+      expect(() => lib.resolveProvider("@acme/not-there")).toThrow(/unknown provider "@acme\/not-there"/);
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a new built-in provider is a new folder: no core file changes", () => {
+    const folder = path.resolve("dist/providers/zz-folder-test");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      path.join(folder, "index.js"),
+      `exports.default = require(${JSON.stringify(path.resolve("test/support/fake-provider-cjs.js"))}).make("zz-folder-test");\n`,
+    );
+    try {
+      expect(lib.builtInProviderNames()).toContain("zz-folder-test");
+      expect(lib.resolveProvider("zz-folder-test").description).toBe("an in-test cloud");
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
