@@ -1,0 +1,66 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "../..");
+const OTHER_SDKS = ["@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/digitalocean"];
+
+/** Runs a program under Pulumi mocks in a fresh Node process and reports which SDKs it loaded. */
+function loadedPackages(provider: string): { loaded: string[]; type: string } {
+  const script = `
+    const pulumi = require("@pulumi/pulumi");
+    pulumi.runtime.setMocks({ newResource: (a) => ({ id: "1", state: a.inputs }), call: (a) => a.inputs }, "p", "s", false);
+    const { Machine } = require(${JSON.stringify(path.join(ROOT, "dist/index.js"))});
+    const m = new Machine("m", { provider: ${JSON.stringify(provider)}, size: "small", sshKeys: [], ports: [80] });
+    m.type.apply((type) => setTimeout(() => {
+      const loaded = [...new Set(Object.keys(require.cache)
+        .map((f) => /node_modules\\/(@pulumi\\/[^/]+)\\//.exec(f)?.[1]).filter(Boolean))].sort();
+      process.stdout.write(JSON.stringify({ loaded, type }));
+    }, 200));
+  `;
+  const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+describe("load only what a stack uses", () => {
+  it("the other SDKs are installed, so these checks mean something", () => {
+    for (const sdk of OTHER_SDKS) expect(existsSync(path.join(ROOT, "node_modules", sdk, "package.json")), sdk).toBe(true);
+  });
+
+  it("a Machine on Hetzner loads @pulumi/hcloud and no other provider SDK", () => {
+    const { loaded, type } = loadedPackages("hetzner");
+    expect(type).toBe("cx23");
+    expect(loaded).toContain("@pulumi/hcloud");
+    for (const sdk of OTHER_SDKS) expect(loaded).not.toContain(sdk);
+  });
+
+  it("a Machine on DigitalOcean loads @pulumi/digitalocean and not @pulumi/hcloud", () => {
+    const { loaded } = loadedPackages("digitalocean");
+    expect(loaded).toContain("@pulumi/digitalocean");
+    expect(loaded).not.toContain("@pulumi/hcloud");
+    expect(loaded).not.toContain("@pulumi/aws");
+  });
+
+  it("the public entry's types reference no provider SDK", () => {
+    const seen = new Set<string>();
+    const sdkRefs: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, "utf8");
+      for (const [, spec] of text.matchAll(/(?:from|import\()\s*["']([^"']+)["']/g)) {
+        if (spec.startsWith(".")) {
+          const next = path.resolve(path.dirname(file), spec.replace(/\.js$/, "")) + ".d.ts";
+          if (existsSync(next)) visit(next);
+        } else if (spec.startsWith("@pulumi/") && !spec.startsWith("@pulumi/pulumi")) {
+          sdkRefs.push(`${path.relative(ROOT, file)} -> ${spec}`);
+        }
+      }
+    };
+    visit(path.join(ROOT, "dist/index.d.ts"));
+    expect(seen.size).toBeGreaterThan(3);
+    expect(sdkRefs).toEqual([]);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The npm-import path: pack the library, install the tarball into a fresh Pulumi program, type-check
+ * that program against the published types, and run it under Pulumi mocks.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "../..");
+const lock = require(path.join(ROOT, "package-lock.json")).packages;
+const versionOf = (pkg: string) => lock[`node_modules/${pkg}`].version as string;
+
+let work: string;
+let program: string;
+
+const PROGRAM_TS = `
+import * as pulumi from "@pulumi/pulumi";
+import { Machine, MachineArgs, ValidationError, registerProvider } from "pulumi-machina";
+
+const args: MachineArgs = {
+  provider: "hetzner",
+  size: { cpus: 2, memoryGiB: 4 },
+  arch: "arm64",
+  image: "debian-12",
+  sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA me@host"],
+  ports: [443],
+  labels: { app: "shop" },
+};
+const web = new Machine("web", args);
+export const ip: pulumi.Output<string | undefined> = web.publicIp;
+export const type = web.type;
+export const ssh = web.ssh;
+export const registered = typeof registerProvider;
+export let rejected = "";
+try {
+  new Machine("bad", { provider: "hetzner", region: "atlantis" });
+} catch (e) {
+  rejected = e instanceof ValidationError ? e.problems[0].field : "wrong error";
+}
+`;
+
+const RUN_JS = `
+const pulumi = require("@pulumi/pulumi");
+pulumi.runtime.setMocks({
+  newResource: (a) => ({ id: "42", state: { ...a.inputs, ipv4Address: "203.0.113.9" } }),
+  call: (a) => a.inputs,
+}, "npmuser", "dev", false);
+const out = require("./dist/index.js");
+Promise.all([out.ip, out.type, out.ssh].map((o) => new Promise((r) => o.apply(r)))).then(([ip, type, ssh]) => {
+  process.stdout.write(JSON.stringify({ ip, type, ssh, registered: out.registered, rejected: out.rejected }));
+});
+`;
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(tmpdir(), "machina-pack-"));
+  execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: ROOT, stdio: "pipe", timeout: 180_000 });
+  const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"))!;
+  program = path.join(work, "program");
+  execFileSync("mkdir", ["-p", program]);
+  writeFileSync(
+    path.join(program, "package.json"),
+    JSON.stringify({
+      name: "npm-user-program",
+      private: true,
+      main: "dist/index.js",
+      dependencies: {
+        "pulumi-machina": `file:${path.join(work, tarball)}`,
+        "@pulumi/pulumi": versionOf("@pulumi/pulumi"),
+        "@pulumi/hcloud": versionOf("@pulumi/hcloud"),
+      },
+      devDependencies: { typescript: versionOf("typescript") },
+    }),
+  );
+  writeFileSync(
+    path.join(program, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "node16", moduleResolution: "node16", outDir: "dist", types: [] }, files: ["index.ts"] }),
+  );
+  writeFileSync(path.join(program, "index.ts"), PROGRAM_TS);
+  writeFileSync(path.join(program, "run.js"), RUN_JS);
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: program, stdio: "pipe", timeout: 300_000 });
+}, 600_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("npm pack, install, use", () => {
+  it("the tarball holds the build and no tests", () => {
+    const files = execFileSync("tar", ["-tzf", path.join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!)], { encoding: "utf8" }).split("\n");
+    expect(files).toContain("package/dist/index.js");
+    expect(files).toContain("package/dist/index.d.ts");
+    expect(files).toContain("package/dist/providers/hetzner/catalog.json");
+    expect(files).toContain("package/dist/automation/cli.js");
+    expect(files.some((f) => f.includes("/test/") || f.endsWith(".test.js"))).toBe(false);
+  });
+
+  it("type-checks a strict program against the published types without other provider SDKs", () => {
+    const r = spawnSync(process.execPath, [path.join(program, "node_modules/typescript/bin/tsc"), "-p", "."], { cwd: program, encoding: "utf8", timeout: 120_000 });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it("runs that program under Pulumi mocks", () => {
+    const r = spawnSync(process.execPath, ["run.js"], { cwd: program, encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ ip: "203.0.113.9", type: "cax11", ssh: "ssh root@203.0.113.9", registered: "function", rejected: "bad.region" });
+  });
+
+  it("installs the machina command", () => {
+    const r = spawnSync(path.join(program, "node_modules/.bin/machina"), ["providers"], { cwd: program, encoding: "utf8", timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/hetzner/);
+  });
+});
