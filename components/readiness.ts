@@ -16,6 +16,7 @@ const readinessProvider: pulumi.dynamic.ResourceProvider = {
 export interface ReadinessCheckArgs {
   host: pulumi.Input<string>;
   port: pulumi.Input<number>;
+  expect: pulumi.Input<"ssh" | "tcp">;
   timeoutSeconds: pulumi.Input<number>;
   machineId: pulumi.Input<string>;
 }
@@ -51,6 +52,7 @@ export function waitUntilReady(
     {
       host: target.apply((t) => t.host),
       port: target.apply((t) => t.port),
+      expect: port === 22 ? "ssh" : "tcp",
       timeoutSeconds: input.readiness.timeoutSeconds ?? 300,
       machineId: input.machineId,
     },

@@ -3,6 +3,8 @@ import * as net from "node:net";
 export interface ProbeTarget {
   host: string;
   port: number;
+  /** `ssh`: an SSH banner must arrive. `tcp`: the connection must be held open or answered. */
+  expect: "ssh" | "tcp";
 }
 
 export interface WaitOptions {
@@ -20,12 +22,12 @@ export interface WaitResult {
 }
 
 /**
- * One attempt: the service answers. On port 22 that means an SSH banner arrives ("SSH-2.0-...");
+ * One attempt: the service answers. For SSH that means a banner arrives ("SSH-2.0-...");
  * elsewhere the connection must stay open (or send data): a user-mode port forward accepts and then
  * drops connections while nothing listens behind it.
  */
 export function probeOnce(target: ProbeTarget, attemptMs: number): Promise<{ ok: boolean; detail: string; banner?: string }> {
-  const wantBanner = target.port === 22;
+  const wantBanner = target.expect === "ssh";
   return new Promise((resolve) => {
     let settled = false;
     let received = "";

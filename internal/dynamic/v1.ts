@@ -5,10 +5,24 @@
  * v2 beside it rather than changing a shape.
  */
 import { waitForService } from "../../components/service-probe";
+import { baseImageOperations } from "../../providers/libvirt/base-image-operations";
+import { createMachine, deleteMachine, diffMachine, readMachine, updateMachine } from "../../providers/libvirt/machine-operations";
+
+export const libvirtBaseImage = baseImageOperations;
+
+export const libvirtMachine = {
+  create: createMachine,
+  diff: async (_id: string, olds: Parameters<typeof diffMachine>[0], news: Parameters<typeof diffMachine>[1]) => diffMachine(olds, news),
+  update: updateMachine,
+  read: readMachine,
+  delete: deleteMachine,
+};
 
 export interface ReadinessInputs {
   host: string;
   port: number;
+  /** `ssh` reads the SSH banner; `tcp` wants the connection held open or answered. */
+  expect: "ssh" | "tcp";
   timeoutSeconds: number;
   machineId: string;
 }
@@ -19,11 +33,11 @@ export interface ReadinessOutputs extends ReadinessInputs {
   banner?: string;
 }
 
-const REPLACE_ON: (keyof ReadinessInputs)[] = ["host", "port", "machineId"];
+const REPLACE_ON: (keyof ReadinessInputs)[] = ["host", "port", "expect", "machineId"];
 
 export const readiness = {
   async create(inputs: ReadinessInputs): Promise<{ id: string; outs: ReadinessOutputs }> {
-    const result = await waitForService({ host: inputs.host, port: inputs.port }, { timeoutSeconds: inputs.timeoutSeconds });
+    const result = await waitForService({ host: inputs.host, port: inputs.port, expect: inputs.expect ?? "ssh" }, { timeoutSeconds: inputs.timeoutSeconds });
     return {
       id: `${inputs.machineId}:${inputs.port}`,
       outs: { ...inputs, waitedSeconds: Math.round(result.waitedSeconds * 10) / 10, attempts: result.attempts, banner: result.banner },

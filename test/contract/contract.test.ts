@@ -8,11 +8,11 @@ import { fakeProvider } from "../support/fake-provider";
 import { installMocks, KEY_A, RecordedResource, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
-let lib: typeof import("../../dist/index");
+let lib: typeof import("../../dist/index.js");
 
 beforeAll(async () => {
   recorded = installMocks({ project: "contract", stack: "ci" });
-  lib = await import("../../dist/index");
+  lib = await import("../../dist/index.js");
   lib.registerProvider(fakeProvider("registered-fake"));
 });
 

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderModule } from "../../dist/providers/contract";
 
+class FakeVm extends pulumi.CustomResource {}
+
 /** A provider module defined in a program (as a user would), registered with registerProvider. */
 export function fakeProvider(name = "fakecloud", extra: Partial<ProviderModule> = {}): ProviderModule {
   return {
@@ -22,7 +24,7 @@ export function fakeProvider(name = "fakecloud", extra: Partial<ProviderModule> 
       userDataMaxBytes: 16384,
     },
     create(spec, parent) {
-      const vm = new pulumi.CustomResource(
+      const vm = new FakeVm(
         `${name}:index:Vm`,
         spec.name,
         { name: spec.platformName, type: spec.size.type, image: spec.image.id, keys: spec.sshKeys, userData: spec.userData, labels: spec.labels, rules: spec.firewall, address: undefined },

@@ -4,7 +4,8 @@ export interface RecordedResource {
   type: string;
   name: string;
   inputs: Record<string, any>;
-  parent?: string;
+  /** The serialized provider of a dynamic resource. */
+  provider?: string;
 }
 
 let nextId = 1000;
@@ -19,6 +20,10 @@ function platformState(type: string, name: string, id: string): Record<string, u
       return { ipv4Address: `198.51.100.${n}`, ipv4AddressPrivate: `10.110.0.${n}`, ipv6Address: `2001:db8:1::${n}`, dropletUrn: `do:droplet:${id}`, vpcUuid: "vpc-1" };
     case "digitalocean:index/sshKey:SshKey":
       return { fingerprint: `fp:${name}` };
+    case "pulumi-nodejs:dynamic/machina:LibvirtMachine":
+      return { uuid: `uuid-${id}`, acceleratorUsed: "qemu", state: "running", privateIp: "10.0.2.15", sshHost: "127.0.0.1", sshPort: 40000 + n, forwardedPorts: { "tcp/22": 40000 + n }, consoleLog: `/state/${name}/console.log` };
+    case "pulumi-nodejs:dynamic/machina:LibvirtBaseImage":
+      return { image: { diskPath: "/cache/base.qcow2", diskFormat: "qcow2" } };
     default:
       return {};
   }
@@ -35,7 +40,8 @@ export function installMocks(options: { project?: string; stack?: string; config
     {
       newResource(args) {
         const id = String(nextId++);
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const { __provider, ...inputs } = args.inputs;
+        recorded.push({ type: args.type, name: args.name, inputs, provider: __provider });
         return { id, state: { ...args.inputs, ...platformState(args.type, args.name, id) } };
       },
       call(args) {

@@ -2,11 +2,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, KEY_A, KEY_B, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine").Machine;
+let Machine: typeof import("../../dist/components/machine.js").Machine;
 
 beforeAll(async () => {
   recorded = installMocks({ project: "shop", stack: "production", config: { "machina:provider": "hetzner" } });
-  ({ Machine } = await import("../../dist/components/machine"));
+  ({ Machine } = await import("../../dist/components/machine.js"));
 });
 
 const SERVER = "hcloud:index/server:Server";

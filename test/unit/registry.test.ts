@@ -6,11 +6,11 @@ import { fakeProvider } from "../support/fake-provider";
 import { installMocks, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
-let lib: typeof import("../../dist/index");
+let lib: typeof import("../../dist/index.js");
 
 beforeAll(async () => {
   recorded = installMocks({ project: "p", stack: "dev" });
-  lib = await import("../../dist/index");
+  lib = await import("../../dist/index.js");
 });
 afterEach(() => lib && require("../../dist/providers/registry").clearRegisteredProviders());
 

@@ -1,0 +1,101 @@
+/** Base images: a URL fetched once into a cache (checksum-verified when given), a local file, or an offline image. */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export interface BaseImage {
+  /** The disk to lay a copy-on-write disk over; absent for a kernel-only (initrd) guest. */
+  diskPath?: string;
+  diskFormat?: "qcow2" | "raw";
+  kernel?: { kernel: string; initrd?: string; cmdline?: string };
+  sha256?: string;
+}
+
+export function cacheRoot(): string {
+  return process.env.MACHINA_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "machina");
+}
+
+export const OFFLINE_PREFIX = "offline:";
+
+/** The newest image built by scripts/build-image.sh that holds `name`. */
+export function offlineImage(name: string): BaseImage {
+  const root = process.env.MACHINA_IMAGE_CACHE ?? path.join(cacheRoot(), "images");
+  const candidates = (existsSync(root) ? readdirSync(root) : [])
+    .map((d) => path.join(root, d, name))
+    .filter((d) => existsSync(path.join(d, "vmlinuz")))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  const dir = candidates[0];
+  if (!dir) {
+    throw new Error(`the offline image ${name} is not built here (looked in ${root}): run scripts/build-image.sh (as root) first`);
+  }
+  const disk = path.join(dir, "disk.qcow2");
+  const cmdline = existsSync(path.join(dir, "cmdline")) ? readFileSync(path.join(dir, "cmdline"), "utf8").trim() : undefined;
+  return {
+    diskPath: existsSync(disk) ? disk : undefined,
+    diskFormat: existsSync(disk) ? "qcow2" : undefined,
+    kernel: { kernel: path.join(dir, "vmlinuz"), initrd: path.join(dir, "initrd.img"), cmdline },
+  };
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  await new Promise<void>((resolve, reject) => {
+    createReadStream(file).on("data", (c) => hash.update(c)).on("end", resolve).on("error", reject);
+  });
+  return hash.digest("hex");
+}
+
+export async function diskFormat(file: string): Promise<"qcow2" | "raw"> {
+  const { stdout } = await run("qemu-img", ["info", "--output=json", file], { timeout: 30_000 });
+  const format = (JSON.parse(stdout) as { format: string }).format;
+  if (format !== "qcow2" && format !== "raw") throw new Error(`${file} is a ${format} image; Machina's libvirt provider takes qcow2 or raw`);
+  return format;
+}
+
+export async function virtualSizeBytes(file: string): Promise<number> {
+  const { stdout } = await run("qemu-img", ["info", "--output=json", file], { timeout: 30_000 });
+  return (JSON.parse(stdout) as { "virtual-size": number })["virtual-size"];
+}
+
+async function download(url: string, target: string, timeoutMs: number): Promise<void> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok || !response.body) throw new Error(`downloading ${url}: HTTP ${response.status}`);
+  const part = `${target}.part`;
+  await writeFile(part, Buffer.from(await response.arrayBuffer()));
+  await rename(part, target);
+}
+
+/**
+ * Resolves an image id to a base image: `offline:<name>`, an absolute path, or an http(s) URL
+ * (downloaded once into the cache; a given sha256 is checked, and a mismatch removes the file).
+ */
+export async function resolveBaseImage(source: string, checksum?: string, downloadTimeoutMs = 30 * 60_000): Promise<BaseImage> {
+  if (source.startsWith(OFFLINE_PREFIX)) return offlineImage(source.slice(OFFLINE_PREFIX.length));
+  let file: string;
+  if (/^https?:\/\//.test(source)) {
+    const dir = path.join(cacheRoot(), "base-images");
+    await mkdir(dir, { recursive: true });
+    file = path.join(dir, `${createHash("sha256").update(source).digest("hex").slice(0, 24)}${path.extname(new URL(source).pathname) || ".img"}`);
+    if (!existsSync(file)) await download(source, file, downloadTimeoutMs);
+  } else if (path.isAbsolute(source)) {
+    if (!existsSync(source)) throw new Error(`base image ${source} does not exist`);
+    file = source;
+  } else {
+    throw new Error(`image ${JSON.stringify(source)} is neither an http(s) URL, an absolute path, nor offline:<name>`);
+  }
+  let sha256: string | undefined;
+  if (checksum) {
+    sha256 = await sha256File(file);
+    if (sha256 !== checksum.replace(/^sha256:/, "").toLowerCase()) {
+      if (file !== source) await rm(file, { force: true });
+      throw new Error(`base image ${source} has sha256 ${sha256}, expected ${checksum}`);
+    }
+  }
+  return { diskPath: file, diskFormat: await diskFormat(file), sha256 };
+}

@@ -1,0 +1,268 @@
+/**
+ * The lifecycle of a libvirt machine (domain, copy-on-write disk, cloud-init seed), as the dynamic
+ * provider runs it. Every operation is idempotent; create cleans up after itself when it fails.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
+import * as dgram from "node:dgram";
+import * as net from "node:net";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { chooseAccelerator } from "./accelerator";
+import { writeSeedIso } from "./cloud-init";
+import { domainXml, DomainSpec, METADATA_NS, PortForward } from "./domain-xml";
+import type { BaseImage } from "./images";
+import { virtualSizeBytes } from "./images";
+import { domainInfo, leaseAddress, removeDomain, stopDomain, virsh } from "./virsh";
+
+const run = promisify(execFile);
+
+export interface MachineInputs {
+  uri: string;
+  /** Domain name: derived from project, stack and Machine, so a re-run finds what an interrupted run left. */
+  name: string;
+  hostname: string;
+  cpus: number;
+  memoryMiB: number;
+  diskGiB: number;
+  image: BaseImage;
+  /** `user` (QEMU user-mode networking, SSH forwarded to 127.0.0.1) or the name of a libvirt network. */
+  network: string;
+  /** Guest ports published on 127.0.0.1 in user-mode networking (SSH always is). */
+  ports: { protocol: "tcp" | "udp"; port: number }[];
+  sshUser: string;
+  sshKeys: string[];
+  userData?: string;
+  accelerator: "auto" | "kvm" | "qemu";
+  stateDir: string;
+  shutdownTimeoutSeconds: number;
+  metadata: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface MachineOutputs extends MachineInputs {
+  uuid: string;
+  acceleratorUsed: "kvm" | "qemu";
+  state: string;
+  sshHost?: string;
+  sshPort?: number;
+  /** `tcp/80` -> the 127.0.0.1 port that reaches guest port 80 (user-mode networking). */
+  forwardedPorts: Record<string, number>;
+  privateIp?: string;
+  dir: string;
+  diskPath: string;
+  seedPath: string;
+  consoleLog: string;
+}
+
+/** Changing any of these makes a new machine; cpus and memory change in place. */
+export const REPLACE_ON: (keyof MachineInputs)[] = [
+  "uri", "name", "hostname", "diskGiB", "image", "network", "ports", "sshUser", "sshKeys", "userData", "stateDir",
+];
+/** Changing these needs the domain restarted; the rest of UPDATE_ON is recorded without a restart. */
+const RESTART_ON: (keyof MachineInputs)[] = ["cpus", "memoryMiB", "accelerator"];
+const UPDATE_ON: (keyof MachineInputs)[] = [...RESTART_ON, "shutdownTimeoutSeconds", "metadata", "labels"];
+
+const GUEST_SSH_PORT = 22;
+const USER_MODE_GUEST_IP = "10.0.2.15";
+
+function freeLoopbackPort(protocol: "tcp" | "udp"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (protocol === "udp") {
+      const socket = dgram.createSocket("udp4");
+      socket.once("error", reject);
+      socket.bind(0, "127.0.0.1", () => {
+        const port = socket.address().port;
+        socket.close(() => resolve(port));
+      });
+      return;
+    }
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A free 127.0.0.1 port for SSH and for every published guest port. */
+async function allocateForwards(inputs: MachineInputs): Promise<Record<string, number>> {
+  const wanted = [{ protocol: "tcp" as const, port: GUEST_SSH_PORT }, ...inputs.ports];
+  const forwards: Record<string, number> = {};
+  for (const { protocol, port } of wanted) {
+    const key = `${protocol}/${port}`;
+    if (!(key in forwards)) forwards[key] = await freeLoopbackPort(protocol);
+  }
+  return forwards;
+}
+
+function forwardList(forwards: Record<string, number>): PortForward[] {
+  return Object.entries(forwards).map(([key, hostPort]) => {
+    const [protocol, guestPort] = key.split("/");
+    return { protocol: protocol as "tcp" | "udp", hostPort, guestPort: Number(guestPort) };
+  });
+}
+
+function paths(inputs: MachineInputs) {
+  const dir = path.join(inputs.stateDir, inputs.name);
+  return { dir, diskPath: path.join(dir, "disk.qcow2"), seedPath: path.join(dir, "seed.iso"), consoleLog: path.join(dir, "console.log") };
+}
+
+function specOf(inputs: MachineInputs, accelerator: "kvm" | "qemu", forwards: Record<string, number>): DomainSpec {
+  const p = paths(inputs);
+  return {
+    name: inputs.name,
+    accelerator,
+    cpus: inputs.cpus,
+    memoryMiB: inputs.memoryMiB,
+    diskPath: p.diskPath,
+    diskFormat: "qcow2",
+    seedPath: p.seedPath,
+    consoleLogPath: p.consoleLog,
+    network: inputs.network === "user" ? { mode: "user", forwards: forwardList(forwards) } : { mode: "network", name: inputs.network },
+    kernel: inputs.image.kernel,
+    metadata: inputs.metadata,
+    labels: inputs.labels ?? {},
+  };
+}
+
+async function define(inputs: MachineInputs, spec: DomainSpec): Promise<void> {
+  const file = path.join(paths(inputs).dir, "domain.xml");
+  await writeFile(file, domainXml(spec));
+  await virsh(inputs.uri, ["define", file]);
+}
+
+async function defineAndStart(inputs: MachineInputs, spec: DomainSpec): Promise<void> {
+  await define(inputs, spec);
+  await virsh(inputs.uri, ["start", inputs.name], 120_000);
+}
+
+/** A domain of this name made by Machina (its metadata says so), as opposed to someone else's. */
+async function isOurs(uri: string, name: string): Promise<boolean> {
+  const xml = await virsh(uri, ["dumpxml", name]).catch(() => "");
+  return xml.includes(METADATA_NS);
+}
+
+/** Removes the domain and its files. Anything already gone is fine. */
+export async function destroyMachine(inputs: Pick<MachineInputs, "uri" | "name" | "stateDir">): Promise<void> {
+  await removeDomain(inputs.uri, inputs.name);
+  await rm(path.join(inputs.stateDir, inputs.name), { recursive: true, force: true });
+}
+
+export async function createMachine(inputs: MachineInputs): Promise<{ id: string; outs: MachineOutputs }> {
+  const p = paths(inputs);
+  // A domain with our name and our metadata that Pulumi has no record of was left by an interrupted
+  // run of this stack: clean it up and start over. Someone else's domain is never touched.
+  if (await domainInfo(inputs.uri, inputs.name)) {
+    if (!(await isOurs(inputs.uri, inputs.name))) {
+      throw new Error(`a libvirt domain named ${inputs.name} exists and was not made by Machina; remove or rename it`);
+    }
+    await destroyMachine(inputs);
+  } else if (existsSync(p.dir)) {
+    await rm(p.dir, { recursive: true, force: true });
+  }
+  try {
+    await mkdir(p.dir, { recursive: true, mode: 0o700 });
+    await chmod(p.dir, 0o700);
+    const size = `${inputs.diskGiB}G`;
+    if (inputs.image.diskPath) {
+      const baseBytes = await virtualSizeBytes(inputs.image.diskPath);
+      const wanted = Math.max(inputs.diskGiB * 1024 ** 3, baseBytes);
+      await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", inputs.image.diskPath, "-F", inputs.image.diskFormat ?? "qcow2", p.diskPath, String(wanted)], { timeout: 60_000 });
+    } else {
+      await run("qemu-img", ["create", "-q", "-f", "qcow2", p.diskPath, size], { timeout: 60_000 });
+    }
+    await writeSeedIso(p.seedPath, {
+      instanceId: `${inputs.name}-${Date.now().toString(36)}`,
+      hostname: inputs.hostname,
+      sshUser: inputs.sshUser,
+      sshKeys: inputs.sshKeys,
+      userData: inputs.userData,
+    });
+    let acceleratorUsed = await chooseAccelerator(inputs.accelerator);
+    const forwards = inputs.network === "user" ? await allocateForwards(inputs) : {};
+    try {
+      await defineAndStart(inputs, specOf(inputs, acceleratorUsed, forwards));
+    } catch (e) {
+      // KVM that passed the probe can still refuse this guest: software emulation always works.
+      if (inputs.accelerator !== "auto" || acceleratorUsed !== "kvm") throw e;
+      await removeDomain(inputs.uri, inputs.name);
+      acceleratorUsed = "qemu";
+      await defineAndStart(inputs, specOf(inputs, acceleratorUsed, forwards));
+    }
+    const info = await domainInfo(inputs.uri, inputs.name);
+    if (!info) throw new Error(`domain ${inputs.name} vanished right after it was started`);
+    const outs: MachineOutputs = {
+      ...inputs,
+      ...p,
+      uuid: info.uuid,
+      acceleratorUsed,
+      state: info.state,
+      sshHost: inputs.network === "user" ? "127.0.0.1" : undefined,
+      sshPort: inputs.network === "user" ? forwards[`tcp/${GUEST_SSH_PORT}`] : GUEST_SSH_PORT,
+      forwardedPorts: forwards,
+      privateIp: inputs.network === "user" ? USER_MODE_GUEST_IP : await waitForLease(inputs.uri, inputs.name, 60_000),
+    };
+    return { id: info.uuid, outs };
+  } catch (e) {
+    await destroyMachine(inputs).catch(() => undefined);
+    throw new Error(`creating libvirt machine ${inputs.name} failed (cleaned up): ${(e as Error).message}`);
+  }
+}
+
+async function waitForLease(uri: string, name: string, timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const address = await leaseAddress(uri, name);
+    if (address) return address;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return undefined;
+}
+
+/** The machine as it really is; an empty id when it is gone, so that refresh drops it. */
+export async function readMachine(id: string, props: MachineOutputs): Promise<{ id: string; props: MachineOutputs | Record<string, never> }> {
+  const info = await domainInfo(props.uri, props.name);
+  if (!info || info.uuid !== id) return { id: "", props: {} };
+  const privateIp = props.network === "user" ? props.privateIp : (await leaseAddress(props.uri, props.name)) ?? props.privateIp;
+  const xml = await virsh(props.uri, ["dumpxml", props.name]).catch(() => "");
+  const acceleratorUsed = /<domain type='kvm'/.test(xml) ? "kvm" : /<domain type='qemu'/.test(xml) ? "qemu" : props.acceleratorUsed;
+  return { id, props: { ...props, cpus: info.cpus, memoryMiB: info.memoryMiB, state: info.state, privateIp, acceleratorUsed } };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+export function diffMachine(olds: MachineOutputs, news: MachineInputs) {
+  const replaces = REPLACE_ON.filter((k) => !same(olds[k], news[k]));
+  const updates = UPDATE_ON.filter((k) => !same(olds[k], news[k]));
+  return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };
+}
+
+/**
+ * vCPUs, memory and accelerator change in place with a restart: the domain is stopped (politely
+ * first), redefined and started again. Labels and settings are redefined without a restart.
+ */
+export async function updateMachine(id: string, olds: MachineOutputs, news: MachineInputs): Promise<{ outs: MachineOutputs }> {
+  const acceleratorUsed = news.accelerator === olds.accelerator ? olds.acceleratorUsed : await chooseAccelerator(news.accelerator);
+  const spec = specOf(news, acceleratorUsed, olds.forwardedPorts ?? {});
+  if (RESTART_ON.some((k) => !same(olds[k], news[k]))) {
+    await stopDomain(news.uri, news.name, news.shutdownTimeoutSeconds);
+    await defineAndStart(news, spec);
+  } else {
+    await define(news, spec);
+  }
+  const info = await domainInfo(news.uri, news.name);
+  if (!info || info.uuid !== id) throw new Error(`domain ${news.name} is not the one Pulumi knows (uuid ${id}); run pulumi refresh`);
+  return { outs: { ...olds, ...news, acceleratorUsed, state: info.state, cpus: info.cpus, memoryMiB: info.memoryMiB } };
+}
+
+export async function deleteMachine(_id: string, props: MachineOutputs): Promise<void> {
+  await destroyMachine(props);
+}
+
+/** The serial console output so far (for diagnostics). */
+export function consoleOutput(props: Pick<MachineOutputs, "consoleLog">): string {
+  return existsSync(props.consoleLog) ? readFileSync(props.consoleLog, "utf8") : "";
+}

@@ -1,0 +1,132 @@
+import { homedir } from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { sharedPerStack } from "../../components/shared";
+import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import type { BaseImage } from "./images";
+import { CUSTOM_SIZE } from "./index";
+
+/*
+ * The provider objects are serialized into the stack state and run from there by later versions:
+ * each method only requires the stable entry point by package name and calls into it.
+ */
+const baseImageProvider: pulumi.dynamic.ResourceProvider = {
+  create: (inputs) => require("pulumi-machina/internal/dynamic/v1").libvirtBaseImage.create(inputs),
+  diff: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").libvirtBaseImage.diff(id, olds, news),
+  read: (id, props) => require("pulumi-machina/internal/dynamic/v1").libvirtBaseImage.read(id, props),
+  delete: () => require("pulumi-machina/internal/dynamic/v1").libvirtBaseImage.delete(),
+};
+
+const machineProvider: pulumi.dynamic.ResourceProvider = {
+  create: (inputs) => require("pulumi-machina/internal/dynamic/v1").libvirtMachine.create(inputs),
+  diff: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").libvirtMachine.diff(id, olds, news),
+  update: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").libvirtMachine.update(id, olds, news),
+  read: (id, props) => require("pulumi-machina/internal/dynamic/v1").libvirtMachine.read(id, props),
+  delete: (id, props) => require("pulumi-machina/internal/dynamic/v1").libvirtMachine.delete(id, props),
+};
+
+export class LibvirtBaseImage extends pulumi.dynamic.Resource {
+  declare readonly image: pulumi.Output<BaseImage>;
+  constructor(name: string, args: { source: string; checksum?: string }, opts?: pulumi.CustomResourceOptions) {
+    super(baseImageProvider, name, { image: undefined, ...args }, opts, "machina", "LibvirtBaseImage");
+  }
+}
+
+export interface LibvirtMachineArgs {
+  uri: string;
+  name: string;
+  hostname: string;
+  cpus: number;
+  memoryMiB: number;
+  diskGiB: number;
+  image: pulumi.Input<BaseImage>;
+  network: string;
+  ports: { protocol: "tcp" | "udp"; port: number }[];
+  sshUser: string;
+  sshKeys: string[];
+  userData?: pulumi.Input<string>;
+  accelerator: string;
+  stateDir: string;
+  shutdownTimeoutSeconds: number;
+  metadata: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export class LibvirtMachine extends pulumi.dynamic.Resource {
+  declare readonly uuid: pulumi.Output<string>;
+  declare readonly acceleratorUsed: pulumi.Output<"kvm" | "qemu">;
+  declare readonly state: pulumi.Output<string>;
+  declare readonly privateIp: pulumi.Output<string | undefined>;
+  declare readonly sshHost: pulumi.Output<string | undefined>;
+  declare readonly sshPort: pulumi.Output<number | undefined>;
+  declare readonly forwardedPorts: pulumi.Output<Record<string, number>>;
+  declare readonly consoleLog: pulumi.Output<string>;
+  constructor(name: string, args: LibvirtMachineArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = { uuid: undefined, acceleratorUsed: undefined, state: undefined, privateIp: undefined, sshHost: undefined, sshPort: undefined, forwardedPorts: undefined, consoleLog: undefined };
+    super(machineProvider, name, { ...outputs, ...args }, { ...opts, additionalSecretOutputs: ["userData"] }, "machina", "LibvirtMachine");
+  }
+}
+
+export function defaultStateDir(uri: string): string {
+  if (uri.includes("/system")) return "/var/lib/machina/libvirt";
+  return path.join(process.env.XDG_DATA_HOME ?? path.join(homedir(), ".local", "share"), "machina", "libvirt");
+}
+
+/** vCPUs and memory of a size: from the catalog, or from a `<cpus>cpu-<memory>gb` type. */
+function shape(spec: ResolvedMachineSpec): { cpus: number; memoryMiB: number } {
+  if (spec.size.cpus && spec.size.memoryGiB) return { cpus: spec.size.cpus, memoryMiB: Math.round(spec.size.memoryGiB * 1024) };
+  const m = CUSTOM_SIZE.exec(spec.size.type)!;
+  return { cpus: Number(m[1]), memoryMiB: Math.round(Number(m[2]) * 1024) };
+}
+
+export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
+  const config = new pulumi.Config("libvirt");
+  const options = spec.options as { network?: string; kernel?: BaseImage["kernel"]; imageChecksum?: string; shutdownTimeoutSeconds?: number };
+  const uri = config.get("uri") ?? "qemu:///system";
+  const network = options.network ?? config.get("network") ?? "default";
+  const source = { source: spec.image.id, checksum: options.imageChecksum };
+  // One base image per stack and source, shared by every machine built on it.
+  const base = sharedPerStack("libvirt", "image", source, (name) => new LibvirtBaseImage(name, source));
+  const image = options.kernel ? base.image.apply((i) => ({ ...i, kernel: options.kernel })) : base.image;
+
+  const machine = new LibvirtMachine(
+    spec.name,
+    {
+      uri,
+      name: spec.platformName,
+      hostname: spec.hostname,
+      ...shape(spec),
+      diskGiB: spec.diskGiB ?? 10,
+      image,
+      network,
+      ports: network === "user" ? spec.firewall.flatMap((r) => Array.from({ length: r.toPort - r.port + 1 }, (_, i) => ({ protocol: r.protocol, port: r.port + i }))) : [],
+      sshUser: spec.sshUser,
+      sshKeys: spec.sshKeys,
+      userData: spec.userData,
+      accelerator: config.get("accelerator") ?? "auto",
+      stateDir: config.get("stateDir") ?? defaultStateDir(uri),
+      shutdownTimeoutSeconds: options.shutdownTimeoutSeconds ?? 30,
+      metadata: { project: pulumi.getProject(), stack: pulumi.getStack(), machine: spec.name },
+      labels: spec.labels,
+    },
+    { parent, dependsOn: [base] },
+  );
+
+  return {
+    id: machine.uuid,
+    publicIp: undefined,
+    privateIp: machine.privateIp,
+    sshEndpoint: pulumi
+      .all([machine.sshHost, machine.sshPort, machine.privateIp])
+      .apply(([host, port, ip]) => (host && port ? { host, port } : ip ? { host: ip, port: 22 } : undefined)),
+    details: {
+      accelerator: machine.acceleratorUsed,
+      network,
+      uri,
+      domain: spec.platformName,
+      state: machine.state,
+      forwardedPorts: machine.forwardedPorts,
+      consoleLog: machine.consoleLog,
+    },
+  };
+}

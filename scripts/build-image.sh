@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Builds the offline guest images from Debian packages, into a cache outside the checkout keyed by
+# this recipe, and rebuilds only when the recipe changes:
+#   debian-12/: a Debian 12 cloud-init guest (ext4 disk without partitions, kernel and initrd for
+#               direct kernel boot, OpenSSH, cloud-init NoCloud) - about 1.5 min with debootstrap
+#   busybox/:   a busybox guest on the same kernel (boots in seconds; answers on port 22 with an SSH
+#               banner), for lifecycle tests that need no cloud-init
+# Prints the image directory as its last line. Needs root (debootstrap, chroot) and the Debian tools
+# debootstrap, e2fsprogs, qemu-utils and cpio, which it installs when missing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+log() { echo "build-image: $*" >&2; }
+
+recipe_hash=$(sha256sum "$here/build-image.sh" | cut -c1-12)
+cache=${MACHINA_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/machina/images}
+out="$cache/$recipe_hash"
+if [ -f "$out/debian-12/disk.qcow2" ] && [ -f "$out/busybox/initrd.img" ] && [ -z "${MACHINA_REBUILD_IMAGE:-}" ]; then
+  log "cached: $out"
+  echo "$out"
+  exit 0
+fi
+[ "$(id -u)" = 0 ] || { echo "build-image: run as root (debootstrap and chroot need it)" >&2; exit 1; }
+
+missing=()
+for tool in debootstrap:debootstrap mkfs.ext4:e2fsprogs qemu-img:qemu-utils cpio:cpio; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# The Debian mirror this machine's apt already uses (MACHINA_DEBIAN_MIRROR overrides).
+mirror=${MACHINA_DEBIAN_MIRROR:-}
+if [ -z "$mirror" ]; then
+  mirror=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+  [ -n "$mirror" ] || mirror=$(awk '$1=="deb" && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+fi
+[ -n "$mirror" ] || { echo "build-image: no Debian mirror found in apt sources; set MACHINA_DEBIAN_MIRROR" >&2; exit 1; }
+
+start=$(date +%s)
+work=$(mktemp -d "${TMPDIR:-/tmp}/machina-image.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root="$work/rootfs"
+packages=cloud-init,openssh-server,systemd-sysv,udev,linux-image-cloud-amd64,initramfs-tools,python3-cffi-backend,ifupdown,isc-dhcp-client,iproute2,netbase,sudo,busybox-static
+log "debootstrap bookworm (minbase + $packages)"
+debootstrap --variant=minbase --include="$packages" bookworm "$root" "$mirror" > "$work/debootstrap.log" 2>&1 \
+  || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
+
+# Each machine gets its own identity: no baked host keys or machine id.
+rm -f "$root"/etc/ssh/ssh_host_*
+: > "$root/etc/machine-id"
+echo "/dev/vda / ext4 defaults,discard 0 1" > "$root/etc/fstab"
+echo "debian" > "$root/etc/hostname"
+cat > "$root/etc/cloud/cloud.cfg.d/90-machina.cfg" <<'CFG'
+datasource_list: [NoCloud, None]
+CFG
+rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+
+mkdir -p "$work/debian-12" "$work/busybox"
+kernel=$(ls "$root"/boot/vmlinuz-* | head -1)
+kver=${kernel##*/vmlinuz-}
+cp "$kernel" "$work/debian-12/vmlinuz"
+cp "$root/boot/initrd.img-$kver" "$work/debian-12/initrd.img"
+echo "root=/dev/vda rw console=ttyS0 net.ifnames=0" > "$work/debian-12/cmdline"
+
+log "ext4 disk image"
+mkfs.ext4 -q -F -L root -d "$root" "$work/disk.raw" 2G
+qemu-img convert -O qcow2 "$work/disk.raw" "$work/debian-12/disk.qcow2"
+rm -f "$work/disk.raw"
+
+log "busybox guest"
+initrd="$work/initrd"
+mkdir -p "$initrd"/{bin,proc,sys,dev,lib/modules}
+cp "$root/bin/busybox" "$initrd/bin/busybox"
+# virtio-net and what it needs, in load order (a module missing here is built into the kernel).
+busybox_modules="virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net"
+for mod in $busybox_modules; do
+  f=$(find "$root/lib/modules/$kver/kernel" -name "$mod.ko" -o -name "$mod.ko.xz" | head -1)
+  case "$f" in
+    *.xz) xz -dc "$f" > "$initrd/lib/modules/$mod.ko" ;;
+    ?*) cp "$f" "$initrd/lib/modules/$mod.ko" ;;
+  esac
+done
+echo "$busybox_modules" > "$initrd/lib/modules/order"
+cat > "$initrd/bin/banner" <<'SH'
+#!/bin/busybox sh
+echo "SSH-2.0-machina_busybox"
+SH
+cat > "$initrd/init" <<'SH'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /lib/modules/order); do [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko; done
+ip link set lo up
+ip link set eth0 up
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via 10.0.2.2
+echo "machina-busybox: up with $(grep -c ^processor /proc/cpuinfo) cpu(s)" > /dev/console
+nc -ll -p 22 -e /bin/banner &
+while true; do sleep 3600; done
+SH
+chmod +x "$initrd/init" "$initrd/bin/banner"
+(cd "$initrd" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/busybox/initrd.img"
+cp "$work/debian-12/vmlinuz" "$work/busybox/vmlinuz"
+echo "console=ttyS0 quiet" > "$work/busybox/cmdline"
+echo "$kver" > "$work/kernel-version"
+
+mkdir -p "$cache"
+rm -rf "$out.tmp" && mv "$work" "$out.tmp" && rm -rf "$out.tmp/rootfs" "$out.tmp/initrd" && rm -rf "$out" && mv "$out.tmp" "$out"
+trap - EXIT
+log "built in $(( $(date +%s) - start )) s: $out ($(du -sh "$out" | cut -f1))"
+echo "$out"
