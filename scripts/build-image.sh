@@ -111,5 +111,9 @@ echo "$kver" > "$work/kernel-version"
 mkdir -p "$cache"
 rm -rf "$out.tmp" && mv "$work" "$out.tmp" && rm -rf "$out.tmp/rootfs" "$out.tmp/initrd" && rm -rf "$out" && mv "$out.tmp" "$out"
 trap - EXIT
+# Images of older recipes are not used by this checkout: free their space.
+for old in "$cache"/*/; do
+  [ "${old%/}" = "$out" ] || [ ! -f "$old/kernel-version" ] || rm -rf "${old%/}"
+done
 log "built in $(( $(date +%s) - start )) s: $out ($(du -sh "$out" | cut -f1))"
 echo "$out"

@@ -77,19 +77,18 @@ export function metaData(spec: SeedSpec): string {
   return stringify({ "instance-id": spec.instanceId, "local-hostname": spec.hostname });
 }
 
-/** DHCP on every Ethernet interface, whatever the guest names it. */
-export function networkConfig(): string {
-  return stringify({ version: 2, ethernets: { all: { match: { name: "e*" }, dhcp4: true } } });
-}
 
-/** Writes the NoCloud seed ISO (volume id `cidata`) to `target`. */
+/**
+ * Writes the NoCloud seed ISO (volume id `cidata`) to `target`. It has no network-config: cloud-init's
+ * fallback (DHCP on the first NIC) works on every image, while a v2 config matching interfaces by
+ * pattern breaks Debian's ifupdown renderer (measured: networking.service fails, no address).
+ */
 export async function writeSeedIso(target: string, spec: SeedSpec): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), "machina-seed-"));
   try {
     await writeFile(path.join(dir, "user-data"), mergedUserData(spec), { mode: 0o600 });
     await writeFile(path.join(dir, "meta-data"), metaData(spec));
-    await writeFile(path.join(dir, "network-config"), networkConfig());
-    await run("genisoimage", ["-quiet", "-output", target, "-volid", "cidata", "-joliet", "-rock", "user-data", "meta-data", "network-config"], {
+    await run("genisoimage", ["-quiet", "-output", target, "-volid", "cidata", "-joliet", "-rock", "user-data", "meta-data"], {
       cwd: dir,
       timeout: 60_000,
     });

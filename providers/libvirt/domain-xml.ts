@@ -11,6 +11,8 @@ export type NetworkSpec = { mode: "user"; forwards: PortForward[] } | { mode: "n
 
 export interface DomainSpec {
   name: string;
+  /** Set when redefining an existing domain (libvirt refuses a second definition of a name otherwise). */
+  uuid?: string;
   /** `kvm` or `qemu` (software emulation, TCG). */
   accelerator: "kvm" | "qemu";
   cpus: number;
@@ -66,6 +68,7 @@ export function domainXml(spec: DomainSpec): string {
   return [
     `<domain type='${spec.accelerator}' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>`,
     `  <name>${e(spec.name)}</name>`,
+    spec.uuid ? `  <uuid>${e(spec.uuid)}</uuid>` : "",
     `  <metadata>`,
     `    <machina:machine xmlns:machina='${METADATA_NS}'>`,
     metadata,

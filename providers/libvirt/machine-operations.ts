@@ -246,7 +246,7 @@ export function diffMachine(olds: MachineOutputs, news: MachineInputs) {
  */
 export async function updateMachine(id: string, olds: MachineOutputs, news: MachineInputs): Promise<{ outs: MachineOutputs }> {
   const acceleratorUsed = news.accelerator === olds.accelerator ? olds.acceleratorUsed : await chooseAccelerator(news.accelerator);
-  const spec = specOf(news, acceleratorUsed, olds.forwardedPorts ?? {});
+  const spec = { ...specOf(news, acceleratorUsed, olds.forwardedPorts ?? {}), uuid: id };
   if (RESTART_ON.some((k) => !same(olds[k], news[k]))) {
     await stopDomain(news.uri, news.name, news.shutdownTimeoutSeconds);
     await defineAndStart(news, spec);

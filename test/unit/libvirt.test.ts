@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { baseCloudConfig, mergedUserData, metaData, networkConfig } from "../../dist/providers/libvirt/cloud-init";
+import { baseCloudConfig, mergedUserData, metaData } from "../../dist/providers/libvirt/cloud-init";
 import { domainXml, DomainSpec } from "../../dist/providers/libvirt/domain-xml";
 import { probeBootSector } from "../../dist/providers/libvirt/accelerator";
 import { installMocks, KEY_A, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
@@ -129,6 +129,8 @@ describe("domain XML", () => {
     expect(xml).toContain("<memory unit='MiB'>2048</memory>");
     expect(xml).toContain("<machina:label key='team'>a&amp;b</machina:label>");
     expect(xml).toContain("<boot dev='hd'/>");
+    expect(xml).not.toContain("<uuid>");
+    expect(domainXml({ ...SPEC, uuid: "1234-abcd" })).toContain("<uuid>1234-abcd</uuid>");
   });
 
   it("a libvirt network, KVM and direct kernel boot", () => {
@@ -152,7 +154,6 @@ describe("cloud-init seed", () => {
     expect(config).toContain(KEY_A);
     expect(mergedUserData(seed)).toBe(config);
     expect(metaData(seed)).toBe("instance-id: i-1\nlocal-hostname: web\n");
-    expect(networkConfig()).toContain("dhcp4: true");
   });
 
   it("merges the user's cloud-config with lists appended, and passes scripts as scripts", () => {
