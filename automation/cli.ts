@@ -1,12 +1,60 @@
 #!/usr/bin/env node
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { MachinaError } from "../components/errors";
 import { environmentSummaries, providerInfo, providerSummaries, validateEnvironment } from "./inspect";
+import { Operation, ProgressEvent, run, status, Summary } from "./operations";
+
+const SYMBOL: Record<string, string> = { create: "+", update: "~", delete: "-", replace: "+-", "create-replacement": "+-", "delete-replaced": "--", same: " ", refresh: ">", read: ">" };
+
+function progressLine(e: ProgressEvent): string | undefined {
+  if (e.op === "same" && e.phase !== "failed") return undefined;
+  const verb = e.phase === "start" ? "..." : e.phase === "done" ? "done" : "FAILED";
+  return `${SYMBOL[e.op] ?? "?"} ${e.op} ${e.type} ${e.name} ${verb}`;
+}
+
+function machinesText(outputs: Record<string, unknown>): string[] {
+  const machines = (outputs.machineOutputs ?? {}) as Record<string, { ssh?: string; publicIp?: string; privateIp?: string; type?: string }>;
+  return Object.entries(machines).map(
+    ([name, m]) => `  ${name}: ${m.type ?? "?"}, address ${m.publicIp ?? m.privateIp ?? "none"}${m.ssh ? `, ${m.ssh}` : ""}`,
+  );
+}
+
+function summaryText(s: Summary): string {
+  const counts = Object.entries(s.changes).filter(([, n]) => n > 0).map(([op, n]) => `${n} ${op}`).join(", ") || "nothing";
+  const lines = [`${s.operation} ${s.stack}: ${s.ok ? "ok" : "FAILED"} in ${s.durationSeconds.toFixed(1)} s (${counts})`];
+  const r = s.recovered;
+  if (r) {
+    for (const l of r.removedLocks) lines.push(`  recovered: removed ${l}`);
+    for (const p of r.clearedPendingCreates) lines.push(`  recovered: cleared interrupted ${p} (its next create cleans up what it left)`);
+    for (const p of r.remainingPending) lines.push(`  pending, left alone: ${p}: check it on the platform, then pulumi refresh --clear-pending-creates`);
+  }
+  if (s.ok && s.operation !== "destroy" && s.operation !== "preview") lines.push(...machinesText(s.outputs));
+  if (s.error) lines.push(s.error);
+  return lines.join("\n");
+}
+
+function sshKeyConfig(file: string | undefined): Record<string, string> {
+  if (!file) return {};
+  if (!existsSync(file)) throw new MachinaError(`--ssh-key-file ${file}: no such file (create one with ssh-keygen -t ed25519)`);
+  const key = readFileSync(file, "utf8").trim();
+  if (/PRIVATE KEY/.test(key)) throw new MachinaError(`--ssh-key-file ${file} is a private key: pass the .pub file next to it`);
+  return { "machina:sshKeys[0]": key };
+}
+
+function parseConfig(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const i = pair.indexOf("=");
+      if (i <= 0) throw new MachinaError(`--config ${JSON.stringify(pair)}: write key=value, e.g. --config libvirt:network=user`);
+      return [pair.slice(0, i), pair.slice(i + 1)];
+    }),
+  );
+}
 
 /** Exit codes a pipeline can rely on. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, changesPending: 3 } as const;
 
 /** The project: --project-dir, else the current directory when it holds Pulumi.yaml, else Machina's own. */
 function projectDir(option: string | undefined): string {
@@ -74,6 +122,51 @@ export function buildCli(): Command {
       print(!!globals().json, report, lines.join("\n"));
       if (report.problems.length > 0) process.exitCode = EXIT.failed;
     });
+
+  const stackOptions = (cmd: Command) =>
+    cmd
+      .requiredOption("-e, --environment <environment>", "development, staging, production, ...")
+      .option("-p, --provider <name>", "run the environment on this provider (its own stack and state)")
+      .option("-c, --config <key=value>", "extra stack config (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
+      .option("--ssh-key-file <file>", "install this public key on every machine (stored as the stack's machina:sshKeys)");
+
+  for (const [operation, description] of [
+    ["preview", "show what up would change"],
+    ["up", "create or update the environment's machines and wait until they answer"],
+    ["refresh", "read the real state of the machines into the stack (finds drift)"],
+    ["destroy", "remove every resource of the environment's stack"],
+  ] as [Operation, string][]) {
+    const cmd = stackOptions(program.command(operation).description(description));
+    if (operation === "preview") cmd.option("--expect-no-changes", `exit ${EXIT.changesPending} when anything would change`);
+    cmd.action(async (opts: { environment: string; provider?: string; config: string[]; sshKeyFile?: string; expectNoChanges?: boolean }) => {
+      const json = !!globals().json;
+      const tty = !json && process.stdout.isTTY;
+      const summary = await run(
+        operation,
+        { environment: opts.environment, provider: opts.provider, projectDir: projectDir(globals().projectDir), config: { ...sshKeyConfig(opts.sshKeyFile), ...parseConfig(opts.config) } },
+        {
+          onProgress: json ? undefined : (e: ProgressEvent) => {
+            const line = progressLine(e);
+            if (line) process.stdout.write(tty ? `\x1b[2m${line}\x1b[0m\n` : `${line}\n`);
+          },
+          onMessage: json ? undefined : (severity: string, message: string) => {
+            if (severity === "error" || severity === "warning") process.stderr.write(`${severity}: ${message}\n`);
+          },
+        },
+      );
+      print(json, summary, summaryText(summary));
+      if (!summary.ok) process.exitCode = EXIT.failed;
+      else if (operation === "preview" && opts.expectNoChanges && summary.changed) process.exitCode = EXIT.changesPending;
+    });
+  }
+
+  stackOptions(program.command("status").description("the stack's last run, resources and outputs")).action(
+    async (opts: { environment: string; provider?: string }) => {
+      const s = await status({ environment: opts.environment, provider: opts.provider, projectDir: projectDir(globals().projectDir) });
+      const last = s.lastUpdate ? `last ${s.lastUpdate.kind} ${s.lastUpdate.result}${s.lastUpdate.endTime ? ` at ${s.lastUpdate.endTime}` : ""}` : "never run";
+      print(!!globals().json, s, [`${s.stack}: ${s.resources} resources, ${last}`, ...machinesText(s.outputs)].join("\n"));
+    },
+  );
 
   return program;
 }

@@ -86,7 +86,18 @@ export function readEnvironmentFile(projectDir: string, environment: string): Re
 /** Checks the `machina:*` keys of a config map and returns them typed; every problem is listed. */
 export function parseEnvironmentConfig(config: Record<string, unknown>, subject: string): EnvironmentConfig {
   const problems: FieldProblem[] = [];
-  const get = (key: string) => config[`${CONFIG_NAMESPACE}:${key}`];
+  // `pulumi config set` stores a list or map as JSON text; read it as Pulumi's getObject does.
+  const get = (key: string) => {
+    const value = config[`${CONFIG_NAMESPACE}:${key}`];
+    if (typeof value === "string" && /^\s*[[{]/.test(value)) {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        return value;
+      }
+    }
+    return value;
+  };
   const add = (field: string, value: unknown, allowed: string, fix: string) =>
     problems.push({ field: `${CONFIG_NAMESPACE}:${field}`, value: renderValue(value), allowed, fix });
 

@@ -16,9 +16,16 @@ const { environment, provider: providerFromName } = parseStackName(stack, listEn
 // Environment defaults first, then the stack's own (non-secret and secret) machina:* values.
 const merged: Record<string, unknown> = environment === stack ? {} : readEnvironmentFile(projectDir, environment);
 const own = new pulumi.Config(CONFIG_NAMESPACE);
-for (const key of ["provider", "region", "sshKeys", "labels", "machines"]) {
-  const value = own.getObject<unknown>(key);
+for (const key of ["provider", "region", "labels", "machines"]) {
+  // Plain strings stay strings; lists and maps arrive as JSON text (parsed in parseEnvironmentConfig).
+  const value = own.get(key);
   if (value !== undefined) merged[`${CONFIG_NAMESPACE}:${key}`] = value;
+}
+// Keys add up: the environment's and the stack's own (e.g. a developer's key on the development stack).
+const ownKeys = own.getObject<unknown>("sshKeys");
+if (Array.isArray(ownKeys) && ownKeys.length > 0) {
+  const envKeys = merged[`${CONFIG_NAMESPACE}:sshKeys`];
+  merged[`${CONFIG_NAMESPACE}:sshKeys`] = [...(Array.isArray(envKeys) && environment !== stack ? envKeys : []), ...ownKeys];
 }
 const env = parseEnvironmentConfig(merged, `stack ${stack} (${path.join("stacks", `Pulumi.${environment}.yaml`)})`);
 const provider = providerFromName ?? env.provider;

@@ -60,6 +60,12 @@ describe("environments", () => {
     expect(regionFor(perProvider, "aws")).toBeUndefined();
   });
 
+  it("reads lists and maps stored as JSON text, as `pulumi config set` writes them", () => {
+    const env = parseEnvironmentConfig({ "machina:sshKeys": '["ssh-ed25519 AAAA k"]', "machina:machines": '[{"name":"a","count":2}]' }, "t");
+    expect(env.sshKeys).toEqual(["ssh-ed25519 AAAA k"]);
+    expect(expandMachines(env).map((m) => m.name)).toEqual(["a", "a-2"]);
+  });
+
   it("rejects bad config with field, value, what is allowed and the fix", () => {
     const bad = (config: Record<string, unknown>) => {
       try {

@@ -1,0 +1,109 @@
+/** Selecting the stack of an environment on a provider, with a local state backend by default. */
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { MachinaError, UnknownEnvironmentError } from "../components/errors";
+import { resolveProvider } from "../providers/registry";
+import { listEnvironments, parseEnvironmentConfig, projectName, readEnvironmentFile, stackNameFor } from "../stacks/environment";
+
+export interface EnvironmentTarget {
+  environment: string;
+  /** Run the environment on this provider instead of its default; it gets a stack of its own. */
+  provider?: string;
+  /** The Pulumi project holding Pulumi.yaml and stacks/ (default: the current directory). */
+  projectDir?: string;
+  /** Extra stack config, e.g. `{ "libvirt:network": "user" }`. */
+  config?: Record<string, string>;
+}
+
+export interface InlineTarget {
+  projectName: string;
+  stackName: string;
+  /** A Pulumi program that builds Machines (and anything else). */
+  program: PulumiFn;
+  /** Where state and the passphrase live (default: ./.pulumi-state). */
+  stateDir?: string;
+  config?: Record<string, string>;
+}
+
+/** State directory: PULUMI_BACKEND_URL when set, else `<projectDir>/.pulumi-state`. */
+export function backendUrl(stateDir: string): string {
+  if (process.env.PULUMI_BACKEND_URL) return process.env.PULUMI_BACKEND_URL;
+  mkdirSync(stateDir, { recursive: true });
+  return `file://${stateDir}`;
+}
+
+/**
+ * The secrets passphrase: PULUMI_CONFIG_PASSPHRASE(_FILE) when set, else one generated once into the
+ * state directory (mode 0600) so that local use needs no account and no prompt.
+ */
+export function passphraseEnv(stateDir: string): Record<string, string> {
+  if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
+  if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE) return { PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE_FILE };
+  mkdirSync(stateDir, { recursive: true });
+  const file = path.join(stateDir, "passphrase");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString("base64url"), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { PULUMI_CONFIG_PASSPHRASE: readFileSync(file, "utf8").trim() };
+}
+
+/** Environment for the engine: local backend, no update checks, no plugin downloads. */
+export function engineEnv(stateDir: string): Record<string, string> {
+  return {
+    PULUMI_BACKEND_URL: backendUrl(stateDir),
+    ...passphraseEnv(stateDir),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
+  };
+}
+
+export interface SelectedStack {
+  stack: Stack;
+  stackName: string;
+  environment?: string;
+  provider?: string;
+  stateDir: string;
+}
+
+/** The stack that runs `environment` on `provider` (each combination its own stack and state). */
+export async function selectEnvironmentStack(target: EnvironmentTarget): Promise<SelectedStack> {
+  const projectDir = path.resolve(target.projectDir ?? process.cwd());
+  if (!existsSync(path.join(projectDir, "Pulumi.yaml"))) {
+    throw new MachinaError(`${projectDir} has no Pulumi.yaml: pass --project-dir, or run from the project`);
+  }
+  const environments = listEnvironments(projectDir);
+  if (!environments.includes(target.environment)) throw new UnknownEnvironmentError(target.environment, environments);
+  const env = parseEnvironmentConfig(readEnvironmentFile(projectDir, target.environment), `environment ${target.environment}`);
+  const provider = target.provider ?? env.provider;
+  if (!provider) throw new MachinaError(`environment ${target.environment} names no provider: set machina:provider in its stack file or pass --provider`);
+  resolveProvider(provider);
+  const stackName = stackNameFor(target.environment, provider, env.provider);
+  const stateDir = path.join(projectDir, ".pulumi-state");
+  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName, workDir: projectDir },
+    { envVars: { ...engineEnv(stateDir), MACHINA_PROJECT_DIR: projectDir } },
+  );
+  if (target.config && Object.keys(target.config).length > 0) {
+    await stack.setAllConfig(Object.fromEntries(Object.entries(target.config).map(([k, v]) => [k, { value: v }])), true);
+  }
+  return { stack, stackName, environment: target.environment, provider, stateDir };
+}
+
+/** A stack for a program given in code (an npm user's machines), with the same local backend. */
+export async function selectInlineStack(target: InlineTarget): Promise<SelectedStack> {
+  const stateDir = path.resolve(target.stateDir ?? ".pulumi-state");
+  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  const env = engineEnv(stateDir);
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { projectName: target.projectName, stackName: target.stackName, program: target.program },
+    { envVars: env, projectSettings: { name: target.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } } },
+  );
+  if (target.config && Object.keys(target.config).length > 0) {
+    await stack.setAllConfig(Object.fromEntries(Object.entries(target.config).map(([k, v]) => [k, { value: v }])), true);
+  }
+  return { stack, stackName: target.stackName, stateDir };
+}
+
+export { projectName };
