@@ -88,7 +88,7 @@ export async function run(operation: Operation, target: Target, options: RunOpti
     let changes: Record<string, number> = {};
     switch (operation) {
       case "preview": {
-        const r = await selected.stack.preview({ ...common, expectNoChanges: options.expectNoChanges, diff: false });
+        const r = await selected.stack.preview({ ...common, diff: false });
         changes = r.changeSummary as Record<string, number>;
         break;
       }

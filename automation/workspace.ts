@@ -1,6 +1,6 @@
 /** Selecting the stack of an environment on a provider, with a local state backend by default. */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { MachinaError, UnknownEnvironmentError } from "../components/errors";
@@ -91,6 +91,20 @@ export async function selectEnvironmentStack(target: EnvironmentTarget): Promise
   return { stack, stackName, environment: target.environment, provider, stateDir };
 }
 
+/**
+ * The work directory of an inline program. Dynamic providers run with it as their working directory
+ * and find @pulumi/pulumi and pulumi-machina from there, so it links the program's node_modules.
+ */
+function inlineWorkDir(stateDir: string, project: string): string {
+  const dir = path.join(stateDir, "workspaces", project);
+  mkdirSync(dir, { recursive: true });
+  const pulumiPackage = require.resolve("@pulumi/pulumi/package.json", { paths: [process.cwd(), __dirname] });
+  const nodeModules = path.resolve(path.dirname(pulumiPackage), "..", "..");
+  const link = path.join(dir, "node_modules");
+  if (!existsSync(link)) symlinkSync(nodeModules, link);
+  return dir;
+}
+
 /** A stack for a program given in code (an npm user's machines), with the same local backend. */
 export async function selectInlineStack(target: InlineTarget): Promise<SelectedStack> {
   const stateDir = path.resolve(target.stateDir ?? ".pulumi-state");
@@ -98,7 +112,11 @@ export async function selectInlineStack(target: InlineTarget): Promise<SelectedS
   const env = engineEnv(stateDir);
   const stack = await LocalWorkspace.createOrSelectStack(
     { projectName: target.projectName, stackName: target.stackName, program: target.program },
-    { envVars: env, projectSettings: { name: target.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } } },
+    {
+      workDir: inlineWorkDir(stateDir, target.projectName),
+      envVars: env,
+      projectSettings: { name: target.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
+    },
   );
   if (target.config && Object.keys(target.config).length > 0) {
     await stack.setAllConfig(Object.fromEntries(Object.entries(target.config).map(([k, v]) => [k, { value: v }])), true);

@@ -1,0 +1,150 @@
+/**
+ * The Automation API functions on the real engine: the development stack, an inline program with two
+ * machines (as an npm user's pipeline would run it), and an `up` killed half-way then run again.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type * as Operations from "../../dist/automation/operations";
+import { recordTiming } from "../support/timings";
+import { domainExists, enginePath, listDomains, machina, machinaDetached, makeProject, ROOT } from "./support";
+
+const BUSYBOX_ENV = `config:
+  machina:provider: libvirt
+  libvirt:network: user
+  machina:machines:
+    - name: box
+      size: nano
+      image: busybox-offline
+      diskGiB: 1
+      waitForReady:
+        timeoutSeconds: 180
+`;
+
+let project: string;
+let ops: typeof Operations;
+const saved = { PATH: process.env.PATH, PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
+
+beforeAll(async () => {
+  process.env.PATH = enginePath();
+  delete process.env.PULUMI_BACKEND_URL;
+  delete process.env.PULUMI_CONFIG_PASSPHRASE;
+  project = makeProject({ interrupt: BUSYBOX_ENV });
+  ops = await import("../../dist/automation/operations.js");
+}, 900_000);
+
+afterAll(() => {
+  Object.assign(process.env, saved);
+  rmSync(project, { recursive: true, force: true });
+});
+
+describe("Automation API functions", () => {
+  it("development stack: up, idle up, refresh, destroy", async () => {
+    const target = { environment: "development", projectDir: project };
+    const events: Operations.ProgressEvent[] = [];
+    const t = Date.now();
+    const up = await ops.run("up", target, { onProgress: (e) => events.push(e) });
+    expect(up.ok, up.error).toBe(true);
+    recordTiming("engine: Automation API up development", Date.now() - t);
+    expect(up).toMatchObject({ operation: "up", stack: "development", provider: "libvirt", changed: true });
+    expect(events.some((e) => e.op === "create" && e.type === "pulumi-nodejs:dynamic/machina:LibvirtMachine" && e.phase === "done")).toBe(true);
+    expect((up.outputs.machineOutputs as any).dev.ssh).toMatch(/^ssh -p \d+ machina@127\.0\.0\.1$/);
+
+    const again = await ops.run("up", target);
+    expect(again).toMatchObject({ ok: true, changed: false });
+    const refresh = await ops.run("refresh", target);
+    expect(refresh).toMatchObject({ ok: true, changed: false });
+    const status = await ops.status(target);
+    expect(status.resources).toBeGreaterThanOrEqual(5);
+    expect(status.lastUpdate).toMatchObject({ kind: "refresh", result: "succeeded" });
+
+    const destroy = await ops.run("destroy", target);
+    expect(destroy.ok, destroy.error).toBe(true);
+    expect(domainExists("machina-e2e-development-dev")).toBe(false);
+    expect((await ops.status(target)).resources).toBe(0);
+  }, 900_000);
+
+  it("an inline program creates two machines, with a secret that stays encrypted in state", async () => {
+    const { Machine } = await import("../../dist/index.js");
+    const pulumi = await import("@pulumi/pulumi");
+    const stateDir = mkdtempSync(path.join(tmpdir(), "machina-inline-state-"));
+    const target = {
+      projectName: "inline-fleet",
+      stackName: "ci",
+      stateDir,
+      config: { "machina:provider": "libvirt", "libvirt:network": "user" },
+      program: async () => {
+        const token = pulumi.secret("tok-3f9a-very-secret");
+        const machines = ["one", "two"].map(
+          (n) =>
+            new Machine(n, {
+              size: "nano",
+              image: "busybox-offline",
+              diskGiB: 1,
+              userData: token.apply((t) => `#cloud-config\nwrite_files: [{path: /etc/token, content: ${t}}]\n`),
+              waitForReady: { timeoutSeconds: 180 },
+            }),
+        );
+        return { ssh: machines.map((m) => m.ssh), ids: machines.map((m) => m.id) };
+      },
+    };
+    try {
+      const t = Date.now();
+      const up = await ops.run("up", target);
+      expect(up.ok, up.error).toBe(true);
+      recordTiming("engine: inline program, two busybox machines up", Date.now() - t);
+      expect(up.stack).toBe("ci");
+      const ssh = up.outputs.ssh as string[];
+      expect(ssh).toHaveLength(2);
+      expect(new Set(ssh).size).toBe(2);
+      expect(listDomains()).toEqual(expect.arrayContaining(["inline-fleet-ci-one", "inline-fleet-ci-two"]));
+      const state = readFileSync(path.join(stateDir, ".pulumi", "stacks", "inline-fleet", "ci.json"), "utf8");
+      expect(state).not.toContain("tok-3f9a-very-secret");
+      expect(state).toContain("ciphertext");
+      const destroy = await ops.run("destroy", target);
+      expect(destroy.ok, destroy.error).toBe(true);
+      expect(listDomains().filter((d) => d.startsWith("inline-fleet-ci-"))).toEqual([]);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 900_000);
+
+  it("an up killed while the machine is being created converges on the next up, leaking nothing", async () => {
+    const env = { ...process.env };
+    const child = machinaDetached(["up", "-e", "interrupt", "--project-dir", project], env);
+    const killedAt = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`no machine create started: ${out}`)), 300_000);
+      child.stdout!.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        if (/create pulumi-nodejs:dynamic\/machina:LibvirtMachine box \.\.\./.test(out)) {
+          clearTimeout(timer);
+          // Let the create get as far as defining and starting the domain, then kill the whole tree.
+          setTimeout(() => {
+            process.kill(-child.pid!, "SIGKILL");
+            resolve(Date.now());
+          }, 1500);
+        }
+      });
+    });
+    await new Promise((r) => child.once("exit", r));
+    expect(killedAt).toBeGreaterThan(0);
+
+    const again = machina(["--json", "up", "-e", "interrupt", "--project-dir", project], env);
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(again.json.ok).toBe(true);
+    const recovered = again.json.recovered;
+    expect(recovered.removedLocks.length + recovered.clearedPendingCreates.length).toBeGreaterThan(0);
+    expect(recovered.remainingPending).toEqual([]);
+    expect(listDomains().filter((d) => d === "machina-e2e-interrupt-box")).toHaveLength(1);
+
+    const human = machina(["up", "-e", "interrupt", "--project-dir", project], env);
+    expect(human.code).toBe(0);
+    const destroy = machina(["--json", "destroy", "-e", "interrupt", "--project-dir", project], env);
+    expect(destroy.code, destroy.err).toBe(0);
+    expect(listDomains().filter((d) => d.startsWith("machina-e2e-interrupt"))).toEqual([]);
+  }, 900_000);
+});
+
+export { ROOT };

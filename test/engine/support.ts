@@ -1,0 +1,66 @@
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const CLI = path.join(ROOT, "dist/automation/cli.js");
+
+/** PATH with the engine scripts/setup-engine.sh provides (built once per machine, cached). */
+export function enginePath(): string {
+  const bin = execFileSync("bash", [path.join(ROOT, "scripts/setup-engine.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
+  return `${bin}:${process.env.PATH}`;
+}
+
+/**
+ * A Pulumi project in a temporary directory that runs this checkout's stack program, with the
+ * repository's environment files copied in and extra ones added; node_modules is the checkout's.
+ */
+export function makeProject(extraEnvironments: Record<string, string> = {}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "machina-engine-"));
+  writeFileSync(path.join(dir, "Pulumi.yaml"), "name: machina-e2e\nruntime:\n  name: nodejs\nmain: index.js\nstackConfigDir: stacks\n");
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "machina-e2e-project", private: true, main: "index.js" }));
+  writeFileSync(path.join(dir, "index.js"), `module.exports = require(${JSON.stringify(path.join(ROOT, "dist/stacks/index.js"))});\n`);
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  mkdirSync(path.join(dir, "stacks"));
+  // The environment as committed: without the salt and keys a local `scripts/dev.sh` run may have added.
+  const development = readFileSync(path.join(ROOT, "stacks/Pulumi.development.yaml"), "utf8")
+    .replace(/^encryptionsalt: .*\n/m, "")
+    .replace(/^  machina:sshKeys:\n(    - .*\n)+/m, "");
+  writeFileSync(path.join(dir, "stacks/Pulumi.development.yaml"), development);
+  for (const [name, yaml] of Object.entries(extraEnvironments)) writeFileSync(path.join(dir, "stacks", `Pulumi.${name}.yaml`), yaml);
+  return dir;
+}
+
+export interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
+  json?: any;
+}
+
+export function machina(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 900_000): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  let json: unknown;
+  if (args.includes("--json")) {
+    try {
+      json = JSON.parse(r.stdout);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { code: r.status, out: r.stdout, err: r.stderr, json };
+}
+
+/** Starts the CLI in its own process group, so the engine under it can be killed with it. */
+export function machinaDetached(args: string[], env: NodeJS.ProcessEnv) {
+  return spawn(process.execPath, [CLI, ...args], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+export function domainExists(name: string): boolean {
+  return spawnSync("virsh", ["-c", "qemu:///system", "dominfo", name], { encoding: "utf8" }).status === 0;
+}
+
+export function listDomains(): string[] {
+  return execFileSync("virsh", ["-c", "qemu:///system", "list", "--all", "--name"], { encoding: "utf8" }).split("\n").map((s) => s.trim()).filter(Boolean);
+}
