@@ -3,6 +3,8 @@
 #   unit + contract: Pulumi mocks, every provider module
 #   package:         npm pack into a fresh program, SDK load isolation, the CLI
 #   libvirt:         the libvirt provider's operations on a real libvirt daemon and QEMU guests
+#   engine:          the real Pulumi engine (built offline) on the development stack, inline programs,
+#                    an interrupted up, and stack states of earlier releases
 set -euo pipefail
 cd "$(dirname "$0")/.."
 results=.test-results
@@ -10,6 +12,7 @@ rm -rf "$results" && mkdir -p "$results"
 
 [ -x node_modules/.bin/vitest ] || npm ci --no-audit --no-fund
 npm run build --silent
+bash scripts/link-self.sh
 
 status=0
 skipped_tiers=()
@@ -23,7 +26,7 @@ run_tier package test/package
 
 # Real libvirt needs root here (daemon, qemu.conf, debootstrap). Anything else is a failure, not a skip.
 if [ "$(id -u)" != 0 ]; then
-  skipped_tiers+=("libvirt: needs root to run libvirtd and build the guest image (run the tests as root, as CI does)")
+  skipped_tiers+=("libvirt and engine: need root to run libvirtd and build the guest image (run the tests as root, as CI does)")
 else
   echo "== libvirt setup"
   t0=$(date +%s)
@@ -31,7 +34,11 @@ else
   trap 'bash scripts/libvirt-daemon.sh stop' EXIT
   bash scripts/build-image.sh >/dev/null
   echo "libvirt setup took $(( $(date +%s) - t0 )) s"
-  run_tier libvirt test/e2e
+  run_tier libvirt test/e2e --fileParallelism=false
+  echo "== engine setup"
+  PATH="$(bash scripts/setup-engine.sh):$PATH"
+  export PATH
+  run_tier engine test/engine --fileParallelism=false
 fi
 
 [ -f "$results/timings.jsonl" ] && { echo "== timings"; cat "$results/timings.jsonl"; }

@@ -8,13 +8,23 @@ import { waitForService } from "../../components/service-probe";
 import { baseImageOperations } from "../../providers/libvirt/base-image-operations";
 import { createMachine, deleteMachine, diffMachine, readMachine, updateMachine } from "../../providers/libvirt/machine-operations";
 
-export const libvirtBaseImage = baseImageOperations;
+/** Outputs go to the engine as a protobuf Struct, which has no `undefined`: drop such fields. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+export const libvirtBaseImage = {
+  create: async (inputs: Parameters<typeof baseImageOperations.create>[0]) => plain(await baseImageOperations.create(inputs)),
+  diff: baseImageOperations.diff,
+  read: async (id: string, props: Parameters<typeof baseImageOperations.read>[1]) => plain(await baseImageOperations.read(id, props)),
+  delete: baseImageOperations.delete,
+};
 
 export const libvirtMachine = {
-  create: createMachine,
+  create: async (inputs: Parameters<typeof createMachine>[0]) => plain(await createMachine(inputs)),
   diff: async (_id: string, olds: Parameters<typeof diffMachine>[0], news: Parameters<typeof diffMachine>[1]) => diffMachine(olds, news),
-  update: updateMachine,
-  read: readMachine,
+  update: async (id: string, olds: Parameters<typeof updateMachine>[1], news: Parameters<typeof updateMachine>[2]) => plain(await updateMachine(id, olds, news)),
+  read: async (id: string, props: Parameters<typeof readMachine>[1]) => plain(await readMachine(id, props)),
   delete: deleteMachine,
 };
 
@@ -38,10 +48,10 @@ const REPLACE_ON: (keyof ReadinessInputs)[] = ["host", "port", "expect", "machin
 export const readiness = {
   async create(inputs: ReadinessInputs): Promise<{ id: string; outs: ReadinessOutputs }> {
     const result = await waitForService({ host: inputs.host, port: inputs.port, expect: inputs.expect ?? "ssh" }, { timeoutSeconds: inputs.timeoutSeconds });
-    return {
+    return plain({
       id: `${inputs.machineId}:${inputs.port}`,
       outs: { ...inputs, waitedSeconds: Math.round(result.waitedSeconds * 10) / 10, attempts: result.attempts, banner: result.banner },
-    };
+    });
   },
   async diff(_id: string, olds: ReadinessOutputs, news: ReadinessInputs) {
     const replaces = REPLACE_ON.filter((key) => olds[key] !== news[key]);
