@@ -23,12 +23,18 @@ export const SELF_HEALING_TYPES = [
   "pulumi-nodejs:dynamic/machina:ReadinessCheck",
 ];
 
+/** Whether a process runs; a zombie (killed, not yet reaped) does not. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
   }
 }
 

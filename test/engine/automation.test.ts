@@ -130,6 +130,15 @@ describe("Automation API functions", () => {
     });
     await new Promise((r) => child.once("exit", r));
     expect(killedAt).toBeGreaterThan(0);
+    // Wait (bounded) until the engine under the CLI is gone too.
+    for (let i = 0; i < 50; i++) {
+      try {
+        process.kill(-child.pid!, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
 
     const again = machina(["--json", "up", "-e", "interrupt", "--project-dir", project], env);
     expect(again.code, again.out + again.err).toBe(0);

@@ -21,7 +21,8 @@ const saved = { PATH: process.env.PATH, PULUMI_CONFIG_PASSPHRASE: process.env.PU
 beforeAll(async () => {
   process.env.PATH = enginePath();
   process.env.PULUMI_CONFIG_PASSPHRASE = FIXTURE_PASSPHRASE;
-  project = makeProject({ fixture: "config:\n  machina:provider: libvirt\n  machina:machines: []\n" });
+  // Same project and stack names as scripts/record-state-fixture.js, so the URNs match.
+  project = makeProject({ fixture: "config:\n  machina:provider: libvirt\n  machina:machines: []\n" }, "machina-fixture");
   ops = await import("../../dist/automation/operations.js");
 }, 900_000);
 

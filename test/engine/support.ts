@@ -16,9 +16,9 @@ export function enginePath(): string {
  * A Pulumi project in a temporary directory that runs this checkout's stack program, with the
  * repository's environment files copied in and extra ones added; node_modules is the checkout's.
  */
-export function makeProject(extraEnvironments: Record<string, string> = {}): string {
+export function makeProject(extraEnvironments: Record<string, string> = {}, projectName = "machina-e2e"): string {
   const dir = mkdtempSync(path.join(tmpdir(), "machina-engine-"));
-  writeFileSync(path.join(dir, "Pulumi.yaml"), "name: machina-e2e\nruntime:\n  name: nodejs\nmain: index.js\nstackConfigDir: stacks\n");
+  writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${projectName}\nruntime:\n  name: nodejs\nmain: index.js\nstackConfigDir: stacks\n`);
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "machina-e2e-project", private: true, main: "index.js" }));
   writeFileSync(path.join(dir, "index.js"), `module.exports = require(${JSON.stringify(path.join(ROOT, "dist/stacks/index.js"))});\n`);
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
