@@ -132,6 +132,7 @@ function scaling() {
 }
 
 async function libvirt() {
+  if (process.env.BENCH_SKIP_LIBVIRT) return { name: "libvirt readiness", skipped: "BENCH_SKIP_LIBVIRT is set" };
   if (process.getuid?.() !== 0 || spawnSync("virsh", ["-c", "qemu:///system", "version"]).status !== 0) {
     return { name: "libvirt readiness", skipped: "needs root and a running libvirt daemon (scripts/libvirt-daemon.sh start)" };
   }

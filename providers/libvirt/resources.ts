@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../../components/shared";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 import type { BaseImage } from "./images";
+import type { MachineInputs } from "./machine-operations";
 import { CUSTOM_SIZE } from "./index";
 
 /*
@@ -32,25 +33,12 @@ export class LibvirtBaseImage extends pulumi.dynamic.Resource {
   }
 }
 
-export interface LibvirtMachineArgs {
-  uri: string;
-  name: string;
-  hostname: string;
-  cpus: number;
-  memoryMiB: number;
-  diskGiB: number;
+/** The machine's inputs as the dynamic provider receives them, with Outputs allowed where they arrive late. */
+export type LibvirtMachineArgs = Omit<MachineInputs, "image" | "userData" | "accelerator"> & {
   image: pulumi.Input<BaseImage>;
-  network: string;
-  ports: { protocol: "tcp" | "udp"; port: number }[];
-  sshUser: string;
-  sshKeys: string[];
   userData?: pulumi.Input<string>;
   accelerator: string;
-  stateDir: string;
-  shutdownTimeoutSeconds: number;
-  metadata: Record<string, string>;
-  labels: Record<string, string>;
-}
+};
 
 export class LibvirtMachine extends pulumi.dynamic.Resource {
   declare readonly uuid: pulumi.Output<string>;
