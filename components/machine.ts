@@ -67,7 +67,7 @@ export class Machine extends pulumi.ComponentResource {
     this.provider = pulumi.output(module.name);
     this.region = pulumi.output(spec.region);
     this.type = pulumi.output(spec.size.type);
-    this.image = pulumi.output(spec.image.id);
+    this.image = pulumi.output(result.image ?? spec.image.id);
     this.publicIp = pulumi.output(result.publicIp);
     this.privateIp = pulumi.output(result.privateIp);
     this.sshUser = pulumi.output(spec.sshUser);

@@ -421,7 +421,7 @@ export function resolveMachineSpec(
     image,
     diskGiB,
     sshKeys,
-    sshUser: catalog.defaults.sshUser,
+    sshUser: (image.alias && catalog.imageUsers?.[image.alias]) || catalog.defaults.sshUser,
     userData: args.userData,
     labels: { ...labels, [MANAGED_BY_LABEL]: "machina" },
     firewall,

@@ -39,7 +39,10 @@ export interface Catalog {
   currency: string;
   sizes: CatalogSize[];
   regions: CatalogRegion[];
-  /** Image alias -> architecture -> provider image id. */
+  /**
+   * Image alias -> architecture -> provider image id, or `lookup:<query>` for an image the module
+   * finds at deploy time (and pins, and reports as the Machine's `image`).
+   */
   images: Record<string, Partial<Record<Arch, string>>>;
   defaults: {
     region: string;
@@ -47,6 +50,8 @@ export interface Catalog {
     sshUser: string;
     diskGiB?: number;
   };
+  /** The login user of an image alias, where it is not `defaults.sshUser` (e.g. `ubuntu`, `admin`). */
+  imageUsers?: Record<string, string>;
   /** Largest user data the platform takes, in bytes. */
   userDataMaxBytes: number;
   labelRules?: LabelRules;
@@ -113,6 +118,8 @@ export interface ResolvedMachineSpec {
 /** What every provider module returns; Machine turns it into its uniform outputs. */
 export interface MachineResult {
   id: pulumi.Input<string>;
+  /** The image id the platform resolved (an AMI found by lookup), when it is not the spec's id. */
+  image?: pulumi.Input<string>;
   publicIp: pulumi.Input<string | undefined>;
   privateIp: pulumi.Input<string | undefined>;
   /** Host and port an SSH client (and the readiness check) should use, when they differ from publicIp:22. */

@@ -47,7 +47,10 @@ CONF
 start() {
   install_missing
   if answers; then
+    # Someone else's daemon (or an earlier start's): this invocation did not start it, so its stop
+    # must leave it running.
     log "a libvirt daemon already answers on $uri"
+    rm -f "$run_dir/started"
     return 0
   fi
   configure

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
+import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
 
 const run = promisify(execFile);
 
@@ -17,60 +18,14 @@ export interface SeedSpec {
   userData?: string;
 }
 
-/** Machina's own cloud-config: host name and the SSH user with the keys. */
+/** Machina's own cloud-config for a libvirt guest: host name and the SSH user with the keys. */
 export function baseCloudConfig(spec: SeedSpec): string {
-  return `#cloud-config\n${stringify({
-    hostname: spec.hostname,
-    preserve_hostname: false,
-    users: [
-      "default",
-      {
-        name: spec.sshUser,
-        sudo: "ALL=(ALL) NOPASSWD:ALL",
-        shell: "/bin/bash",
-        lock_passwd: true,
-        ssh_authorized_keys: spec.sshKeys,
-      },
-    ],
-    ssh_pwauth: false,
-  }, { lineWidth: 0 })}`;
+  return userCloudConfig(spec.hostname, spec.sshUser, spec.sshKeys);
 }
 
-function partType(userData: string): string {
-  if (userData.startsWith("#cloud-config")) return "text/cloud-config";
-  if (userData.startsWith("#!")) return "text/x-shellscript";
-  if (userData.startsWith("#cloud-boothook")) return "text/cloud-boothook";
-  if (userData.startsWith("#include")) return "text/x-include-url";
-  return "text/plain";
-}
-
-/**
- * The user data of the seed: Machina's cloud-config merged with the user's. As a MIME multipart,
- * so a script works as well as a cloud-config; a cloud-config part is merged with lists appended,
- * so the user's `users:` or `write_files:` add to Machina's instead of replacing them.
- */
+/** The seed's user data: Machina's cloud-config merged with the user's (see mergeUserData). */
 export function mergedUserData(spec: SeedSpec): string {
-  const base = baseCloudConfig(spec);
-  if (!spec.userData) return base;
-  const boundary = "MACHINA-BOUNDARY-7d1e4c";
-  const part = (type: string, body: string, merge = false) =>
-    [
-      `--${boundary}`,
-      `Content-Type: ${type}; charset="utf-8"`,
-      "MIME-Version: 1.0",
-      ...(merge ? ["Merge-Type: list(append)+dict(no_replace,recurse_list)+str()"] : []),
-      "",
-      body.endsWith("\n") ? body : `${body}\n`,
-    ].join("\n");
-  return [
-    `Content-Type: multipart/mixed; boundary="${boundary}"`,
-    "MIME-Version: 1.0",
-    "",
-    part("text/cloud-config", base),
-    part(partType(spec.userData), spec.userData, partType(spec.userData) === "text/cloud-config"),
-    `--${boundary}--`,
-    "",
-  ].join("\n");
+  return mergeUserData(baseCloudConfig(spec), spec.userData);
 }
 
 export function metaData(spec: SeedSpec): string {

@@ -66,12 +66,18 @@ describe.each(providers())("provider %s", (name) => {
     expect(catalog.regions.map((r) => r.id)).toContain(await valueOf(m.region));
     const type = await valueOf(m.type);
     expect(catalog.sizes.map((s) => s.type)).toContain(type);
-    expect(await valueOf(m.image)).toBe(catalog.images["ubuntu-24.04"].x86_64);
-    expect(await valueOf(m.sshUser)).toBe(catalog.defaults.sshUser);
+    // The catalog's image id, or, for a `lookup:` entry, the concrete image the lookup found.
+    const catalogImage = catalog.images["ubuntu-24.04"].x86_64!;
+    const image = await valueOf(m.image);
+    if (catalogImage.startsWith("lookup:")) expect(image).toMatch(/^[\w.:/-]+$/);
+    else expect(image).toBe(catalogImage);
+    expect(image).not.toMatch(/^lookup:/);
+    const sshUser = catalog.imageUsers?.["ubuntu-24.04"] ?? catalog.defaults.sshUser;
+    expect(await valueOf(m.sshUser)).toBe(sshUser);
     expect(await valueOf(m.labels)).toEqual({ suite: "contract", owner: "qa-team", "managed-by": "machina" });
     const address = (await valueOf(m.publicIp)) ?? (await valueOf(m.privateIp));
     expect(address, "the machine has an address").toEqual(expect.any(String));
-    expect(await valueOf(m.ssh)).toMatch(new RegExp(`^ssh (-p \\d+ )?${catalog.defaults.sshUser}@\\S+$`));
+    expect(await valueOf(m.ssh)).toMatch(new RegExp(`^ssh (-p \\d+ )?${sshUser}@\\S+$`));
     expect(typeof (await valueOf(m.details))).toBe("object");
   });
 

@@ -43,6 +43,13 @@ describe("load only what a stack uses", () => {
     expect(loaded).not.toContain("@pulumi/aws");
   });
 
+  it("a Machine on AWS loads @pulumi/aws and no other provider SDK", () => {
+    const { loaded, type } = loadedPackages("aws");
+    expect(type).toBe("t3.small");
+    expect(loaded).toContain("@pulumi/aws");
+    for (const sdk of ["@pulumi/gcp", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/hcloud"]) expect(loaded).not.toContain(sdk);
+  });
+
   it("the public entry's types reference no provider SDK", () => {
     const seen = new Set<string>();
     const sdkRefs: string[] = [];

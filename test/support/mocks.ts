@@ -10,6 +10,9 @@ export interface RecordedResource {
 
 let nextId = 1000;
 
+/** Every invoke (data source call) the program made, in order. */
+export const invokes: { token: string; inputs: Record<string, any> }[] = [];
+
 /** Outputs a real platform would add, so the Machine's outputs have something to read. */
 function platformState(type: string, name: string, id: string): Record<string, unknown> {
   const n = Number(id) % 250;
@@ -20,6 +23,8 @@ function platformState(type: string, name: string, id: string): Record<string, u
       return { ipv4Address: `198.51.100.${n}`, ipv4AddressPrivate: `10.110.0.${n}`, ipv6Address: `2001:db8:1::${n}`, dropletUrn: `do:droplet:${id}`, vpcUuid: "vpc-1" };
     case "digitalocean:index/sshKey:SshKey":
       return { fingerprint: `fp:${name}` };
+    case "aws:ec2/instance:Instance":
+      return { publicIp: `192.0.2.${n}`, privateIp: `172.31.0.${n}`, availabilityZone: "us-east-1a", subnetId: "subnet-default", keyName: "key" };
     case "pulumi-nodejs:dynamic/machina:LibvirtMachine":
       return { uuid: `uuid-${id}`, acceleratorUsed: "qemu", state: "running", privateIp: "10.0.2.15", sshHost: "127.0.0.1", sshPort: 40000 + n, forwardedPorts: { "tcp/22": 40000 + n }, consoleLog: `/state/${name}/console.log` };
     case "pulumi-nodejs:dynamic/machina:LibvirtBaseImage":
@@ -45,6 +50,13 @@ export function installMocks(options: { project?: string; stack?: string; config
         return { id, state: { ...args.inputs, ...platformState(args.type, args.name, id) } };
       },
       call(args) {
+        invokes.push({ token: args.token, inputs: args.inputs });
+        // Invokes a platform answers: the AMI a lookup finds, the default VPC.
+        if (args.token === "aws:ec2/getAmi:getAmi") {
+          const arch = (args.inputs.filters as { name: string; values: string[] }[]).find((f) => f.name === "architecture")?.values[0];
+          return { ...args.inputs, id: arch === "arm64" ? "ami-0a1b2c3d4e5f6a7b8" : "ami-0123456789abcdef0" };
+        }
+        if (args.token === "aws:ec2/getVpc:getVpc") return { ...args.inputs, id: "vpc-0default" };
         return args.inputs;
       },
     },

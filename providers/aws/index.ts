@@ -1,0 +1,55 @@
+import type { FieldProblem } from "../../components/errors";
+import type { ProviderModule } from "../contract";
+import catalog from "./catalog.json";
+
+const KNOWN_OPTIONS = ["subnetId", "vpcId", "existingKeyName", "instance"];
+
+/** AWS EC2 through @pulumi/aws (narrow `@pulumi/aws/ec2` imports, loaded only when a machine is created). */
+const aws: ProviderModule = {
+  name: "aws",
+  description: "AWS EC2 instances (T3/M7i x86_64, T4g/M7g Graviton arm64) through @pulumi/aws",
+  requirements: {
+    sdkPackage: "@pulumi/aws",
+    credentials: [
+      {
+        name: "AWS credentials",
+        configKeys: ["aws:accessKey", "aws:profile"],
+        envVars: ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE"],
+        howTo: "Use an IAM user's access key (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), a profile from ~/.aws/config, or web identity in CI.",
+      },
+    ],
+    tools: [],
+  },
+  capabilities: { publicIp: true, firewall: true, powerControl: true, snapshots: true, resizeInPlace: true, arm64: true, userData: true, regions: true },
+  catalog: catalog as ProviderModule["catalog"],
+  validate(spec) {
+    const problems: FieldProblem[] = [];
+    const o = spec.options;
+    const add = (field: string, value: unknown, allowed: string, fix: string) => problems.push({ field, value: JSON.stringify(value), allowed, fix });
+    for (const key of Object.keys(o)) {
+      if (!KNOWN_OPTIONS.includes(key)) add(`providerOptions.aws.${key}`, o[key], KNOWN_OPTIONS.join(", "), `remove ${key}`);
+    }
+    if (o.subnetId !== undefined && !(typeof o.subnetId === "string" && /^subnet-[0-9a-f]+$/.test(o.subnetId))) {
+      add("providerOptions.aws.subnetId", o.subnetId, "a subnet id (subnet-0123abcd...)", "copy it from the VPC console or `aws ec2 describe-subnets`");
+    }
+    if (o.vpcId !== undefined && !(typeof o.vpcId === "string" && /^vpc-[0-9a-f]+$/.test(o.vpcId))) {
+      add("providerOptions.aws.vpcId", o.vpcId, "a VPC id (vpc-0123abcd...)", "copy it from `aws ec2 describe-vpcs`");
+    }
+    if (o.subnetId !== undefined && o.vpcId === undefined) {
+      add("providerOptions.aws.vpcId", undefined, "the VPC of subnetId (the security group must be in it)", "set vpcId next to subnetId");
+    }
+    if (spec.image.kind !== "alias" && !/^ami-[0-9a-f]+$/.test(spec.image.id)) {
+      add(`image.${spec.image.kind}`, spec.image.id, "an AMI id (ami-0123abcd...)", "use an alias, or the AMI id of your image or snapshot");
+    }
+    if (o.instance !== undefined && (typeof o.instance !== "object" || o.instance === null || Array.isArray(o.instance))) {
+      add("providerOptions.aws.instance", o.instance, "an object of aws.ec2.InstanceArgs merged over Machina's", "write instance: { monitoring: true }");
+    }
+    return problems;
+  },
+  create(spec, parent) {
+    const { createEc2Instance } = require("./resources") as typeof import("./resources");
+    return createEc2Instance(spec, parent);
+  },
+};
+
+export default aws;

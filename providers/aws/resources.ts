@@ -1,0 +1,111 @@
+import { getAmiOutput } from "@pulumi/aws/ec2/getAmi";
+import { getVpcOutput } from "@pulumi/aws/ec2/getVpc";
+import { Instance, InstanceArgs } from "@pulumi/aws/ec2/instance";
+import { KeyPair } from "@pulumi/aws/ec2/keyPair";
+import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
+import type * as awsInputs from "@pulumi/aws/types/input";
+import * as pulumi from "@pulumi/pulumi";
+import { keysCloudConfig, mergeUserData } from "../../components/cloud-init";
+import { sharedPerStack } from "../../components/shared";
+import type { Arch, FirewallRule } from "../../components/spec";
+import type { MachineResult, ResolvedMachineSpec } from "../contract";
+
+const EVERYWHERE4 = ["0.0.0.0/0"];
+const EVERYWHERE6 = ["::/0"];
+
+/** A catalog image `lookup:<owner>:<name pattern>` as an AMI filter; the architecture comes from the size. */
+export function amiQuery(id: string, arch: Arch) {
+  const [, owner, pattern] = /^lookup:(\d+):(.+)$/.exec(id) ?? [];
+  if (!owner) return undefined;
+  return {
+    owners: [owner],
+    mostRecent: true,
+    filters: [
+      { name: "name", values: [pattern] },
+      { name: "architecture", values: [arch === "arm64" ? "arm64" : "x86_64"] },
+      { name: "virtualization-type", values: ["hvm"] },
+      { name: "root-device-type", values: ["ebs"] },
+    ],
+  };
+}
+
+export function ingressRules(rules: FirewallRule[]): awsInputs.ec2.SecurityGroupIngress[] {
+  return rules.map((r) => ({
+    protocol: r.protocol,
+    fromPort: r.port,
+    toPort: r.toPort,
+    cidrBlocks: r.sources.filter((s) => !s.includes(":")),
+    ipv6CidrBlocks: r.sources.filter((s) => s.includes(":")),
+    description: "machina",
+  }));
+}
+
+export const EGRESS_ALL: awsInputs.ec2.SecurityGroupEgress[] = [
+  { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: EVERYWHERE4, ipv6CidrBlocks: EVERYWHERE6 },
+];
+
+export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
+  const options = spec.options as { subnetId?: string; vpcId?: string; existingKeyName?: string; instance?: Partial<InstanceArgs> };
+  const region = spec.region;
+  const invokeOpts = { parent };
+
+  const query = amiQuery(spec.image.id, spec.arch);
+  const ami = query ? getAmiOutput({ ...query, region }, invokeOpts).id : pulumi.output(spec.image.id);
+  const vpcId = options.vpcId ?? getVpcOutput({ default: true, region }, invokeOpts).id;
+
+  // EC2 installs one key pair; every key also goes in through cloud-init, so all of them work.
+  const keyPair = spec.sshKeys.length > 0
+    ? sharedPerStack("aws", `key-${region}`, spec.sshKeys[0], (name) => new KeyPair(name, { keyName: name, publicKey: spec.sshKeys[0], region, tags: { "managed-by": "machina" } }))
+    : undefined;
+  const userText: pulumi.Output<string | undefined> = pulumi.output(spec.userData);
+  const userData = userText.apply((u) => (spec.sshKeys.length > 0 ? mergeUserData(keysCloudConfig(spec.sshKeys), u) : u));
+
+  const group = new SecurityGroup(
+    `${spec.name}-sg`,
+    {
+      name: spec.platformName,
+      description: `Machina ${spec.platformName}`,
+      vpcId,
+      region,
+      ingress: ingressRules(spec.firewall),
+      egress: EGRESS_ALL,
+      tags: { ...spec.labels, Name: spec.platformName },
+    },
+    { parent },
+  );
+
+  const instance = new Instance(
+    spec.name,
+    {
+      ami,
+      instanceType: spec.size.type,
+      region,
+      availabilityZone: spec.zone,
+      subnetId: options.subnetId,
+      vpcSecurityGroupIds: [group.id],
+      keyName: options.existingKeyName ?? keyPair?.keyName,
+      userData,
+      userDataReplaceOnChange: true,
+      associatePublicIpAddress: spec.publicIp,
+      rootBlockDevice: { volumeSize: spec.diskGiB ?? 20, volumeType: "gp3", encrypted: true, deleteOnTermination: true },
+      tags: { ...spec.labels, Name: spec.platformName },
+      ...options.instance,
+    },
+    // The AMI found by lookup is pinned: a newer image never replaces a running instance.
+    { parent, ignoreChanges: ["ami"] },
+  );
+
+  return {
+    id: instance.id,
+    image: instance.ami,
+    publicIp: spec.publicIp ? instance.publicIp : undefined,
+    privateIp: instance.privateIp,
+    details: {
+      availabilityZone: instance.availabilityZone,
+      subnetId: instance.subnetId,
+      securityGroupId: group.id,
+      vpcId,
+      keyName: instance.keyName,
+    },
+  };
+}
