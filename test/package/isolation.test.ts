@@ -50,6 +50,13 @@ describe("load only what a stack uses", () => {
     for (const sdk of ["@pulumi/gcp", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/hcloud"]) expect(loaded).not.toContain(sdk);
   });
 
+  it("a Machine on GCP loads @pulumi/gcp and no other provider SDK", () => {
+    const { loaded, type } = loadedPackages("gcp");
+    expect(type).toBe("e2-small");
+    expect(loaded).toContain("@pulumi/gcp");
+    for (const sdk of ["@pulumi/aws", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/hcloud"]) expect(loaded).not.toContain(sdk);
+  });
+
   it("the public entry's types reference no provider SDK", () => {
     const seen = new Set<string>();
     const sdkRefs: string[] = [];

@@ -14,7 +14,7 @@ let nextId = 1000;
 export const invokes: { token: string; inputs: Record<string, any> }[] = [];
 
 /** Outputs a real platform would add, so the Machine's outputs have something to read. */
-function platformState(type: string, name: string, id: string): Record<string, unknown> {
+function platformState(type: string, name: string, id: string, inputs: Record<string, any>): Record<string, unknown> {
   const n = Number(id) % 250;
   switch (type) {
     case "hcloud:index/server:Server":
@@ -23,6 +23,16 @@ function platformState(type: string, name: string, id: string): Record<string, u
       return { ipv4Address: `198.51.100.${n}`, ipv4AddressPrivate: `10.110.0.${n}`, ipv6Address: `2001:db8:1::${n}`, dropletUrn: `do:droplet:${id}`, vpcUuid: "vpc-1" };
     case "digitalocean:index/sshKey:SshKey":
       return { fingerprint: `fp:${name}` };
+    case "gcp:compute/instance:Instance":
+      return {
+        instanceId: `gce-${id}`,
+        selfLink: `projects/p/zones/${inputs.zone}/instances/${inputs.name}`,
+        networkInterfaces: (inputs.networkInterfaces ?? []).map((nic: any) => ({
+          ...nic,
+          networkIp: `10.128.0.${n}`,
+          accessConfigs: (nic.accessConfigs ?? []).map((a: any) => ({ ...a, natIp: `34.0.0.${n}` })),
+        })),
+      };
     case "aws:ec2/instance:Instance":
       return { publicIp: `192.0.2.${n}`, privateIp: `172.31.0.${n}`, availabilityZone: "us-east-1a", subnetId: "subnet-default", keyName: "key" };
     case "pulumi-nodejs:dynamic/machina:LibvirtMachine":
@@ -47,7 +57,7 @@ export function installMocks(options: { project?: string; stack?: string; config
         const id = String(nextId++);
         const { __provider, ...inputs } = args.inputs;
         recorded.push({ type: args.type, name: args.name, inputs, provider: __provider });
-        return { id, state: { ...args.inputs, ...platformState(args.type, args.name, id) } };
+        return { id, state: { ...args.inputs, ...platformState(args.type, args.name, id, args.inputs) } };
       },
       call(args) {
         invokes.push({ token: args.token, inputs: args.inputs });

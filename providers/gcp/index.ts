@@ -1,0 +1,52 @@
+import type { FieldProblem } from "../../components/errors";
+import type { ProviderModule } from "../contract";
+import catalog from "./catalog.json";
+
+const KNOWN_OPTIONS = ["network", "subnetwork", "instance"];
+
+/** Google Compute Engine through @pulumi/gcp (narrow `@pulumi/gcp/compute` imports, loaded only when used). */
+const gcp: ProviderModule = {
+  name: "gcp",
+  description: "Google Compute Engine instances (E2 x86_64, Tau T2A arm64) through @pulumi/gcp",
+  requirements: {
+    sdkPackage: "@pulumi/gcp",
+    credentials: [
+      {
+        name: "Google Cloud project",
+        configKeys: ["gcp:project"],
+        envVars: ["GOOGLE_PROJECT", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"],
+        howTo: "Name the project the machines belong to.",
+      },
+      {
+        name: "Google Cloud credentials",
+        configKeys: ["gcp:credentials"],
+        envVars: ["GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CREDENTIALS"],
+        howTo: "Use a service account key file with Compute Admin, or `gcloud auth application-default login`.",
+      },
+    ],
+    tools: [],
+  },
+  capabilities: { publicIp: true, firewall: true, powerControl: true, snapshots: true, resizeInPlace: true, arm64: true, userData: true, regions: true },
+  catalog: catalog as ProviderModule["catalog"],
+  validate(spec) {
+    const problems: FieldProblem[] = [];
+    const o = spec.options;
+    const add = (field: string, value: unknown, allowed: string, fix: string) => problems.push({ field, value: JSON.stringify(value), allowed, fix });
+    for (const key of Object.keys(o)) {
+      if (!KNOWN_OPTIONS.includes(key)) add(`providerOptions.gcp.${key}`, o[key], KNOWN_OPTIONS.join(", "), `remove ${key}`);
+    }
+    for (const key of ["network", "subnetwork"]) {
+      if (o[key] !== undefined && (typeof o[key] !== "string" || o[key] === "")) add(`providerOptions.gcp.${key}`, o[key], "a network name or self link", 'write network: "default"');
+    }
+    if (o.instance !== undefined && (typeof o.instance !== "object" || o.instance === null || Array.isArray(o.instance))) {
+      add("providerOptions.gcp.instance", o.instance, "an object of gcp.compute.InstanceArgs merged over Machina's", "write instance: { deletionProtection: true }");
+    }
+    return problems;
+  },
+  create(spec, parent) {
+    const { createComputeInstance } = require("./resources") as typeof import("./resources");
+    return createComputeInstance(spec, parent);
+  },
+};
+
+export default gcp;

@@ -1,0 +1,89 @@
+import { Firewall } from "@pulumi/gcp/compute/firewall";
+import { Instance, InstanceArgs } from "@pulumi/gcp/compute/instance";
+import type * as gcpInputs from "@pulumi/gcp/types/input";
+import * as pulumi from "@pulumi/pulumi";
+import type { FirewallRule } from "../../components/spec";
+import { toDnsLabel } from "../../components/validation";
+import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import catalog from "./catalog.json";
+
+/** The zone of a machine: the one given, else the region's first. */
+export function zoneOf(spec: Pick<ResolvedMachineSpec, "region" | "zone">): string {
+  return spec.zone ?? catalog.regions.find((r) => r.id === spec.region)!.zones[0];
+}
+
+/**
+ * GCP firewall rules have one source list and one address family each: Machina's rules are grouped by
+ * (family, sources) into as few firewalls as that allows, each targeting the machine's network tag.
+ */
+export function firewallGroups(rules: FirewallRule[]): { sourceRanges: string[]; allows: gcpInputs.compute.FirewallAllow[] }[] {
+  const groups = new Map<string, { sourceRanges: string[]; byProtocol: Map<string, string[]> }>();
+  for (const rule of rules) {
+    for (const family of ["v4", "v6"]) {
+      const sources = rule.sources.filter((s) => (family === "v6") === s.includes(":"));
+      if (sources.length === 0) continue;
+      const key = `${family}|${sources.join(",")}`;
+      const group = groups.get(key) ?? { sourceRanges: sources, byProtocol: new Map<string, string[]>() };
+      const ports = group.byProtocol.get(rule.protocol) ?? [];
+      ports.push(rule.port === rule.toPort ? String(rule.port) : `${rule.port}-${rule.toPort}`);
+      group.byProtocol.set(rule.protocol, ports);
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()].map((g) => ({
+    sourceRanges: g.sourceRanges,
+    allows: [...g.byProtocol.entries()].map(([protocol, ports]) => ({ protocol, ports })),
+  }));
+}
+
+export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
+  const options = spec.options as { network?: string; subnetwork?: string; instance?: Partial<InstanceArgs> };
+  const network = options.network ?? "default";
+  const tag = toDnsLabel(`machina-${spec.platformName}`);
+  const firewalls = firewallGroups(spec.firewall).map(
+    (group, i) =>
+      new Firewall(
+        `${spec.name}-fw-${i}`,
+        { name: toDnsLabel(`${spec.platformName}-in-${i}`), network, direction: "INGRESS", allows: group.allows, sourceRanges: group.sourceRanges, targetTags: [tag] },
+        { parent },
+      ),
+  );
+
+  const userData = spec.userData === undefined ? undefined : pulumi.output(spec.userData);
+  const metadata: Record<string, pulumi.Input<string>> = {};
+  if (spec.sshKeys.length > 0) metadata["ssh-keys"] = spec.sshKeys.map((k) => `${spec.sshUser}:${k}`).join("\n");
+  if (userData) metadata["user-data"] = userData;
+
+  const instance = new Instance(
+    spec.name,
+    {
+      name: spec.platformName,
+      machineType: spec.size.type,
+      zone: zoneOf(spec),
+      bootDisk: { initializeParams: { image: spec.image.id, size: spec.diskGiB ?? 20, type: "pd-balanced" }, autoDelete: true },
+      networkInterfaces: [
+        {
+          network: options.subnetwork ? undefined : network,
+          subnetwork: options.subnetwork,
+          accessConfigs: spec.publicIp ? [{}] : [],
+        },
+      ],
+      metadata,
+      // Debian images on GCE have no cloud-init: a user-data script also runs as the startup script.
+      metadataStartupScript: userData?.apply((u) => (u.startsWith("#!") ? u : undefined)) as pulumi.Output<string> | undefined,
+      tags: [tag],
+      labels: spec.labels,
+      allowStoppingForUpdate: true,
+      ...options.instance,
+    },
+    { parent, dependsOn: firewalls, ignoreChanges: ["bootDisk.initializeParams.image"] },
+  );
+
+  const nic = instance.networkInterfaces.apply((n) => n[0]);
+  return {
+    id: instance.instanceId,
+    publicIp: spec.publicIp ? nic.apply((n) => n?.accessConfigs?.[0]?.natIp) : undefined,
+    privateIp: nic.apply((n) => n?.networkIp),
+    details: { zone: instance.zone, networkTag: tag, selfLink: instance.selfLink, firewalls: firewalls.map((f) => f.name) },
+  };
+}
