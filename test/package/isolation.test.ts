@@ -7,12 +7,12 @@ const ROOT = path.resolve(__dirname, "../..");
 const OTHER_SDKS = ["@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/digitalocean"];
 
 /** Runs a program under Pulumi mocks in a fresh Node process and reports which SDKs it loaded. */
-function loadedPackages(provider: string): { loaded: string[]; type: string } {
+function loadedPackages(provider: string, sshKeys: string[] = []): { loaded: string[]; type: string } {
   const script = `
     const pulumi = require("@pulumi/pulumi");
     pulumi.runtime.setMocks({ newResource: (a) => ({ id: "1", state: a.inputs }), call: (a) => a.inputs }, "p", "s", false);
     const { Machine } = require(${JSON.stringify(path.join(ROOT, "dist/index.js"))});
-    const m = new Machine("m", { provider: ${JSON.stringify(provider)}, size: "small", sshKeys: [], ports: [80] });
+    const m = new Machine("m", { provider: ${JSON.stringify(provider)}, size: "small", sshKeys: ${JSON.stringify(sshKeys)}, ports: [80] });
     m.type.apply((type) => setTimeout(() => {
       const loaded = [...new Set(Object.keys(require.cache)
         .map((f) => /node_modules\\/(@pulumi\\/[^/]+)\\//.exec(f)?.[1]).filter(Boolean))].sort();
@@ -55,6 +55,13 @@ describe("load only what a stack uses", () => {
     expect(type).toBe("e2-small");
     expect(loaded).toContain("@pulumi/gcp");
     for (const sdk of ["@pulumi/aws", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/hcloud"]) expect(loaded).not.toContain(sdk);
+  });
+
+  it("a Machine on Azure loads @pulumi/azure-native and no other provider SDK", () => {
+    const { loaded, type } = loadedPackages("azure", ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA a@b"]);
+    expect(type).toBe("Standard_B1ms");
+    expect(loaded).toContain("@pulumi/azure-native");
+    for (const sdk of ["@pulumi/aws", "@pulumi/gcp", "@pulumi/digitalocean", "@pulumi/hcloud"]) expect(loaded).not.toContain(sdk);
   });
 
   it("the public entry's types reference no provider SDK", () => {

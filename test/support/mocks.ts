@@ -33,6 +33,14 @@ function platformState(type: string, name: string, id: string, inputs: Record<st
           accessConfigs: (nic.accessConfigs ?? []).map((a: any) => ({ ...a, natIp: `34.0.0.${n}` })),
         })),
       };
+    case "azure-native:resources:ResourceGroup":
+      return { name: inputs.resourceGroupName };
+    case "azure-native:network:PublicIPAddress":
+      return { ipAddress: `20.0.0.${n}` };
+    case "azure-native:network:NetworkInterface":
+      return { ipConfigurations: (inputs.ipConfigurations ?? []).map((c: any) => ({ ...c, privateIPAddress: `10.42.0.${n}` })) };
+    case "azure-native:compute:VirtualMachine":
+      return { vmId: `vm-${id}` };
     case "aws:ec2/instance:Instance":
       return { publicIp: `192.0.2.${n}`, privateIp: `172.31.0.${n}`, availabilityZone: "us-east-1a", subnetId: "subnet-default", keyName: "key" };
     case "pulumi-nodejs:dynamic/machina:LibvirtMachine":

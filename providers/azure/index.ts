@@ -1,0 +1,60 @@
+import type { FieldProblem } from "../../components/errors";
+import type { ProviderModule } from "../contract";
+import catalog from "./catalog.json";
+
+const KNOWN_OPTIONS = ["resourceGroupName", "subnetId", "virtualMachine"];
+/** Marketplace image URN `publisher:offer:sku:version`, or an image resource id. */
+export const IMAGE_URN = /^[^:\s]+:[^:\s]+:[^:\s]+:[^:\s]+$/;
+
+/** Azure VMs through @pulumi/azure-native (narrow per-service imports, loaded only when used). */
+const azure: ProviderModule = {
+  name: "azure",
+  description: "Azure Linux VMs (B-series x86_64, Bpsv2/Dpsv5 arm64) through @pulumi/azure-native",
+  requirements: {
+    sdkPackage: "@pulumi/azure-native",
+    credentials: [
+      {
+        name: "Azure subscription",
+        configKeys: ["azure-native:subscriptionId"],
+        envVars: ["ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID"],
+        howTo: "Name the subscription the machines are billed to (`az account show --query id`).",
+      },
+      {
+        name: "Azure credentials",
+        configKeys: ["azure-native:clientId", "azure-native:useMsi"],
+        envVars: ["ARM_CLIENT_ID", "AZURE_CLIENT_ID", "ARM_USE_MSI"],
+        howTo: "Use a service principal (ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID), a managed identity, or `az login`.",
+      },
+    ],
+    tools: [],
+  },
+  capabilities: { publicIp: true, firewall: true, powerControl: true, snapshots: true, resizeInPlace: true, arm64: true, userData: true, regions: true },
+  catalog: catalog as ProviderModule["catalog"],
+  validate(spec) {
+    const problems: FieldProblem[] = [];
+    const o = spec.options;
+    const add = (field: string, value: unknown, allowed: string, fix: string) => problems.push({ field, value: JSON.stringify(value), allowed, fix });
+    for (const key of Object.keys(o)) {
+      if (!KNOWN_OPTIONS.includes(key)) add(`providerOptions.azure.${key}`, o[key], KNOWN_OPTIONS.join(", "), `remove ${key}`);
+    }
+    if (spec.sshKeys.length === 0) {
+      add("sshKeys", [], "at least one key: Machina turns password login off on Azure", "add your public key to sshKeys");
+    }
+    if (spec.image.kind !== "alias" && !IMAGE_URN.test(spec.image.id) && !spec.image.id.startsWith("/subscriptions/")) {
+      add(`image.${spec.image.kind}`, spec.image.id, "a marketplace URN publisher:offer:sku:version or an image resource id (/subscriptions/...)", "use an alias, or `az vm image list` for a URN");
+    }
+    if (o.subnetId !== undefined && !(typeof o.subnetId === "string" && o.subnetId.startsWith("/subscriptions/"))) {
+      add("providerOptions.azure.subnetId", o.subnetId, "a subnet resource id (/subscriptions/.../subnets/...)", "copy it from `az network vnet subnet show`");
+    }
+    if (o.resourceGroupName !== undefined && !(typeof o.resourceGroupName === "string" && /^[\w.()-]{1,90}$/.test(o.resourceGroupName))) {
+      add("providerOptions.azure.resourceGroupName", o.resourceGroupName, "an existing resource group name (letters, digits, _ . ( ) -, at most 90)", "create it first or leave it out");
+    }
+    return problems;
+  },
+  create(spec, parent) {
+    const { createAzureVm } = require("./resources") as typeof import("./resources");
+    return createAzureVm(spec, parent);
+  },
+};
+
+export default azure;

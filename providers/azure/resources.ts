@@ -1,0 +1,131 @@
+import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
+import { NetworkInterface } from "@pulumi/azure-native/network/networkInterface";
+import { NetworkSecurityGroup } from "@pulumi/azure-native/network/networkSecurityGroup";
+import { PublicIPAddress } from "@pulumi/azure-native/network/publicIPAddress";
+import { Subnet } from "@pulumi/azure-native/network/subnet";
+import { VirtualNetwork } from "@pulumi/azure-native/network/virtualNetwork";
+import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
+import type * as azureInputs from "@pulumi/azure-native/types/input";
+import * as pulumi from "@pulumi/pulumi";
+import { sharedPerStack } from "../../components/shared";
+import type { FirewallRule } from "../../components/spec";
+import { toDnsLabel } from "../../components/validation";
+import type { MachineResult, ResolvedMachineSpec } from "../contract";
+
+const ANYWHERE = ["0.0.0.0/0", "::/0"];
+
+export function imageReference(id: string): Record<string, string> {
+  if (id.startsWith("/subscriptions/")) return { id };
+  const [publisher, offer, sku, version] = id.split(":");
+  return { publisher, offer, sku, version };
+}
+
+/** NSG rules: one per rule and address family (Azure rules do not mix IPv4 and IPv6), from priority 100. */
+export function securityRules(rules: FirewallRule[]): azureInputs.network.SecurityRuleArgs[] {
+  const out: azureInputs.network.SecurityRuleArgs[] = [];
+  for (const rule of rules) {
+    const anywhere = ANYWHERE.every((a) => rule.sources.includes(a)) && rule.sources.length === 2;
+    const families = anywhere ? [["*"]] : [rule.sources.filter((s) => !s.includes(":")), rule.sources.filter((s) => s.includes(":"))].filter((f) => f.length > 0);
+    for (const sources of families) {
+      const priority = 100 + out.length;
+      out.push({
+        name: `machina-${rule.protocol}-${rule.port}${rule.toPort !== rule.port ? `-${rule.toPort}` : ""}-${priority}`,
+        priority,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: rule.protocol === "tcp" ? "Tcp" : "Udp",
+        sourcePortRange: "*",
+        destinationPortRange: rule.port === rule.toPort ? String(rule.port) : `${rule.port}-${rule.toPort}`,
+        ...(sources.length === 1 ? { sourceAddressPrefix: sources[0] } : { sourceAddressPrefixes: sources }),
+        destinationAddressPrefix: "*",
+      });
+    }
+  }
+  return out;
+}
+
+export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
+  const options = spec.options as { resourceGroupName?: string; subnetId?: string; virtualMachine?: Record<string, unknown> };
+  const location = spec.region;
+  const stackScope = toDnsLabel(`${pulumi.getProject()}-${pulumi.getStack()}-${location}`, 60);
+
+  // The resource group and network are shared by the stack's machines in a region.
+  const resourceGroupName: pulumi.Input<string> =
+    options.resourceGroupName ??
+    sharedPerStack("azure", `rg-${location}`, location, (name) => new ResourceGroup(name, { resourceGroupName: `machina-${stackScope}`, location, tags: { "managed-by": "machina" } })).name;
+  const subnetId: pulumi.Input<string> =
+    options.subnetId ??
+    sharedPerStack("azure", `net-${location}`, { location, resourceGroupName: options.resourceGroupName ?? "shared" }, (name) => {
+      const vnet = new VirtualNetwork(name, {
+        virtualNetworkName: `machina-${stackScope}`,
+        resourceGroupName,
+        location,
+        addressSpace: { addressPrefixes: ["10.42.0.0/16"] },
+        tags: { "managed-by": "machina" },
+      });
+      return new Subnet(`${name}-subnet`, { subnetName: "machines", resourceGroupName, virtualNetworkName: vnet.name, addressPrefix: "10.42.0.0/24" });
+    }).id;
+
+  const nsg = new NetworkSecurityGroup(
+    `${spec.name}-nsg`,
+    { networkSecurityGroupName: spec.platformName, resourceGroupName, location, securityRules: securityRules(spec.firewall), tags: spec.labels },
+    { parent },
+  );
+  const publicIp = spec.publicIp
+    ? new PublicIPAddress(
+        `${spec.name}-ip`,
+        { publicIpAddressName: spec.platformName, resourceGroupName, location, publicIPAllocationMethod: "Static", sku: { name: "Standard" }, zones: spec.zone ? [spec.zone] : undefined, tags: spec.labels },
+        { parent },
+      )
+    : undefined;
+  const nic = new NetworkInterface(
+    `${spec.name}-nic`,
+    {
+      networkInterfaceName: spec.platformName,
+      resourceGroupName,
+      location,
+      networkSecurityGroup: { id: nsg.id },
+      ipConfigurations: [
+        { name: "primary", primary: true, privateIPAllocationMethod: "Dynamic", subnet: { id: subnetId }, publicIPAddress: publicIp ? { id: publicIp.id } : undefined },
+      ],
+      tags: spec.labels,
+    },
+    { parent },
+  );
+
+  const customData = spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => Buffer.from(u, "utf8").toString("base64"));
+  const vm = new VirtualMachine(
+    spec.name,
+    {
+      vmName: spec.platformName,
+      resourceGroupName,
+      location,
+      zones: spec.zone ? [spec.zone] : undefined,
+      hardwareProfile: { vmSize: spec.size.type },
+      storageProfile: {
+        imageReference: imageReference(spec.image.id),
+        osDisk: { createOption: "FromImage", diskSizeGB: spec.diskGiB ?? 30, deleteOption: "Delete", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
+      },
+      osProfile: {
+        computerName: spec.hostname,
+        adminUsername: spec.sshUser,
+        customData,
+        linuxConfiguration: {
+          disablePasswordAuthentication: true,
+          ssh: { publicKeys: spec.sshKeys.map((keyData) => ({ path: `/home/${spec.sshUser}/.ssh/authorized_keys`, keyData })) },
+        },
+      },
+      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Delete" }] },
+      tags: spec.labels,
+      ...options.virtualMachine,
+    },
+    { parent },
+  );
+
+  return {
+    id: vm.vmId,
+    publicIp: publicIp?.ipAddress,
+    privateIp: nic.ipConfigurations.apply((c) => c?.[0]?.privateIPAddress),
+    details: { resourceGroupName, networkInterfaceId: nic.id, networkSecurityGroupId: nsg.id, vmResourceId: vm.id },
+  };
+}
