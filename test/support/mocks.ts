@@ -41,6 +41,8 @@ function platformState(type: string, name: string, id: string, inputs: Record<st
       return { ipConfigurations: (inputs.ipConfigurations ?? []).map((c: any) => ({ ...c, privateIPAddress: `10.42.0.${n}` })) };
     case "azure-native:compute:VirtualMachine":
       return { vmId: `vm-${id}` };
+    case "proxmoxve:index/vmLegacy:VmLegacy":
+      return { vmId: 100 + n, ipv4Addresses: inputs.agent?.enabled ? [["127.0.0.1"], [`192.168.50.${n}`]] : [] };
     case "aws:ec2/instance:Instance":
       return { publicIp: `192.0.2.${n}`, privateIp: `172.31.0.${n}`, availabilityZone: "us-east-1a", subnetId: "subnet-default", keyName: "key" };
     case "pulumi-nodejs:dynamic/machina:LibvirtMachine":

@@ -1,0 +1,119 @@
+import { FileLegacy as DownloadedFile } from "@muhlba91/pulumi-proxmoxve/download/fileLegacy";
+import { FileLegacy } from "@muhlba91/pulumi-proxmoxve/fileLegacy";
+import { VmLegacy, VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
+import * as pulumi from "@pulumi/pulumi";
+import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
+import { contentHash, sharedPerStack } from "../../components/shared";
+import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { CUSTOM_SIZE } from "./index";
+
+interface ProxmoxOptions {
+  node?: string;
+  datastore?: string;
+  imageDatastore?: string;
+  snippetDatastore?: string;
+  bridge?: string;
+  templateVmId?: number;
+  guestAgent?: boolean;
+  vm?: Partial<VmLegacyArgs>;
+}
+
+function shape(spec: ResolvedMachineSpec): { cores: number; memoryMiB: number } {
+  if (spec.size.cpus && spec.size.memoryGiB) return { cores: spec.size.cpus, memoryMiB: Math.round(spec.size.memoryGiB * 1024) };
+  const m = CUSTOM_SIZE.exec(spec.size.type)!;
+  return { cores: Number(m[1]), memoryMiB: Math.round(Number(m[2]) * 1024) };
+}
+
+/** The first non-loopback IPv4 address the guest agent reports, if any. */
+export function firstAddress(addresses: string[][] | undefined): string | undefined {
+  return (addresses ?? []).flat().find((a) => a && !a.startsWith("127."));
+}
+
+export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
+  const o = spec.options as ProxmoxOptions;
+  const node = o.node ?? "pve";
+  const datastore = o.datastore ?? "local-lvm";
+  const guestAgent = o.guestAgent ?? spec.userData !== undefined;
+  const { cores, memoryMiB } = shape(spec);
+
+  // Cloud images are downloaded once per node and shared; a template is cloned instead.
+  const image =
+    o.templateVmId === undefined
+      ? sharedPerStack("proxmox", `image-${node}`, spec.image.id, (name) =>
+          new DownloadedFile(name, {
+            contentType: "iso",
+            datastoreId: o.imageDatastore ?? "local",
+            nodeName: node,
+            url: spec.image.id,
+            fileName: `machina-${contentHash(spec.image.id)}.img`,
+            overwrite: false,
+          }),
+        )
+      : undefined;
+
+  // Custom user data is a snippet on the node (uploaded over SSH); it carries the user and keys too,
+  // since Proxmox then ignores its own user settings.
+  const snippet =
+    spec.userData === undefined
+      ? undefined
+      : new FileLegacy(
+          `${spec.name}-user-data`,
+          {
+            contentType: "snippets",
+            datastoreId: o.snippetDatastore ?? "local",
+            nodeName: node,
+            sourceRaw: {
+              fileName: `${spec.platformName}-user-data.yaml`,
+              data: pulumi.output(spec.userData).apply((u) => {
+                const base = userCloudConfig(spec.hostname, spec.sshUser, spec.sshKeys);
+                const agent = guestAgent ? "#cloud-config\npackages: [qemu-guest-agent]\nruncmd: [[systemctl, enable, --now, qemu-guest-agent]]\n" : undefined;
+                return mergeUserData(agent ? mergeUserData(base, agent) : base, u);
+              }),
+            },
+          },
+          { parent },
+        );
+
+  const vm = new VmLegacy(
+    spec.name,
+    {
+      name: spec.hostname,
+      nodeName: node,
+      description: `Machina ${spec.platformName}`,
+      tags: Object.entries(spec.labels).map(([k, v]) => (v ? `${k}-${v}` : k)).sort(),
+      clone: o.templateVmId === undefined ? undefined : { vmId: o.templateVmId, full: true },
+      cpu: { cores, type: "x86-64-v2-AES" },
+      memory: { dedicated: memoryMiB },
+      agent: { enabled: guestAgent },
+      operatingSystem: { type: "l26" },
+      serialDevices: [{}],
+      disks: [
+        {
+          interface: "virtio0",
+          datastoreId: datastore,
+          size: spec.diskGiB ?? 20,
+          discard: "on",
+          ...(image ? { fileId: image.id } : {}),
+        },
+      ],
+      networkDevices: [{ bridge: o.bridge ?? "vmbr0", model: "virtio" }],
+      initialization: {
+        datastoreId: datastore,
+        ipConfigs: [{ ipv4: { address: "dhcp" } }],
+        ...(snippet ? { userDataFileId: snippet.id } : { userAccount: { username: spec.sshUser, keys: spec.sshKeys } }),
+      },
+      onBoot: true,
+      started: true,
+      stopOnDestroy: true,
+      ...o.vm,
+    },
+    { parent },
+  );
+
+  return {
+    id: vm.vmId.apply(String),
+    publicIp: undefined,
+    privateIp: vm.ipv4Addresses.apply((a) => firstAddress(a)),
+    details: { node, vmId: vm.vmId, datastore, guestAgent, imageFileId: image?.id, mode: o.templateVmId === undefined ? "import" : "clone" },
+  };
+}
