@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { MachinaError } from "../components/errors";
-import { environmentSummaries, providerInfo, providerSummaries, validateEnvironment } from "./inspect";
+import { environmentSummaries, probePlatform, providerInfo, providerSummaries, validateEnvironment } from "./inspect";
 import { Operation, ProgressEvent, run, status, Summary } from "./operations";
 
 const SYMBOL: Record<string, string> = { create: "+", update: "~", delete: "-", replace: "+-", "create-replacement": "+-", "delete-replaced": "--", same: " ", refresh: ">", read: ">" };
@@ -107,8 +107,9 @@ export function buildCli(): Command {
     .description("check an environment on a provider before anything is created: config, every machine, credentials, tools")
     .requiredOption("-e, --environment <environment>", "development, staging, production, ...")
     .option("-p, --provider <name>", "run the environment on this provider instead of its default")
-    .action((opts: { environment: string; provider?: string }) => {
+    .action(async (opts: { environment: string; provider?: string }) => {
       const report = validateEnvironment(projectDir(globals().projectDir), opts.environment, opts.provider);
+      if (report.provider && report.problems.length === 0) report.problems.push(...(await probePlatform(report.provider)));
       const lines = [`environment ${report.environment} on ${report.provider || "?"} (stack ${report.stack || "?"})`];
       for (const m of report.machines) {
         const price = m.hourlyPrice === undefined ? "" : `, ${m.hourlyPrice} ${report.currency}/h`;

@@ -1,5 +1,6 @@
 /** What `machina providers|environments|info|validate` report; pure functions over the registry and stack files. */
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { MachinaError, UnknownProviderError } from "../components/errors";
@@ -65,7 +66,7 @@ export function providerInfo(name: string, projectDir: string): string {
   lines.push("Credentials:");
   if (m.requirements.credentials.length === 0) lines.push("  none");
   for (const cred of m.requirements.credentials) {
-    const via = [...cred.configKeys.map((k) => `config ${k}`), ...cred.envVars.map((e) => `env ${e}`)].join(" or ");
+    const via = [...cred.configKeys.map((k) => `config ${k}`), ...cred.envVars.map((e) => `env ${e}`), ...(cred.files ?? []).map((f) => `file ${f}`)].join(" or ");
     lines.push(`  ${cred.name}: ${via}`, `    ${cred.howTo}`);
   }
   lines.push("Local tools:");
@@ -98,7 +99,10 @@ export function missingPrerequisites(m: ProviderModule, projectDir: string, stac
   }
   const keys = stackConfigKeys(projectDir, stack);
   for (const cred of m.requirements.credentials) {
-    const found = cred.envVars.some((e) => (env[e] ?? "") !== "") || cred.configKeys.some((k) => keys.has(k));
+    const found =
+      cred.envVars.some((e) => (env[e] ?? "") !== "") ||
+      cred.configKeys.some((k) => keys.has(k)) ||
+      (cred.files ?? []).some((f) => existsSync(f.replace(/^~(?=\/)/, env.HOME ?? homedir())));
     if (!found) {
       const via = [...cred.configKeys.map((k) => `\`pulumi config set --secret ${k} <value> --stack ${stack}\``), ...cred.envVars.map((e) => `export ${e}`)];
       missing.push(`${cred.name} is not set: ${via.join(" or ")}. ${cred.howTo}`);
@@ -166,4 +170,10 @@ export function validateEnvironment(projectDir: string, environment: string, pro
   }
   report.problems.push(...missingPrerequisites(module, projectDir, report.stack, env));
   return report;
+}
+
+/** The provider's own check of its platform (e.g. KubeVirt CRDs in the cluster), when it has one. */
+export async function probePlatform(provider: string): Promise<string[]> {
+  const m = resolveProvider(provider);
+  return m.probe ? await m.probe() : [];
 }

@@ -64,6 +64,8 @@ export interface CredentialRequirement {
   configKeys: string[];
   /** Environment variables that satisfy it. */
   envVars: string[];
+  /** Files whose presence satisfies it (`~` is the home directory), e.g. a default kubeconfig. */
+  files?: string[];
   howTo: string;
 }
 
@@ -138,5 +140,10 @@ export interface ProviderModule {
    * empty when fine. Runs before anything is created.
    */
   validate?(spec: ResolvedMachineSpec): FieldProblem[];
+  /**
+   * Asks the platform whether it can host machines (e.g. the KubeVirt CRDs exist); returns problems.
+   * Used by `machina validate` when the platform is reachable; never run by Machine.
+   */
+  probe?(): Promise<string[]>;
   create(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult;
 }

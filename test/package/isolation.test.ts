@@ -4,18 +4,18 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(__dirname, "../..");
-const OTHER_SDKS = ["@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/digitalocean"];
+const OTHER_SDKS = ["@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/kubernetes", "@muhlba91/pulumi-proxmoxve"];
 
 /** Runs a program under Pulumi mocks in a fresh Node process and reports which SDKs it loaded. */
-function loadedPackages(provider: string, sshKeys: string[] = []): { loaded: string[]; type: string } {
+function loadedPackages(provider: string, sshKeys: string[] = [], ports: number[] = [80]): { loaded: string[]; type: string } {
   const script = `
     const pulumi = require("@pulumi/pulumi");
     pulumi.runtime.setMocks({ newResource: (a) => ({ id: "1", state: a.inputs }), call: (a) => a.inputs }, "p", "s", false);
     const { Machine } = require(${JSON.stringify(path.join(ROOT, "dist/index.js"))});
-    const m = new Machine("m", { provider: ${JSON.stringify(provider)}, size: "small", sshKeys: ${JSON.stringify(sshKeys)}, ports: [80] });
+    const m = new Machine("m", { provider: ${JSON.stringify(provider)}, size: "small", sshKeys: ${JSON.stringify(sshKeys)}, ports: ${JSON.stringify(ports)} });
     m.type.apply((type) => setTimeout(() => {
       const loaded = [...new Set(Object.keys(require.cache)
-        .map((f) => /node_modules\\/(@pulumi\\/[^/]+)\\//.exec(f)?.[1]).filter(Boolean))].sort();
+        .map((f) => /node_modules\\/(@(?:pulumi|muhlba91)\\/[^/]+)\\//.exec(f)?.[1]).filter(Boolean))].sort();
       process.stdout.write(JSON.stringify({ loaded, type }));
     }, 200));
   `;
@@ -62,6 +62,17 @@ describe("load only what a stack uses", () => {
     expect(type).toBe("Standard_B1ms");
     expect(loaded).toContain("@pulumi/azure-native");
     for (const sdk of ["@pulumi/aws", "@pulumi/gcp", "@pulumi/digitalocean", "@pulumi/hcloud"]) expect(loaded).not.toContain(sdk);
+  });
+
+  const SDK_OF: Record<string, string> = {
+    aws: "@pulumi/aws", gcp: "@pulumi/gcp", azure: "@pulumi/azure-native", hetzner: "@pulumi/hcloud",
+    digitalocean: "@pulumi/digitalocean", kubevirt: "@pulumi/kubernetes", proxmox: "@muhlba91/pulumi-proxmoxve",
+  };
+  it.each(["proxmox", "kubevirt", "libvirt"])("a Machine on %s loads no other provider SDK", (provider) => {
+    const { loaded } = loadedPackages(provider, [], provider === "proxmox" ? [] : [80]);
+    const own = SDK_OF[provider];
+    if (own) expect(loaded).toContain(own);
+    for (const sdk of Object.values(SDK_OF).filter((s) => s !== own)) expect(loaded).not.toContain(sdk);
   });
 
   it("the public entry's types reference no provider SDK", () => {

@@ -43,6 +43,10 @@ function platformState(type: string, name: string, id: string, inputs: Record<st
       return { vmId: `vm-${id}` };
     case "proxmoxve:index/vmLegacy:VmLegacy":
       return { vmId: 100 + n, ipv4Addresses: inputs.agent?.enabled ? [["127.0.0.1"], [`192.168.50.${n}`]] : [] };
+    case "kubernetes:core/v1:Service":
+      return { spec: { ...inputs.spec, clusterIP: `10.96.0.${n}` }, status: inputs.spec?.type === "LoadBalancer" ? { loadBalancer: { ingress: [{ ip: `198.18.0.${n}` }] } } : {} };
+    case "kubernetes:kubevirt.io/v1:VirtualMachine":
+      return { metadata: { ...inputs.metadata, uid: `uid-${id}` } };
     case "aws:ec2/instance:Instance":
       return { publicIp: `192.0.2.${n}`, privateIp: `172.31.0.${n}`, availabilityZone: "us-east-1a", subnetId: "subnet-default", keyName: "key" };
     case "pulumi-nodejs:dynamic/machina:LibvirtMachine":

@@ -20,7 +20,7 @@ describe("machina CLI", () => {
     expect(text.out).toMatch(/hetzner\s+Hetzner Cloud servers/);
     expect(text.out).toMatch(/capabilities: .*arm64/);
     const json = JSON.parse(machina(["--json", "providers"]).out) as { name: string; capabilities: string[] }[];
-    expect(json.map((p) => p.name)).toEqual(expect.arrayContaining(["digitalocean", "hetzner"]));
+    expect(json.map((p) => p.name)).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner", "kubevirt", "libvirt", "proxmox"]);
     expect(json.find((p) => p.name === "digitalocean")!.capabilities).not.toContain("arm64");
   });
 
@@ -69,7 +69,7 @@ describe("machina CLI", () => {
     expect(env.err).toMatch(/unknown environment "qa": known environments are .*production, staging/);
     const provider = machina(["validate", "-e", "staging", "-p", "vultr"]);
     expect(provider.code).toBe(1);
-    expect(provider.out).toMatch(/unknown provider "vultr": known providers are .*digitalocean, hetzner/);
+    expect(provider.out).toMatch(/unknown provider "vultr": known providers are aws, azure, digitalocean, gcp, hetzner, kubevirt, libvirt, proxmox/);
   });
 
   it("usage errors exit 2", () => {

@@ -23,7 +23,7 @@ describe("provider registry", () => {
 
   it("an unknown provider lists the known ones", () => {
     expect(() => lib.resolveProvider("vultr")).toThrow(lib.UnknownProviderError);
-    expect(() => lib.resolveProvider("vultr")).toThrow(/unknown provider "vultr": known providers are .*digitalocean, hetzner/);
+    expect(() => lib.resolveProvider("vultr")).toThrow(/unknown provider "vultr": known providers are aws, azure, digitalocean, gcp, hetzner, kubevirt, libvirt, proxmox/);
     expect(() => new lib.Machine("m", { provider: "Not A Name" })).toThrow(/unknown provider "Not A Name"/);
   });
 

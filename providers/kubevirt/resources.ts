@@ -1,0 +1,119 @@
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+import { Secret } from "@pulumi/kubernetes/core/v1/secret";
+import { Service } from "@pulumi/kubernetes/core/v1/service";
+import * as pulumi from "@pulumi/pulumi";
+import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
+import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { CUSTOM_SIZE } from "./index";
+
+interface KubevirtOptions {
+  namespace?: string;
+  persistent?: boolean;
+  storageClass?: string;
+  serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer";
+  networkName?: string;
+  runStrategy?: string;
+  virtualMachine?: Record<string, unknown>;
+}
+
+export const MACHINE_LABEL = "machina.dev/machine";
+
+function shape(spec: ResolvedMachineSpec): { cores: number; memoryMiB: number } {
+  if (spec.size.cpus && spec.size.memoryGiB) return { cores: spec.size.cpus, memoryMiB: Math.round(spec.size.memoryGiB * 1024) };
+  const m = CUSTOM_SIZE.exec(spec.size.type)!;
+  return { cores: Number(m[1]), memoryMiB: Math.round(Number(m[2]) * 1024) };
+}
+
+/** The disk of the VM: a container disk (ephemeral), or a DataVolume imported from a URL or a registry. */
+export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" | "platformName">, o: KubevirtOptions) {
+  const url = /^https?:\/\//.test(spec.image.id);
+  if (!url && !o.persistent) return { volume: { name: "rootdisk", containerDisk: { image: spec.image.id } }, dataVolumeTemplate: undefined };
+  const source = url ? { http: { url: spec.image.id } } : { registry: { url: `docker://${spec.image.id}` } };
+  return {
+    volume: { name: "rootdisk", dataVolume: { name: `${spec.platformName}-root` } },
+    dataVolumeTemplate: {
+      metadata: { name: `${spec.platformName}-root` },
+      spec: {
+        source,
+        storage: { resources: { requests: { storage: `${spec.diskGiB ?? 20}Gi` } }, ...(o.storageClass ? { storageClassName: o.storageClass } : {}) },
+      },
+    },
+  };
+}
+
+/** The VirtualMachine manifest (kubevirt.io/v1). */
+export function virtualMachineManifest(spec: ResolvedMachineSpec, o: KubevirtOptions, secretName: pulumi.Input<string>) {
+  const { cores, memoryMiB } = shape(spec);
+  const { volume, dataVolumeTemplate } = rootVolume(spec, o);
+  const podNetwork = !o.networkName;
+  return {
+    apiVersion: "kubevirt.io/v1",
+    kind: "VirtualMachine",
+    metadata: { name: spec.platformName, namespace: o.namespace ?? "default", labels: { ...spec.labels, [MACHINE_LABEL]: spec.platformName } },
+    spec: {
+      runStrategy: o.runStrategy ?? "Always",
+      ...(dataVolumeTemplate ? { dataVolumeTemplates: [dataVolumeTemplate] } : {}),
+      template: {
+        metadata: { labels: { [MACHINE_LABEL]: spec.platformName } },
+        spec: {
+          domain: {
+            cpu: { cores },
+            memory: { guest: `${memoryMiB}Mi` },
+            devices: {
+              disks: [{ name: "rootdisk", disk: { bus: "virtio" } }, { name: "cloudinit", disk: { bus: "virtio" } }],
+              interfaces: [podNetwork ? { name: "default", masquerade: {} } : { name: "default", bridge: {} }],
+            },
+          },
+          networks: [podNetwork ? { name: "default", pod: {} } : { name: "default", multus: { networkName: o.networkName } }],
+          volumes: [volume, { name: "cloudinit", cloudInitNoCloud: { secretRef: { name: secretName } } }],
+        },
+      },
+    },
+  };
+}
+
+/** Reads a Service's addresses without trusting any status field to be there. */
+export function serviceAddresses(service: { spec?: { clusterIP?: string }; status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } } | undefined) {
+  const ingress = service?.status?.loadBalancer?.ingress?.[0];
+  const clusterIP = service?.spec?.clusterIP;
+  return { publicIp: ingress?.ip ?? ingress?.hostname, privateIp: clusterIP && clusterIP !== "None" ? clusterIP : undefined };
+}
+
+export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
+  const o = spec.options as KubevirtOptions;
+  const namespace = o.namespace ?? "default";
+  // User data lives in a Secret, never in the VM object.
+  const secret = new Secret(
+    `${spec.name}-cloudinit`,
+    {
+      metadata: { name: `${spec.platformName}-cloudinit`, namespace, labels: { [MACHINE_LABEL]: spec.platformName } },
+      stringData: { userdata: pulumi.output(spec.userData).apply((u) => mergeUserData(userCloudConfig(spec.hostname, spec.sshUser, spec.sshKeys), u)) },
+    },
+    { parent },
+  );
+  const manifest = virtualMachineManifest(spec, o, secret.metadata.name);
+  const vm = new CustomResource(spec.name, { ...manifest, ...(o.virtualMachine ?? {}) }, { parent });
+
+  const ports = spec.firewall.flatMap((r) =>
+    Array.from({ length: r.toPort - r.port + 1 }, (_, i) => ({ name: `${r.protocol}-${r.port + i}`, protocol: r.protocol.toUpperCase(), port: r.port + i, targetPort: r.port + i })),
+  );
+  const service =
+    ports.length > 0
+      ? new Service(
+          `${spec.name}-svc`,
+          {
+            metadata: { name: spec.platformName, namespace, labels: { [MACHINE_LABEL]: spec.platformName } },
+            spec: { type: o.serviceType ?? (spec.publicIp ? "LoadBalancer" : "ClusterIP"), selector: { [MACHINE_LABEL]: spec.platformName }, ports },
+          },
+          { parent, dependsOn: [vm] },
+        )
+      : undefined;
+  const addresses = service ? pulumi.all([service.spec, service.status]).apply(([s, st]) => serviceAddresses({ spec: s, status: st })) : undefined;
+
+  return {
+    id: vm.metadata.apply((m) => m?.uid ?? `${namespace}/${spec.platformName}`),
+    publicIp: addresses?.apply((a) => a.publicIp),
+    privateIp: addresses?.apply((a) => a.privateIp),
+    details: { namespace, name: spec.platformName, service: service?.metadata.name, secret: secret.metadata.name, printableStatus: (vm as unknown as { status?: pulumi.Output<{ printableStatus?: string } | undefined> }).status?.apply((s) => s?.printableStatus) },
+  };
+}
