@@ -59,18 +59,33 @@ describe("cheapestFit", () => {
     }
   });
 
-  it("every catalog entry is a real, priced, known-arch type in known regions", () => {
-    for (const provider of [hetzner, digitalocean]) {
+  it("every catalog entry is a real, priced, known-arch type in known regions, on every provider", () => {
+    const { builtInProviderNames, resolveProvider } = require("../../dist/providers/registry");
+    const all = builtInProviderNames().map((n: string) => resolveProvider(n));
+    expect(all.length).toBe(8);
+    for (const provider of all) {
+      const local = provider.capabilities.regions === false;
       const regions = provider.catalog.regions.map((r) => r.id);
       expect(regions).toContain(provider.catalog.defaults.region);
       expect(provider.catalog.pricesAsOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       for (const s of provider.catalog.sizes) {
         expect(s.cpus).toBeGreaterThan(0);
-        expect(s.hourlyPrice).toBeGreaterThan(0);
+        if (local) expect(s.hourlyPrice).toBe(0);
+        else expect(s.hourlyPrice).toBeGreaterThan(0);
         expect(["x86_64", "arm64"]).toContain(s.arch);
         for (const r of s.regions ?? []) expect(regions).toContain(r);
       }
       expect(provider.catalog.images[provider.catalog.defaults.image]?.x86_64).toBeTruthy();
+      for (const alias of ["ubuntu-22.04", "ubuntu-24.04", "debian-12", "debian-13"]) expect(provider.catalog.images[alias]?.x86_64, `${provider.name} ${alias}`).toBeTruthy();
+      if (provider.capabilities.arm64) {
+        expect(provider.catalog.sizes.some((s: { arch: string }) => s.arch === "arm64")).toBe(true);
+        for (const alias of ["ubuntu-24.04", "debian-12"]) expect(provider.catalog.images[alias]?.arm64, `${provider.name} ${alias} arm64`).toBeTruthy();
+      }
+      // Every class resolves somewhere in the default region.
+      for (const cls of ["nano", "micro", "small", "medium", "large", "xlarge"] as const) {
+        const want = { nano: [1, 0.5], micro: [1, 1], small: [1, 2], medium: [2, 4], large: [4, 8], xlarge: [8, 16] }[cls];
+        expect(cheapestFit(provider.catalog, { cpus: want[0], memoryGiB: want[1], arch: "x86_64", region: provider.catalog.defaults.region }), `${provider.name} ${cls}`).toBeDefined();
+      }
     }
   });
 });
