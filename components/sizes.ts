@@ -53,3 +53,14 @@ export function sizeMinimum(size: SizeSpec): { cpus: number; memoryGiB: number }
   if (typeof size === "object" && "cpus" in size) return { cpus: size.cpus, memoryGiB: size.memoryGiB };
   return undefined;
 }
+
+/** A size outside the catalog on a self-hosted platform: `<cpus>cpu-<memory>gb`, e.g. `3cpu-6gb`. */
+export const CUSTOM_SHAPE = /^([1-9][0-9]?)cpu-([0-9]+(?:\.[0-9]+)?)gb$/;
+
+/** vCPUs and memory of a resolved size: from the catalog, or parsed from a `<cpus>cpu-<memory>gb` type. */
+export function cpusAndMemory(size: { type: string; cpus?: number; memoryGiB?: number }): { cpus: number; memoryMiB: number } {
+  if (size.cpus && size.memoryGiB) return { cpus: size.cpus, memoryMiB: Math.round(size.memoryGiB * 1024) };
+  const m = CUSTOM_SHAPE.exec(size.type);
+  if (!m) throw new Error(`size ${size.type} is neither in the catalog nor <cpus>cpu-<memory>gb`);
+  return { cpus: Number(m[1]), memoryMiB: Math.round(Number(m[2]) * 1024) };
+}

@@ -1,4 +1,4 @@
-import type { FieldProblem } from "../../components/errors";
+import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
 
@@ -23,12 +23,8 @@ const aws: ProviderModule = {
   capabilities: { publicIp: true, firewall: true, powerControl: true, snapshots: true, resizeInPlace: true, arm64: true, userData: true, regions: true },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
-    const problems: FieldProblem[] = [];
     const o = spec.options;
-    const add = (field: string, value: unknown, allowed: string, fix: string) => problems.push({ field, value: JSON.stringify(value), allowed, fix });
-    for (const key of Object.keys(o)) {
-      if (!KNOWN_OPTIONS.includes(key)) add(`providerOptions.aws.${key}`, o[key], KNOWN_OPTIONS.join(", "), `remove ${key}`);
-    }
+    const { problems, add } = optionChecks("aws", o, KNOWN_OPTIONS);
     if (o.subnetId !== undefined && !(typeof o.subnetId === "string" && /^subnet-[0-9a-f]+$/.test(o.subnetId))) {
       add("providerOptions.aws.subnetId", o.subnetId, "a subnet id (subnet-0123abcd...)", "copy it from the VPC console or `aws ec2 describe-subnets`");
     }

@@ -1,4 +1,4 @@
-import type { FieldProblem } from "../../components/errors";
+import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
 
@@ -31,12 +31,8 @@ const azure: ProviderModule = {
   capabilities: { publicIp: true, firewall: true, powerControl: true, snapshots: true, resizeInPlace: true, arm64: true, userData: true, regions: true },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
-    const problems: FieldProblem[] = [];
     const o = spec.options;
-    const add = (field: string, value: unknown, allowed: string, fix: string) => problems.push({ field, value: JSON.stringify(value), allowed, fix });
-    for (const key of Object.keys(o)) {
-      if (!KNOWN_OPTIONS.includes(key)) add(`providerOptions.azure.${key}`, o[key], KNOWN_OPTIONS.join(", "), `remove ${key}`);
-    }
+    const { problems, add } = optionChecks("azure", o, KNOWN_OPTIONS);
     if (spec.sshKeys.length === 0) {
       add("sshKeys", [], "at least one key: Machina turns password login off on Azure", "add your public key to sshKeys");
     }

@@ -1,4 +1,4 @@
-import type { FieldProblem } from "../../components/errors";
+import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
 
@@ -32,13 +32,8 @@ const digitalocean: ProviderModule = {
   },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
-    const problems: FieldProblem[] = [];
     const o = spec.options;
-    for (const key of Object.keys(o)) {
-      if (!KNOWN_OPTIONS.includes(key)) {
-        problems.push({ field: `providerOptions.digitalocean.${key}`, value: JSON.stringify(o[key]), allowed: KNOWN_OPTIONS.join(", "), fix: `remove ${key}` });
-      }
-    }
+    const { problems } = optionChecks("digitalocean", o, KNOWN_OPTIONS);
     if (o.vpcUuid !== undefined && typeof o.vpcUuid !== "string") {
       problems.push({ field: "providerOptions.digitalocean.vpcUuid", value: JSON.stringify(o.vpcUuid), allowed: "the UUID of a VPC in the droplet's region", fix: "copy it from `doctl vpcs list`" });
     }

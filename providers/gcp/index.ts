@@ -1,4 +1,4 @@
-import type { FieldProblem } from "../../components/errors";
+import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
 
@@ -29,12 +29,8 @@ const gcp: ProviderModule = {
   capabilities: { publicIp: true, firewall: true, powerControl: true, snapshots: true, resizeInPlace: true, arm64: true, userData: true, regions: true },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
-    const problems: FieldProblem[] = [];
     const o = spec.options;
-    const add = (field: string, value: unknown, allowed: string, fix: string) => problems.push({ field, value: JSON.stringify(value), allowed, fix });
-    for (const key of Object.keys(o)) {
-      if (!KNOWN_OPTIONS.includes(key)) add(`providerOptions.gcp.${key}`, o[key], KNOWN_OPTIONS.join(", "), `remove ${key}`);
-    }
+    const { problems, add } = optionChecks("gcp", o, KNOWN_OPTIONS);
     for (const key of ["network", "subnetwork"]) {
       if (o[key] !== undefined && (typeof o[key] !== "string" || o[key] === "")) add(`providerOptions.gcp.${key}`, o[key], "a network name or self link", 'write network: "default"');
     }

@@ -1,4 +1,4 @@
-import type { FieldProblem } from "../../components/errors";
+import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
 
@@ -32,13 +32,8 @@ const hetzner: ProviderModule = {
   },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
-    const problems: FieldProblem[] = [];
     const o = spec.options;
-    for (const key of Object.keys(o)) {
-      if (!KNOWN_OPTIONS.includes(key)) {
-        problems.push({ field: `providerOptions.hetzner.${key}`, value: JSON.stringify(o[key]), allowed: KNOWN_OPTIONS.join(", "), fix: `remove ${key}` });
-      }
-    }
+    const { problems } = optionChecks("hetzner", o, KNOWN_OPTIONS);
     if (o.networkId !== undefined && !Number.isInteger(o.networkId)) {
       problems.push({ field: "providerOptions.hetzner.networkId", value: JSON.stringify(o.networkId), allowed: "the numeric id of a Hetzner network", fix: "copy the id from `hcloud network list`" });
     }

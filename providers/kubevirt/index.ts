@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import type { FieldProblem } from "../../components/errors";
+import { CUSTOM_SHAPE } from "../../components/sizes";
+import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
 
 const KNOWN_OPTIONS = ["namespace", "persistent", "storageClass", "serviceType", "networkName", "runStrategy", "virtualMachine"];
-export const CUSTOM_SIZE = /^([1-9][0-9]?)cpu-([0-9]+(?:\.[0-9]+)?)gb$/;
 const RUN_STRATEGIES = ["Always", "RerunOnFailure", "Manual", "Halted"];
 
 /** Asks the cluster of the current kubeconfig whether the KubeVirt (and CDI) CRDs exist. */
@@ -42,12 +42,8 @@ const kubevirt: ProviderModule = {
   catalog: catalog as ProviderModule["catalog"],
   probe: () => probeKubevirt(),
   validate(spec) {
-    const problems: FieldProblem[] = [];
     const o = spec.options;
-    const add = (field: string, value: unknown, allowed: string, fix: string) => problems.push({ field, value: JSON.stringify(value), allowed, fix });
-    for (const key of Object.keys(o)) {
-      if (!KNOWN_OPTIONS.includes(key)) add(`providerOptions.kubevirt.${key}`, o[key], KNOWN_OPTIONS.join(", "), `remove ${key}`);
-    }
+    const { problems, add } = optionChecks("kubevirt", o, KNOWN_OPTIONS);
     if (o.namespace !== undefined && !(typeof o.namespace === "string" && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.namespace))) {
       add("providerOptions.kubevirt.namespace", o.namespace, "a Kubernetes namespace name", 'write namespace: "vms"');
     }
@@ -57,7 +53,7 @@ const kubevirt: ProviderModule = {
     if (o.runStrategy !== undefined && !RUN_STRATEGIES.includes(o.runStrategy as string)) {
       add("providerOptions.kubevirt.runStrategy", o.runStrategy, RUN_STRATEGIES.join(", "), 'write runStrategy: "Always"');
     }
-    if (!spec.size.fromCatalog && !CUSTOM_SIZE.test(spec.size.type)) {
+    if (!spec.size.fromCatalog && !CUSTOM_SHAPE.test(spec.size.type)) {
       add("size.type", spec.size.type, "a catalog type or <cpus>cpu-<memory>gb", 'write { type: "3cpu-6gb" } or a size class');
     }
     if (/^https?:\/\//.test(spec.image.id) && spec.diskGiB === undefined) {

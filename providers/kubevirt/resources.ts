@@ -3,8 +3,8 @@ import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import { Service } from "@pulumi/kubernetes/core/v1/service";
 import * as pulumi from "@pulumi/pulumi";
 import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
+import { cpusAndMemory } from "../../components/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
-import { CUSTOM_SIZE } from "./index";
 
 interface KubevirtOptions {
   namespace?: string;
@@ -17,12 +17,6 @@ interface KubevirtOptions {
 }
 
 export const MACHINE_LABEL = "machina.dev/machine";
-
-function shape(spec: ResolvedMachineSpec): { cores: number; memoryMiB: number } {
-  if (spec.size.cpus && spec.size.memoryGiB) return { cores: spec.size.cpus, memoryMiB: Math.round(spec.size.memoryGiB * 1024) };
-  const m = CUSTOM_SIZE.exec(spec.size.type)!;
-  return { cores: Number(m[1]), memoryMiB: Math.round(Number(m[2]) * 1024) };
-}
 
 /** The disk of the VM: a container disk (ephemeral), or a DataVolume imported from a URL or a registry. */
 export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" | "platformName">, o: KubevirtOptions) {
@@ -43,7 +37,7 @@ export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" |
 
 /** The VirtualMachine manifest (kubevirt.io/v1). */
 export function virtualMachineManifest(spec: ResolvedMachineSpec, o: KubevirtOptions, secretName: pulumi.Input<string>) {
-  const { cores, memoryMiB } = shape(spec);
+  const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
   const { volume, dataVolumeTemplate } = rootVolume(spec, o);
   const podNetwork = !o.networkName;
   return {

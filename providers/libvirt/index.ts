@@ -1,10 +1,9 @@
-import type { FieldProblem } from "../../components/errors";
+import { CUSTOM_SHAPE } from "../../components/sizes";
+import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
 
 const KNOWN_OPTIONS = ["network", "kernel", "imageChecksum", "shutdownTimeoutSeconds"];
-/** A size not in the catalog is written `<cpus>cpu-<memory>gb`, e.g. `3cpu-6gb`. */
-export const CUSTOM_SIZE = /^([1-9][0-9]?)cpu-([0-9]+(?:\.[0-9]+)?)gb$/;
 
 /** libvirt/KVM on this machine, through Machina's own dynamic providers and virsh. */
 const libvirt: ProviderModule = {
@@ -30,14 +29,9 @@ const libvirt: ProviderModule = {
   },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
-    const problems: FieldProblem[] = [];
     const o = spec.options;
-    const add = (field: string, value: unknown, allowed: string, fix: string) =>
-      problems.push({ field, value: JSON.stringify(value), allowed, fix });
-    for (const key of Object.keys(o)) {
-      if (!KNOWN_OPTIONS.includes(key)) add(`providerOptions.libvirt.${key}`, o[key], KNOWN_OPTIONS.join(", "), `remove ${key}`);
-    }
-    if (!spec.size.fromCatalog && !CUSTOM_SIZE.test(spec.size.type)) {
+    const { problems, add } = optionChecks("libvirt", o, KNOWN_OPTIONS);
+    if (!spec.size.fromCatalog && !CUSTOM_SHAPE.test(spec.size.type)) {
       add("size.type", spec.size.type, `a catalog type (${catalog.sizes.map((s) => s.type).join(", ")}) or <cpus>cpu-<memory>gb`, 'write { type: "3cpu-6gb" } or a size class');
     }
     if (o.network !== undefined && (typeof o.network !== "string" || o.network === "")) {

@@ -2,10 +2,10 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../../components/shared";
+import { cpusAndMemory } from "../../components/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 import type { BaseImage } from "./images";
 import type { MachineInputs } from "./machine-operations";
-import { CUSTOM_SIZE } from "./index";
 
 /*
  * The provider objects are serialized into the stack state and run from there by later versions:
@@ -60,12 +60,6 @@ export function defaultStateDir(uri: string): string {
   return path.join(process.env.XDG_DATA_HOME ?? path.join(homedir(), ".local", "share"), "machina", "libvirt");
 }
 
-/** vCPUs and memory of a size: from the catalog, or from a `<cpus>cpu-<memory>gb` type. */
-function shape(spec: ResolvedMachineSpec): { cpus: number; memoryMiB: number } {
-  if (spec.size.cpus && spec.size.memoryGiB) return { cpus: spec.size.cpus, memoryMiB: Math.round(spec.size.memoryGiB * 1024) };
-  const m = CUSTOM_SIZE.exec(spec.size.type)!;
-  return { cpus: Number(m[1]), memoryMiB: Math.round(Number(m[2]) * 1024) };
-}
 
 export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const config = new pulumi.Config("libvirt");
@@ -83,7 +77,7 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
       uri,
       name: spec.platformName,
       hostname: spec.hostname,
-      ...shape(spec),
+      ...cpusAndMemory(spec.size),
       diskGiB: spec.diskGiB ?? 10,
       image,
       network,

@@ -1,9 +1,9 @@
-import type { FieldProblem } from "../../components/errors";
+import { CUSTOM_SHAPE } from "../../components/sizes";
+import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
 
 const KNOWN_OPTIONS = ["node", "datastore", "imageDatastore", "snippetDatastore", "bridge", "templateVmId", "guestAgent", "vm"];
-export const CUSTOM_SIZE = /^([1-9][0-9]?)cpu-([0-9]+(?:\.[0-9]+)?)gb$/;
 
 /**
  * Proxmox VE through @muhlba91/pulumi-proxmoxve (bpg provider; there is no @pulumi/proxmoxve). A VM is
@@ -30,12 +30,8 @@ const proxmox: ProviderModule = {
   capabilities: { publicIp: false, firewall: false, powerControl: true, snapshots: true, resizeInPlace: true, arm64: false, userData: true, regions: false },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
-    const problems: FieldProblem[] = [];
     const o = spec.options;
-    const add = (field: string, value: unknown, allowed: string, fix: string) => problems.push({ field, value: JSON.stringify(value), allowed, fix });
-    for (const key of Object.keys(o)) {
-      if (!KNOWN_OPTIONS.includes(key)) add(`providerOptions.proxmox.${key}`, o[key], KNOWN_OPTIONS.join(", "), `remove ${key}`);
-    }
+    const { problems, add } = optionChecks("proxmox", o, KNOWN_OPTIONS);
     for (const key of ["node", "datastore", "imageDatastore", "snippetDatastore", "bridge"]) {
       if (o[key] !== undefined && !(typeof o[key] === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o[key] as string))) {
         add(`providerOptions.proxmox.${key}`, o[key], "a Proxmox name (letters, digits, . _ -)", "copy it from the Proxmox UI");
@@ -47,7 +43,7 @@ const proxmox: ProviderModule = {
     if (o.templateVmId === undefined && !/^https?:\/\//.test(spec.image.id)) {
       add("image", spec.image.id, "an alias or an http(s) URL of a cloud image the node can download, or a template (providerOptions.proxmox.templateVmId)", "use image: \"debian-12\", or clone a template");
     }
-    if (!spec.size.fromCatalog && !CUSTOM_SIZE.test(spec.size.type)) {
+    if (!spec.size.fromCatalog && !CUSTOM_SHAPE.test(spec.size.type)) {
       add("size.type", spec.size.type, `a catalog type or <cpus>cpu-<memory>gb`, 'write { type: "3cpu-6gb" } or a size class');
     }
     if (spec.firewall.some((r) => r.port !== 22)) {

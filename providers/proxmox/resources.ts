@@ -4,8 +4,8 @@ import { VmLegacy, VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
 import * as pulumi from "@pulumi/pulumi";
 import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
 import { contentHash, sharedPerStack } from "../../components/shared";
+import { cpusAndMemory } from "../../components/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
-import { CUSTOM_SIZE } from "./index";
 
 interface ProxmoxOptions {
   node?: string;
@@ -18,12 +18,6 @@ interface ProxmoxOptions {
   vm?: Partial<VmLegacyArgs>;
 }
 
-function shape(spec: ResolvedMachineSpec): { cores: number; memoryMiB: number } {
-  if (spec.size.cpus && spec.size.memoryGiB) return { cores: spec.size.cpus, memoryMiB: Math.round(spec.size.memoryGiB * 1024) };
-  const m = CUSTOM_SIZE.exec(spec.size.type)!;
-  return { cores: Number(m[1]), memoryMiB: Math.round(Number(m[2]) * 1024) };
-}
-
 /** The first non-loopback IPv4 address the guest agent reports, if any. */
 export function firstAddress(addresses: string[][] | undefined): string | undefined {
   return (addresses ?? []).flat().find((a) => a && !a.startsWith("127."));
@@ -34,7 +28,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
   const node = o.node ?? "pve";
   const datastore = o.datastore ?? "local-lvm";
   const guestAgent = o.guestAgent ?? spec.userData !== undefined;
-  const { cores, memoryMiB } = shape(spec);
+  const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
 
   // Cloud images are downloaded once per node and shared; a template is cloned instead.
   const image =

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cheapestFit, sellsIn } from "../../dist/components/sizes";
-import type { Catalog, CatalogSize } from "../../dist/providers/contract";
+import type { Catalog, CatalogSize, ProviderModule } from "../../dist/providers/contract";
 import digitalocean from "../../dist/providers/digitalocean";
 import hetzner from "../../dist/providers/hetzner";
 
@@ -61,7 +61,7 @@ describe("cheapestFit", () => {
 
   it("every catalog entry is a real, priced, known-arch type in known regions, on every provider", () => {
     const { builtInProviderNames, resolveProvider } = require("../../dist/providers/registry");
-    const all = builtInProviderNames().map((n: string) => resolveProvider(n));
+    const all: ProviderModule[] = builtInProviderNames().map((n: string) => resolveProvider(n));
     expect(all.length).toBe(8);
     for (const provider of all) {
       const local = provider.capabilities.regions === false;
