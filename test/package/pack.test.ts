@@ -108,6 +108,12 @@ describe("npm pack, install, use", () => {
     expect(JSON.parse(r.stdout)).toEqual({ ip: "203.0.113.9", type: "cax11", ssh: "ssh root@203.0.113.9", registered: "function", rejected: "bad.region" });
   });
 
+  it("exposes the Automation API layer as pulumi-machina/automation", () => {
+    const r = spawnSync(process.execPath, ["-e", 'const a = require("pulumi-machina/automation"); process.stdout.write([typeof a.run, typeof a.status].join(","))'], { cwd: program, encoding: "utf8", timeout: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("function,function");
+  });
+
   it("installs the machina command", () => {
     const r = spawnSync(path.join(program, "node_modules/.bin/machina"), ["providers"], { cwd: program, encoding: "utf8", timeout: 30_000 });
     expect(r.status).toBe(0);
