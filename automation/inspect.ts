@@ -104,8 +104,9 @@ export function missingPrerequisites(m: ProviderModule, projectDir: string, stac
       cred.configKeys.some((k) => keys.has(k)) ||
       (cred.files ?? []).some((f) => existsSync(f.replace(/^~(?=\/)/, env.HOME ?? homedir())));
     if (!found) {
-      const via = [...cred.configKeys.map((k) => `\`pulumi config set --secret ${k} <value> --stack ${stack}\``), ...cred.envVars.map((e) => `export ${e}`)];
-      missing.push(`${cred.name} is not set: ${via.join(" or ")}. ${cred.howTo}`);
+      const secret = cred.secret === false ? "" : "--secret ";
+      const via = [...cred.configKeys.map((k) => `\`pulumi config set ${secret}${k} <value> --stack ${stack}\``), ...cred.envVars.map((e) => `export ${e}`)];
+      missing.push(`missing ${cred.name}: ${via.join(" or ")}. ${cred.howTo}`);
     }
   }
   for (const tool of m.requirements.tools) {

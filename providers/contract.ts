@@ -66,6 +66,8 @@ export interface CredentialRequirement {
   envVars: string[];
   /** Files whose presence satisfies it (`~` is the home directory), e.g. a default kubeconfig. */
   files?: string[];
+  /** Whether the value is a secret (default true): then it is set with `pulumi config set --secret`. */
+  secret?: boolean;
   howTo: string;
 }
 

@@ -15,6 +15,7 @@ const azure: ProviderModule = {
     credentials: [
       {
         name: "Azure subscription",
+        secret: false,
         configKeys: ["azure-native:subscriptionId"],
         envVars: ["ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID"],
         howTo: "Name the subscription the machines are billed to (`az account show --query id`).",

@@ -13,6 +13,7 @@ const gcp: ProviderModule = {
     credentials: [
       {
         name: "Google Cloud project",
+        secret: false,
         configKeys: ["gcp:project"],
         envVars: ["GOOGLE_PROJECT", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"],
         howTo: "Name the project the machines belong to.",

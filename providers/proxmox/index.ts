@@ -17,7 +17,8 @@ const proxmox: ProviderModule = {
   requirements: {
     sdkPackage: "@muhlba91/pulumi-proxmoxve",
     credentials: [
-      { name: "Proxmox VE endpoint", configKeys: ["proxmoxve:endpoint"], envVars: ["PROXMOX_VE_ENDPOINT"], howTo: "The API URL, e.g. https://pve.example:8006/." },
+      { name: "Proxmox VE endpoint",
+        secret: false, configKeys: ["proxmoxve:endpoint"], envVars: ["PROXMOX_VE_ENDPOINT"], howTo: "The API URL, e.g. https://pve.example:8006/." },
       {
         name: "Proxmox VE API token or password",
         configKeys: ["proxmoxve:apiToken", "proxmoxve:password"],

@@ -43,9 +43,13 @@ describe("machina CLI", () => {
   it("validate: a missing credential fails and says how to supply it", () => {
     const r = machina(["validate", "--environment", "production"]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain("Hetzner Cloud API token is not set");
+    expect(r.out).toContain("missing Hetzner Cloud API token");
     expect(r.out).toContain("pulumi config set --secret hcloud:token <value> --stack production");
     expect(r.out).toContain("export HCLOUD_TOKEN");
+    const gcp = machina(["validate", "-e", "staging", "-p", "gcp"]);
+    expect(gcp.code).toBe(1);
+    expect(gcp.out).toContain("`pulumi config set gcp:project <value> --stack staging-gcp`");
+    expect(gcp.out).toContain("`pulumi config set --secret gcp:credentials <value> --stack staging-gcp`");
   });
 
   it("validate: passes with the credential, showing the resolved plan", () => {
