@@ -11,5 +11,12 @@ export function optionChecks(provider: string, options: Record<string, unknown>,
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) add(`providerOptions.${provider}.${key}`, options[key], known.join(", "), `remove ${key}`);
   }
-  return { problems, add };
+  /** An escape-hatch option merged over Machina's resource args must be a plain object. */
+  const objectOption = (key: string, argsType: string, example: string) => {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== "object" || value === null || Array.isArray(value))) {
+      add(`providerOptions.${provider}.${key}`, value, `an object of ${argsType} merged over Machina's`, `write ${key}: ${example}`);
+    }
+  };
+  return { problems, add, objectOption };
 }

@@ -24,7 +24,7 @@ const aws: ProviderModule = {
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
     const o = spec.options;
-    const { problems, add } = optionChecks("aws", o, KNOWN_OPTIONS);
+    const { problems, add, objectOption } = optionChecks("aws", o, KNOWN_OPTIONS);
     if (o.subnetId !== undefined && !(typeof o.subnetId === "string" && /^subnet-[0-9a-f]+$/.test(o.subnetId))) {
       add("providerOptions.aws.subnetId", o.subnetId, "a subnet id (subnet-0123abcd...)", "copy it from the VPC console or `aws ec2 describe-subnets`");
     }
@@ -37,9 +37,7 @@ const aws: ProviderModule = {
     if (spec.image.kind !== "alias" && !/^ami-[0-9a-f]+$/.test(spec.image.id)) {
       add(`image.${spec.image.kind}`, spec.image.id, "an AMI id (ami-0123abcd...)", "use an alias, or the AMI id of your image or snapshot");
     }
-    if (o.instance !== undefined && (typeof o.instance !== "object" || o.instance === null || Array.isArray(o.instance))) {
-      add("providerOptions.aws.instance", o.instance, "an object of aws.ec2.InstanceArgs merged over Machina's", "write instance: { monitoring: true }");
-    }
+    objectOption("instance", "aws.ec2.InstanceArgs", "{ monitoring: true }");
     return problems;
   },
   create(spec, parent) {

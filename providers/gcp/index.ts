@@ -31,13 +31,11 @@ const gcp: ProviderModule = {
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
     const o = spec.options;
-    const { problems, add } = optionChecks("gcp", o, KNOWN_OPTIONS);
+    const { problems, add, objectOption } = optionChecks("gcp", o, KNOWN_OPTIONS);
     for (const key of ["network", "subnetwork"]) {
       if (o[key] !== undefined && (typeof o[key] !== "string" || o[key] === "")) add(`providerOptions.gcp.${key}`, o[key], "a network name or self link", 'write network: "default"');
     }
-    if (o.instance !== undefined && (typeof o.instance !== "object" || o.instance === null || Array.isArray(o.instance))) {
-      add("providerOptions.gcp.instance", o.instance, "an object of gcp.compute.InstanceArgs merged over Machina's", "write instance: { deletionProtection: true }");
-    }
+    objectOption("instance", "gcp.compute.InstanceArgs", "{ deletionProtection: true }");
     return problems;
   },
   create(spec, parent) {

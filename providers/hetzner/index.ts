@@ -33,7 +33,7 @@ const hetzner: ProviderModule = {
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
     const o = spec.options;
-    const { problems } = optionChecks("hetzner", o, KNOWN_OPTIONS);
+    const { problems, objectOption } = optionChecks("hetzner", o, KNOWN_OPTIONS);
     if (o.networkId !== undefined && !Number.isInteger(o.networkId)) {
       problems.push({ field: "providerOptions.hetzner.networkId", value: JSON.stringify(o.networkId), allowed: "the numeric id of a Hetzner network", fix: "copy the id from `hcloud network list`" });
     }
@@ -49,9 +49,7 @@ const hetzner: ProviderModule = {
     if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === "string" && k !== ""))) {
       problems.push({ field: "providerOptions.hetzner.existingSshKeys", value: JSON.stringify(keys), allowed: "a list of names or ids of SSH keys already in the Hetzner project", fix: 'write existingSshKeys: ["my-laptop"]' });
     }
-    if (o.server !== undefined && (typeof o.server !== "object" || o.server === null || Array.isArray(o.server))) {
-      problems.push({ field: "providerOptions.hetzner.server", value: JSON.stringify(o.server), allowed: "an object of hcloud.ServerArgs merged over Machina's", fix: "write server: { backups: true }" });
-    }
+    objectOption("server", "hcloud.ServerArgs", "{ backups: true }");
     return problems;
   },
   create(spec, parent) {
