@@ -83,6 +83,20 @@ describe.each(providers())("provider %s", (name) => {
     expect(typeof (await valueOf(m.details))).toBe("object");
   });
 
+  it("waits for readiness at the machine's SSH endpoint when asked", async () => {
+    const from = recorded.length;
+    const m = new lib.Machine(`${name}-ready`, { size: "small", sshKeys: [KEY_A], userData: USER_DATA, provider: name, waitForReady: { timeoutSeconds: 90 } });
+    expect(await valueOf(m.ready)).toBe(true);
+    await settle();
+    const checks = recorded.slice(from).filter((r) => r.type === "pulumi-nodejs:dynamic/machina:ReadinessCheck");
+    expect(checks).toHaveLength(1);
+    const ssh = await valueOf(m.ssh);
+    expect(checks[0].inputs).toMatchObject({ expect: "ssh", timeoutSeconds: 90, machineId: await valueOf(m.id) });
+    // The check goes where the ssh command points.
+    expect(ssh).toContain(`@${checks[0].inputs.host}`);
+    if (checks[0].inputs.port !== 22) expect(ssh).toContain(`-p ${checks[0].inputs.port} `);
+  });
+
   it("registers nothing for an invalid spec", async () => {
     const before = recorded.length;
     expect(() => new lib.Machine(`${name}-bad`, { ...SPEC, provider: name, diskGiB: -1 })).toThrow(lib.ValidationError);
