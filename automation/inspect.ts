@@ -4,11 +4,12 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { MachinaError, UnknownProviderError } from "../components/errors";
+import { portRange } from "../components/firewall";
 import { resolveMachineSpec } from "../components/validation";
 import type { ProviderModule } from "../providers/contract";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import {
-  expandMachines, listEnvironments, parseEnvironmentConfig, projectName, readEnvironmentFile, stackConfigDir, stackNameFor,
+  expandMachines, listEnvironments, parseEnvironmentConfig, parseStackName, projectName, readEnvironmentFile, stackConfigDir, stackNameFor,
 } from "../stacks/environment";
 
 export interface ProviderSummary {
@@ -34,9 +35,12 @@ export interface EnvironmentSummary {
   machines: number;
 }
 
+/** The environments, leaving out stack files of an environment run on another provider (`staging-hetzner`). */
 export function environmentSummaries(projectDir: string): EnvironmentSummary[] {
-  return listEnvironments(projectDir)
-    .filter((name) => !name.includes("-") || !builtInProviderNames().some((p) => name.endsWith(`-${p}`)))
+  const names = listEnvironments(projectDir);
+  const providers = builtInProviderNames();
+  return names
+    .filter((name) => parseStackName(name, names, providers).provider === undefined)
     .map((name) => {
       const env = parseEnvironmentConfig(readEnvironmentFile(projectDir, name), `environment ${name}`);
       return { name, provider: env.provider, machines: expandMachines(env).length };
@@ -163,7 +167,7 @@ export function validateEnvironment(projectDir: string, environment: string, pro
         image: spec.image.id,
         region: spec.region,
         hourlyPrice: module.catalog.sizes.find((s) => s.type === spec.size.type)?.hourlyPrice,
-        ports: spec.firewall.map((r) => `${r.port === r.toPort ? r.port : `${r.port}-${r.toPort}`}/${r.protocol}`),
+        ports: spec.firewall.map((r) => `${portRange(r)}/${r.protocol}`),
       });
     } catch (e) {
       report.problems.push((e as Error).message);

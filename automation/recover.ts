@@ -7,6 +7,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
+import { READINESS_TYPE } from "../components/readiness";
+import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import type { SelectedStack } from "./workspace";
 
 export interface RecoveryReport {
@@ -16,12 +18,10 @@ export interface RecoveryReport {
   remainingPending: string[];
 }
 
-/** Resource types whose interrupted create the next create cleans up by itself. */
-export const SELF_HEALING_TYPES = [
-  "pulumi-nodejs:dynamic/machina:LibvirtMachine",
-  "pulumi-nodejs:dynamic/machina:LibvirtBaseImage",
-  "pulumi-nodejs:dynamic/machina:ReadinessCheck",
-];
+/** Resource types whose interrupted create the next create cleans up by itself, as providers declare them. */
+export function selfHealingTypes(): string[] {
+  return [READINESS_TYPE, ...builtInProviderNames().flatMap((name) => resolveProvider(name).selfHealingResourceTypes ?? [])];
+}
 
 /** Whether a process runs; a zombie (killed, not yet reaped) does not. */
 function alive(pid: number): boolean {
@@ -84,9 +84,10 @@ export async function recoverInterrupted(selected: SelectedStack): Promise<Recov
   const pending = deployment?.pending_operations ?? [];
   if (pending.length === 0) return report;
   const keep: PendingOperation[] = [];
+  const selfHealing = selfHealingTypes();
   for (const op of pending) {
     const name = `${op.type} ${op.resource.urn.split("::").pop()}`;
-    if (op.type === "creating" && SELF_HEALING_TYPES.includes(op.resource.type)) report.clearedPendingCreates.push(name);
+    if (op.type === "creating" && selfHealing.includes(op.resource.type)) report.clearedPendingCreates.push(name);
     else {
       keep.push(op);
       report.remainingPending.push(name);

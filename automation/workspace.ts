@@ -66,6 +66,12 @@ export interface SelectedStack {
   stateDir: string;
 }
 
+/** Extra stack config; keys may be paths (`machina:sshKeys[0]`). */
+async function applyConfig(stack: Stack, config: Record<string, string> | undefined): Promise<void> {
+  if (!config || Object.keys(config).length === 0) return;
+  await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])), true);
+}
+
 /** The stack that runs `environment` on `provider` (each combination its own stack and state). */
 export async function selectEnvironmentStack(target: EnvironmentTarget): Promise<SelectedStack> {
   const projectDir = path.resolve(target.projectDir ?? process.cwd());
@@ -85,9 +91,7 @@ export async function selectEnvironmentStack(target: EnvironmentTarget): Promise
     { stackName, workDir: projectDir },
     { envVars: { ...engineEnv(stateDir), MACHINA_PROJECT_DIR: projectDir } },
   );
-  if (target.config && Object.keys(target.config).length > 0) {
-    await stack.setAllConfig(Object.fromEntries(Object.entries(target.config).map(([k, v]) => [k, { value: v }])), true);
-  }
+  await applyConfig(stack, target.config);
   return { stack, stackName, environment: target.environment, provider, stateDir };
 }
 
@@ -118,9 +122,7 @@ export async function selectInlineStack(target: InlineTarget): Promise<SelectedS
       projectSettings: { name: target.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
     },
   );
-  if (target.config && Object.keys(target.config).length > 0) {
-    await stack.setAllConfig(Object.fromEntries(Object.entries(target.config).map(([k, v]) => [k, { value: v }])), true);
-  }
+  await applyConfig(stack, target.config);
   return { stack, stackName: target.stackName, stateDir };
 }
 

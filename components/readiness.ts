@@ -21,6 +21,9 @@ export interface ReadinessCheckArgs {
   machineId: pulumi.Input<string>;
 }
 
+/** The readiness check keeps nothing outside Pulumi's state: an interrupted create is safe to forget. */
+export const READINESS_TYPE = "pulumi-nodejs:dynamic/machina:ReadinessCheck";
+
 /** Waits, at create, until the machine's service answers on a port. */
 export class ReadinessCheck extends pulumi.dynamic.Resource {
   declare readonly waitedSeconds: pulumi.Output<number>;

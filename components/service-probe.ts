@@ -31,6 +31,7 @@ export function probeOnce(target: ProbeTarget, attemptMs: number): Promise<{ ok:
   return new Promise((resolve) => {
     let settled = false;
     let received = "";
+    let quiet: NodeJS.Timeout | undefined;
     const socket = net.connect({ host: target.host, port: target.port });
     const finish = (ok: boolean, detail: string, banner?: string) => {
       if (settled) return;
@@ -44,7 +45,6 @@ export function probeOnce(target: ProbeTarget, attemptMs: number): Promise<{ ok:
       () => finish(false, wantBanner ? "connected but no SSH banner yet" : "no answer"),
       attemptMs,
     );
-    let quiet: NodeJS.Timeout | undefined;
     socket.on("connect", () => {
       if (!wantBanner) quiet = setTimeout(() => finish(true, "connection held open"), Math.min(1000, attemptMs / 2));
     });

@@ -19,6 +19,8 @@ const ALLOWED_FIELDS: (keyof MachineArgs)[] = [
 ];
 
 export const MANAGED_BY_LABEL = "managed-by";
+/** The label (tag) Machina puts on what it makes, machines and shared resources alike. */
+export const MANAGED_LABELS: Record<string, string> = { [MANAGED_BY_LABEL]: "machina" };
 export const MAX_DISK_GIB = 65536;
 export const DEFAULT_READY_TIMEOUT_SECONDS = 300;
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
@@ -423,7 +425,7 @@ export function resolveMachineSpec(
     sshKeys,
     sshUser: (image.alias && catalog.imageUsers?.[image.alias]) || catalog.defaults.sshUser,
     userData: args.userData,
-    labels: { ...labels, [MANAGED_BY_LABEL]: "machina" },
+    labels: { ...labels, ...MANAGED_LABELS },
     firewall,
     publicIp: args.publicIp ?? true,
     options,

@@ -148,4 +148,9 @@ export interface ProviderModule {
    */
   probe?(): Promise<string[]>;
   create(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult;
+  /**
+   * Resource types whose create, when interrupted, the next create cleans up by itself (it finds
+   * what it left by a deterministic name): the CLI may clear their pending creates after a killed run.
+   */
+  selfHealingResourceTypes?: string[];
 }

@@ -7,6 +7,7 @@ import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { keysCloudConfig, mergeUserData } from "../../components/cloud-init";
 import { sharedPerStack } from "../../components/shared";
+import { MANAGED_LABELS } from "../../components/validation";
 import type { Arch, FirewallRule } from "../../components/spec";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 
@@ -55,7 +56,7 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
 
   // EC2 installs one key pair; every key also goes in through cloud-init, so all of them work.
   const keyPair = spec.sshKeys.length > 0
-    ? sharedPerStack("aws", `key-${region}`, spec.sshKeys[0], (name) => new KeyPair(name, { keyName: name, publicKey: spec.sshKeys[0], region, tags: { "managed-by": "machina" } }))
+    ? sharedPerStack("aws", `key-${region}`, spec.sshKeys[0], (name) => new KeyPair(name, { keyName: name, publicKey: spec.sshKeys[0], region, tags: MANAGED_LABELS }))
     : undefined;
   const userText: pulumi.Output<string | undefined> = pulumi.output(spec.userData);
   const userData = userText.apply((u) => (spec.sshKeys.length > 0 ? mergeUserData(keysCloudConfig(spec.sshKeys), u) : u));

@@ -8,8 +8,9 @@ import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../../components/shared";
+import { portRange } from "../../components/firewall";
 import type { FirewallRule } from "../../components/spec";
-import { toDnsLabel } from "../../components/validation";
+import { MANAGED_LABELS, toDnsLabel } from "../../components/validation";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
@@ -35,7 +36,7 @@ export function securityRules(rules: FirewallRule[]): azureInputs.network.Securi
         access: "Allow",
         protocol: rule.protocol === "tcp" ? "Tcp" : "Udp",
         sourcePortRange: "*",
-        destinationPortRange: rule.port === rule.toPort ? String(rule.port) : `${rule.port}-${rule.toPort}`,
+        destinationPortRange: portRange(rule),
         ...(sources.length === 1 ? { sourceAddressPrefix: sources[0] } : { sourceAddressPrefixes: sources }),
         destinationAddressPrefix: "*",
       });
@@ -52,7 +53,7 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
   // The resource group and network are shared by the stack's machines in a region.
   const resourceGroupName: pulumi.Input<string> =
     options.resourceGroupName ??
-    sharedPerStack("azure", `rg-${location}`, location, (name) => new ResourceGroup(name, { resourceGroupName: `machina-${stackScope}`, location, tags: { "managed-by": "machina" } })).name;
+    sharedPerStack("azure", `rg-${location}`, location, (name) => new ResourceGroup(name, { resourceGroupName: `machina-${stackScope}`, location, tags: MANAGED_LABELS })).name;
   const subnetId: pulumi.Input<string> =
     options.subnetId ??
     sharedPerStack("azure", `net-${location}`, { location, resourceGroupName: options.resourceGroupName ?? "shared" }, (name) => {
@@ -61,7 +62,7 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
         resourceGroupName,
         location,
         addressSpace: { addressPrefixes: ["10.42.0.0/16"] },
-        tags: { "managed-by": "machina" },
+        tags: MANAGED_LABELS,
       });
       return new Subnet(`${name}-subnet`, { subnetName: "machines", resourceGroupName, virtualNetworkName: vnet.name, addressPrefix: "10.42.0.0/24" });
     }).id;

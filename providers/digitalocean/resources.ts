@@ -4,6 +4,7 @@ import { SshKey } from "@pulumi/digitalocean/sshKey";
 import type * as doInputs from "@pulumi/digitalocean/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../../components/shared";
+import { portRange } from "../../components/firewall";
 import type { FirewallRule } from "../../components/spec";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 
@@ -16,7 +17,7 @@ export function dropletTags(labels: Record<string, string>): string[] {
 export function inboundRules(rules: FirewallRule[]): doInputs.FirewallInboundRule[] {
   return rules.map((r) => ({
     protocol: r.protocol,
-    portRange: r.port === r.toPort ? String(r.port) : `${r.port}-${r.toPort}`,
+    portRange: portRange(r),
     sourceAddresses: r.sources,
   }));
 }

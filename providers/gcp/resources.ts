@@ -2,6 +2,7 @@ import { Firewall } from "@pulumi/gcp/compute/firewall";
 import { Instance, InstanceArgs } from "@pulumi/gcp/compute/instance";
 import type * as gcpInputs from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
+import { portRange } from "../../components/firewall";
 import type { FirewallRule } from "../../components/spec";
 import { toDnsLabel } from "../../components/validation";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
@@ -25,7 +26,7 @@ export function firewallGroups(rules: FirewallRule[]): { sourceRanges: string[];
       const key = `${family}|${sources.join(",")}`;
       const group = groups.get(key) ?? { sourceRanges: sources, byProtocol: new Map<string, string[]>() };
       const ports = group.byProtocol.get(rule.protocol) ?? [];
-      ports.push(rule.port === rule.toPort ? String(rule.port) : `${rule.port}-${rule.toPort}`);
+      ports.push(portRange(rule));
       group.byProtocol.set(rule.protocol, ports);
       groups.set(key, group);
     }

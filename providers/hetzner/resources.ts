@@ -4,6 +4,8 @@ import { SshKey } from "@pulumi/hcloud/sshKey";
 import type * as hcloudInputs from "@pulumi/hcloud/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../../components/shared";
+import { portRange } from "../../components/firewall";
+import { MANAGED_LABELS } from "../../components/validation";
 import type { FirewallRule } from "../../components/spec";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 
@@ -11,7 +13,7 @@ export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.Firewa
   return rules.map((r) => ({
     direction: "in",
     protocol: r.protocol,
-    port: r.port === r.toPort ? String(r.port) : `${r.port}-${r.toPort}`,
+    port: portRange(r),
     sourceIps: r.sources,
   }));
 }
@@ -22,14 +24,14 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
   // Hetzner refuses the same public key twice in a project, so keys are per stack, named by content.
   const keyIds = spec.sshKeys.map((publicKey) =>
     sharedPerStack("hetzner", "sshkey", publicKey, (name) =>
-      new SshKey(name, { name, publicKey, labels: { "managed-by": "machina" } }),
+      new SshKey(name, { name, publicKey, labels: MANAGED_LABELS }),
     ).id,
   );
 
   let firewall: Firewall | undefined;
   if (spec.firewall.length > 0) {
     firewall = sharedPerStack("hetzner", "firewall", spec.firewall, (name) =>
-      new Firewall(name, { name, rules: hetznerFirewallRules(spec.firewall), labels: { "managed-by": "machina" } }),
+      new Firewall(name, { name, rules: hetznerFirewallRules(spec.firewall), labels: MANAGED_LABELS }),
     );
   }
 

@@ -3,6 +3,7 @@ import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import { Service } from "@pulumi/kubernetes/core/v1/service";
 import * as pulumi from "@pulumi/pulumi";
 import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
+import { singlePorts } from "../../components/firewall";
 import { cpusAndMemory } from "../../components/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 
@@ -88,9 +89,7 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
   const manifest = virtualMachineManifest(spec, o, secret.metadata.name);
   const vm = new CustomResource(spec.name, { ...manifest, ...(o.virtualMachine ?? {}) }, { parent });
 
-  const ports = spec.firewall.flatMap((r) =>
-    Array.from({ length: r.toPort - r.port + 1 }, (_, i) => ({ name: `${r.protocol}-${r.port + i}`, protocol: r.protocol.toUpperCase(), port: r.port + i, targetPort: r.port + i })),
-  );
+  const ports = singlePorts(spec.firewall).map(({ protocol, port }) => ({ name: `${protocol}-${port}`, protocol: protocol.toUpperCase(), port, targetPort: port }));
   const service =
     ports.length > 0
       ? new Service(

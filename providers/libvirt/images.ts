@@ -1,10 +1,12 @@
 /** Base images: a URL fetched once into a cache (checksum-verified when given), a local file, or an offline image. */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import * as path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -63,12 +65,17 @@ export async function virtualSizeBytes(file: string): Promise<number> {
   return (JSON.parse(stdout) as { "virtual-size": number })["virtual-size"];
 }
 
+/** Streams a URL to `target` (cloud images are hundreds of MB: never held in memory), atomically. */
 async function download(url: string, target: string, timeoutMs: number): Promise<void> {
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok || !response.body) throw new Error(`downloading ${url}: HTTP ${response.status}`);
   const part = `${target}.part`;
-  await writeFile(part, Buffer.from(await response.arrayBuffer()));
-  await rename(part, target);
+  try {
+    await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), createWriteStream(part));
+    await rename(part, target);
+  } finally {
+    await rm(part, { force: true });
+  }
 }
 
 /**

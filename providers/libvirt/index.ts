@@ -59,6 +59,7 @@ const libvirt: ProviderModule = {
     }
     return problems;
   },
+  selfHealingResourceTypes: ["pulumi-nodejs:dynamic/machina:LibvirtMachine", "pulumi-nodejs:dynamic/machina:LibvirtBaseImage"],
   create(spec, parent) {
     const { createLibvirtMachine } = require("./resources") as typeof import("./resources");
     return createLibvirtMachine(spec, parent);

@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../../components/shared";
+import { singlePorts } from "../../components/firewall";
 import { cpusAndMemory } from "../../components/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 import type { BaseImage } from "./images";
@@ -81,7 +82,7 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
       diskGiB: spec.diskGiB ?? 10,
       image,
       network,
-      ports: network === "user" ? spec.firewall.flatMap((r) => Array.from({ length: r.toPort - r.port + 1 }, (_, i) => ({ protocol: r.protocol, port: r.port + i }))) : [],
+      ports: network === "user" ? singlePorts(spec.firewall) : [],
       sshUser: spec.sshUser,
       sshKeys: spec.sshKeys,
       userData: spec.userData,

@@ -79,6 +79,15 @@ describe("provider registry", () => {
     }
   });
 
+  it("providers declare which interrupted creates heal themselves; core lists none of its own but readiness", () => {
+    const { selfHealingTypes } = require("../../dist/automation/recover");
+    expect(selfHealingTypes().sort()).toEqual([
+      "pulumi-nodejs:dynamic/machina:LibvirtBaseImage",
+      "pulumi-nodejs:dynamic/machina:LibvirtMachine",
+      "pulumi-nodejs:dynamic/machina:ReadinessCheck",
+    ]);
+  });
+
   it("a new built-in provider is a new folder: no core file changes", () => {
     const folder = path.resolve("dist/providers/zz-folder-test");
     mkdirSync(folder, { recursive: true });
