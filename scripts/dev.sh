@@ -6,6 +6,8 @@
 #   ./scripts/dev.sh destroy    tear it down again
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH="$(bash scripts/setup-node.sh):$PATH"
+export PATH
 action=${1:-up}
 
 [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund

@@ -7,6 +7,8 @@
 #                    an interrupted up, and stack states of earlier releases
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH="$(bash scripts/setup-node.sh):$PATH"
+export PATH
 results=.test-results
 rm -rf "$results" && mkdir -p "$results"
 
