@@ -160,6 +160,7 @@ export function validateEnvironment(projectDir: string, environment: string, pro
       const spec = resolveMachineSpec(name, { ...args, labels: { environment, ...args.labels } }, module, {
         stack: report.stack,
         project: projectName(projectDir),
+        config: (key) => (typeof config[key] === "string" ? (config[key] as string) : undefined),
       });
       report.machines.push({
         name,

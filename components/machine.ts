@@ -1,12 +1,41 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderModule } from "../providers/contract";
 import { assertSdkInstalled, resolveProvider } from "../providers/registry";
-import { MachinaError } from "./errors";
+import { MachinaError, ValidationError } from "./errors";
+import { checkWhenResolved } from "./input-checks";
 import { waitUntilReady } from "./readiness";
 import type { MachineArgs } from "./spec";
-import { resolveMachineSpec } from "./validation";
+import { resolveMachineSpec, userDataProblems } from "./validation";
 
 export const MACHINE_TYPE = "machina:index:Machine";
+
+/** Platform names taken in this program, per provider: two Machines must never share one. */
+const claimedPlatformNames = new Map<string, string>();
+
+/**
+ * Takes the platform name for one Machine. Distinct names never collide, but two Machines of one
+ * name under different parent components would: the second is refused, naming both.
+ */
+function claimPlatformName(provider: string, platformName: string, machine: string): void {
+  const key = `${provider}/${platformName}`;
+  const holder = claimedPlatformNames.get(key);
+  if (holder !== undefined) {
+    throw new ValidationError(`Machines ${JSON.stringify(holder)} and ${JSON.stringify(machine)} on ${provider}`, [
+      {
+        field: machine,
+        value: JSON.stringify(platformName),
+        allowed: `a platform name of its own; Machine ${JSON.stringify(holder)} of this stack already has this one`,
+        fix: "give the two Machines different names (Machines under different components still share the stack's platform names)",
+      },
+    ]);
+  }
+  claimedPlatformNames.set(key, machine);
+}
+
+function readConfig(key: string): string | undefined {
+  const at = key.indexOf(":");
+  return at > 0 ? new pulumi.Config(key.slice(0, at)).get(key.slice(at + 1)) : undefined;
+}
 
 /** The provider a Machine uses: its own argument, else the stack config `machina:provider`. */
 export function selectProvider(args: MachineArgs): ProviderModule {
@@ -54,14 +83,28 @@ export class Machine extends pulumi.ComponentResource {
       stack: pulumi.getStack(),
       project: pulumi.getProject(),
       defaultRegion: args.region === undefined ? new pulumi.Config("machina").get("region") : undefined,
+      config: readConfig,
     });
+    claimPlatformName(module.name, spec.platformName, name);
+    if (spec.userData !== undefined && typeof spec.userData !== "string") {
+      const subject = `Machine ${JSON.stringify(name)} on ${module.name}`;
+      spec.userData = checkWhenResolved(spec.userData, subject, name, (u) => (typeof u === "string" ? userDataProblems(u, module, spec) : u === undefined || u === null ? [] : [
+        { field: "userData", value: "<hidden>", allowed: "a cloud-init string", fix: "resolve the Output to the cloud-config text" },
+      ]));
+    }
     assertSdkInstalled(module);
     super(MACHINE_TYPE, name, {}, opts);
 
     const result = module.create(spec, this);
+    const address = pulumi.all([result.publicIp, result.privateIp]).apply(([pub, priv]) => pub || priv || undefined);
     const endpoint = pulumi
-      .all([result.sshEndpoint, result.publicIp, result.privateIp])
-      .apply(([e, pub, priv]) => e ?? (pub || priv ? { host: (pub || priv) as string, port: 22 } : undefined));
+      .all([result.sshEndpoint, address])
+      .apply(([e, host]) => e ?? (host ? { host, port: 22 } : undefined));
+    // A client of any other port connects where the provider says (a forward), else to the address.
+    const endpointOf = (port: number) =>
+      port === 22
+        ? endpoint
+        : pulumi.all([result.portEndpoints, address]).apply(([known, host]) => known?.[`tcp/${port}`] ?? (host ? { host, port } : undefined));
 
     this.id = pulumi.output(result.id);
     this.provider = pulumi.output(module.name);
@@ -75,7 +118,7 @@ export class Machine extends pulumi.ComponentResource {
     this.labels = pulumi.output(spec.labels);
     this.details = pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>;
     this.ready = spec.readiness
-      ? waitUntilReady(`${name}-ready`, { endpoint, readiness: spec.readiness, machineId: this.id }, this)
+      ? waitUntilReady(`${name}-ready`, { endpoint: endpointOf(spec.readiness.port ?? 22), readiness: spec.readiness, machineId: this.id }, this)
       : pulumi.output(true);
 
     this.registerOutputs({

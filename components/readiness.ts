@@ -35,7 +35,7 @@ export class ReadinessCheck extends pulumi.dynamic.Resource {
   }
 }
 
-/** The readiness check of a Machine: at its SSH endpoint for port 22, at its address otherwise. */
+/** The readiness check of a Machine, at the endpoint where a client of the checked port connects. */
 export function waitUntilReady(
   name: string,
   input: {
@@ -48,7 +48,7 @@ export function waitUntilReady(
   const port = input.readiness.port ?? 22;
   const target = input.endpoint.apply((e) => {
     if (!e) throw new Error(`${name}: the machine has no address to check readiness at; set publicIp or turn waitForReady off`);
-    return port === 22 ? e : { host: e.host, port };
+    return e;
   });
   const check = new ReadinessCheck(
     name,

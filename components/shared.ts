@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { stackScopedName } from "./naming";
 
 const perStackResources = new Map<string, unknown>();
 
@@ -7,12 +9,21 @@ export function contentHash(content: unknown, length = 10): string {
 }
 
 /**
- * A resource several Machines of one stack share (an SSH key a platform will not hold twice, a
- * firewall), named by its content and created once per program run.
+ * A resource several Machines of one stack share (a firewall, a key pair), created once per program
+ * run. `create` gets the logical name (by content, stable across releases) and the platform name,
+ * which is scoped to the project and stack: two stacks in one account never share or collide.
  */
-export function sharedPerStack<T>(provider: string, kind: string, content: unknown, create: (name: string) => T): T {
-  const name = `machina-${kind}-${contentHash(content)}`;
+export function sharedPerStack<T>(
+  provider: string,
+  kind: string,
+  content: unknown,
+  create: (name: string, platformName: string) => T,
+): T {
+  const hash = contentHash(content);
+  const name = `machina-${kind}-${hash}`;
   const key = `${provider}/${name}`;
-  if (!perStackResources.has(key)) perStackResources.set(key, create(name));
+  if (!perStackResources.has(key)) {
+    perStackResources.set(key, create(name, stackScopedName(pulumi.getProject(), pulumi.getStack(), kind, hash)));
+  }
   return perStackResources.get(key) as T;
 }

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import type { Catalog, LabelRules, ProviderModule, ResolvedMachineSpec } from "../providers/contract";
 import { FieldProblem, renderValue, ValidationError } from "./errors";
+import { platformNameFor, toDnsLabel } from "./naming";
 import { cheapestFit, isSizeClass, SIZE_CLASSES, sellsIn, sizeMinimum } from "./sizes";
 import { ARCHES, Arch, FirewallRule, ImageSpec, MachineArgs, PortSpec, Protocol, ReadinessSpec } from "./spec";
 
@@ -11,7 +11,11 @@ export interface ValidationContext {
   project: string;
   /** Region from stack config, used when the args name none. */
   defaultRegion?: string;
+  /** Reads a provider's stack config (`libvirt:network`), for checks that depend on it. */
+  config?: (key: string) => string | undefined;
 }
+
+export { platformNameFor, toDnsLabel };
 
 const ALLOWED_FIELDS: (keyof MachineArgs)[] = [
   "provider", "size", "arch", "image", "region", "zone", "diskGiB", "sshKeys", "userData", "labels",
@@ -52,24 +56,6 @@ class Problems {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 const isPositiveNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
-
-/** Lowercase, letters/digits/hyphens, starts with a letter, at most `max` characters. */
-export function toDnsLabel(text: string, max = 63): string {
-  const cleaned = text
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/-+/g, "-")
-    .replace(/^[^a-z]+/, "")
-    .replace(/-+$/, "");
-  if (cleaned.length <= max) return cleaned;
-  const hash = createHash("sha256").update(text).digest("hex").slice(0, 8);
-  return `${cleaned.slice(0, max - 9).replace(/-+$/, "")}-${hash}`;
-}
-
-/** The deterministic platform name of a machine: project, stack and Machine name. */
-export function platformNameFor(project: string, stack: string, name: string): string {
-  return toDnsLabel(`${project}-${stack}-${name}`);
-}
 
 export function isCidr(text: string): boolean {
   const [address, bits, ...rest] = text.split("/");
@@ -255,6 +241,66 @@ function resolveImage(
   return undefined;
 }
 
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// User data is text: tabs and line ends belong there, other control characters do not.
+const USER_DATA_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const NO_CONTROL = "text without control characters (U+0000-U+001F, U+007F-U+009F)";
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  isObject(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+/**
+ * Every string that reaches a platform (names, ids, labels, keys, options) is free of control
+ * characters: a NUL in a name would otherwise reach a domain XML or an API call. Outputs and other
+ * non-plain objects are checked when they resolve, by the code that reads them.
+ */
+function checkControlCharacters(name: string, args: MachineArgs, p: Problems): void {
+  if (typeof name === "string" && CONTROL.test(name)) {
+    p.add("", name, `a Machine name of ${NO_CONTROL}`, "remove the control character from the name");
+  }
+  const walk = (value: unknown, field: string, hide: boolean): void => {
+    if (typeof value === "string") {
+      if (CONTROL.test(value)) p.add(field, value, NO_CONTROL, "remove the control character (a stray newline, tab or NUL)", hide);
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${field}[${i}]`, hide));
+    } else if (isPlainObject(value)) {
+      for (const [k, v] of Object.entries(value)) {
+        if (CONTROL.test(k)) p.add(`${field}[${JSON.stringify(k)}]`, k, `a key of ${NO_CONTROL}`, "remove the control character from the key");
+        walk(v, `${field}.${k}`, hide);
+      }
+    }
+  };
+  for (const [key, value] of Object.entries(args)) {
+    if (key === "userData" || key === "provider") continue;
+    // A private key pasted by mistake spans lines: checkSshKeys reports it without echoing it.
+    if (key === "sshKeys" && Array.isArray(value)) {
+      value.forEach((k, i) => typeof k === "string" && !/PRIVATE KEY/.test(k) && CONTROL.test(k.trim()) && p.add(`sshKeys[${i}]`, "<hidden>", `one line of ${NO_CONTROL}`, "paste exactly one line of the .pub file per entry", true));
+      continue;
+    }
+    walk(value, key, false);
+  }
+}
+
+/**
+ * Problems of resolved user data: what the platform receives must fit its limit, and carry no
+ * control characters but tabs and line ends. Used at construction for plain text and when an
+ * Output resolves; never prints the content.
+ */
+export function userDataProblems(userData: string, provider: ProviderModule, spec: ResolvedMachineSpec): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (USER_DATA_CONTROL.test(userData)) {
+    problems.push({ field: "userData", value: "<hidden>", allowed: `cloud-init text: no control characters but tab, LF and CR`, fix: "remove the NUL or other control character (binary payloads go base64-encoded in write_files)" });
+  }
+  const sent = provider.platformUserData ? provider.platformUserData(spec, userData) ?? "" : userData;
+  const bytes = Buffer.byteLength(sent, "utf8");
+  const limit = provider.catalog.userDataMaxBytes;
+  if (bytes > limit) {
+    const own = sent === userData ? "" : " after Machina's own parts";
+    problems.push({ field: "userData", value: `<${bytes} bytes${own}>`, allowed: `at most ${limit} bytes on ${provider.name} (what the platform receives, Machina's own parts included)`, fix: "move large files out of cloud-init (fetch them at boot) or compress them" });
+  }
+  return problems;
+}
+
 /**
  * Checks every field of a Machine's args against the selected provider and resolves size, image,
  * region and firewall. Throws one ValidationError listing every problem; creates nothing.
@@ -377,19 +423,14 @@ export function resolveMachineSpec(
   const image = resolveImage(args.image ?? catalog.defaults.image, arch, catalog, provider.name, p);
   const sshKeys = checkSshKeys(args.sshKeys, p);
 
-  if (args.userData !== undefined) {
-    if (typeof args.userData === "string") {
-      const bytes = Buffer.byteLength(args.userData, "utf8");
-      if (bytes > catalog.userDataMaxBytes) {
-        p.add("userData", `${bytes} bytes`, `at most ${catalog.userDataMaxBytes} bytes on ${provider.name}`, "move large files out of cloud-init (fetch them at boot) or compress them", true);
-      }
-    } else if (!isObject(args.userData)) {
-      p.add("userData", args.userData, "a cloud-init string or an Output of one", "pass the cloud-config text");
-    }
+  if (args.userData !== undefined && typeof args.userData !== "string" && !isObject(args.userData)) {
+    p.add("userData", args.userData, "a cloud-init string or an Output of one", "pass the cloud-config text");
   }
+  checkControlCharacters(name, args, p);
 
   const labels = checkLabels(args.labels, catalog.labelRules ?? DEFAULT_LABEL_RULES, provider.name, p);
   let firewall = checkPorts(args.ports, p);
+  const requestedFirewall = normaliseRules(firewall);
 
   for (const key of ["publicIp", "openSshPort"] as const) {
     if (args[key] !== undefined && typeof args[key] !== "boolean") {
@@ -427,11 +468,15 @@ export function resolveMachineSpec(
     userData: args.userData,
     labels: { ...labels, ...MANAGED_LABELS },
     firewall,
+    requestedFirewall,
     publicIp: args.publicIp ?? true,
     options,
     readiness,
   };
-  const providerProblems = provider.validate?.(resolved) ?? [];
+  const providerProblems = [
+    ...(typeof args.userData === "string" ? userDataProblems(args.userData, provider, resolved) : []),
+    ...(provider.validate?.(resolved, { config: context.config ?? (() => undefined) }) ?? []),
+  ];
   if (providerProblems.length > 0) {
     throw new ValidationError(subject, providerProblems.map((pp) => ({ ...pp, field: `${name}.${pp.field}` })));
   }

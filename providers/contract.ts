@@ -114,6 +114,8 @@ export interface ResolvedMachineSpec {
   userData?: pulumi.Input<string>;
   labels: Record<string, string>;
   firewall: FirewallRule[];
+  /** The rules of `ports` as the user gave them, without the SSH and readiness ports Machina adds. */
+  requestedFirewall: FirewallRule[];
   publicIp: boolean;
   /** This provider's entry of the spec's `providerOptions`, untouched. */
   options: Record<string, unknown>;
@@ -128,7 +130,18 @@ export interface MachineResult {
   privateIp: pulumi.Input<string | undefined>;
   /** Host and port an SSH client (and the readiness check) should use, when they differ from publicIp:22. */
   sshEndpoint?: pulumi.Input<{ host: string; port: number } | undefined>;
+  /**
+   * Where a client of each guest port connects (`tcp/8080` -> host and port), when that is not the
+   * machine's address and the same port: a forward on 127.0.0.1, a load balancer. Readiness probes here.
+   */
+  portEndpoints?: pulumi.Input<Record<string, { host: string; port: number }> | undefined>;
   details: pulumi.Input<Record<string, unknown>>;
+}
+
+/** What a provider's `validate` may read besides the spec. */
+export interface ProviderValidationContext {
+  /** The stack's config by full key (`libvirt:network`); undefined when unset or unknown here. */
+  config(key: string): string | undefined;
 }
 
 export interface ProviderModule {
@@ -141,7 +154,13 @@ export interface ProviderModule {
    * Provider-specific checks of a resolved spec (its `options` entry included); returns problems,
    * empty when fine. Runs before anything is created.
    */
-  validate?(spec: ResolvedMachineSpec): FieldProblem[];
+  validate?(spec: ResolvedMachineSpec, context: ProviderValidationContext): FieldProblem[];
+  /**
+   * The exact user data the platform receives for this spec and the user's user data (Machina's
+   * parts merged in), or undefined when none is sent. Pure: core checks its size against
+   * `catalog.userDataMaxBytes`, at construction and again when an Output resolves.
+   */
+  platformUserData?(spec: ResolvedMachineSpec, userData: string | undefined): string | undefined;
   /**
    * Asks the platform whether it can host machines (e.g. the KubeVirt CRDs exist); returns problems.
    * Used by `machina validate` when the platform is reachable; never run by Machine.

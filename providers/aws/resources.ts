@@ -54,9 +54,10 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
   const ami = query ? getAmiOutput({ ...query, region }, invokeOpts).id : pulumi.output(spec.image.id);
   const vpcId = options.vpcId ?? getVpcOutput({ default: true, region }, invokeOpts).id;
 
-  // EC2 installs one key pair; every key also goes in through cloud-init, so all of them work.
+  // EC2 installs one key pair; every key also goes in through cloud-init, so all of them work. The
+  // key pair is the stack's own (AWS takes the same public key under several names).
   const keyPair = spec.sshKeys.length > 0
-    ? sharedPerStack("aws", `key-${region}`, spec.sshKeys[0], (name) => new KeyPair(name, { keyName: name, publicKey: spec.sshKeys[0], region, tags: MANAGED_LABELS }))
+    ? sharedPerStack("aws", `key-${region}`, spec.sshKeys[0], (name, keyName) => new KeyPair(name, { keyName, publicKey: spec.sshKeys[0], region, tags: MANAGED_LABELS }))
     : undefined;
   const userText: pulumi.Output<string | undefined> = pulumi.output(spec.userData);
   const userData = userText.apply((u) => (spec.sshKeys.length > 0 ? mergeUserData(keysCloudConfig(spec.sshKeys), u) : u));

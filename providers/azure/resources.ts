@@ -10,7 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../../components/shared";
 import { portRange } from "../../components/firewall";
 import type { FirewallRule } from "../../components/spec";
-import { MANAGED_LABELS, toDnsLabel } from "../../components/validation";
+import { MANAGED_LABELS } from "../../components/validation";
+import { derivedName, platformNameFor } from "../../components/naming";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
@@ -48,7 +49,7 @@ export function securityRules(rules: FirewallRule[]): azureInputs.network.Securi
 export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const options = spec.options as { resourceGroupName?: string; subnetId?: string; virtualMachine?: Record<string, unknown> };
   const location = spec.region;
-  const stackScope = toDnsLabel(`${pulumi.getProject()}-${pulumi.getStack()}-${location}`, 60);
+  const stackScope = derivedName("", platformNameFor(pulumi.getProject(), pulumi.getStack(), location), "", 60);
 
   // The resource group and network are shared by the stack's machines in a region.
   const resourceGroupName: pulumi.Input<string> =

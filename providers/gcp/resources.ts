@@ -4,7 +4,7 @@ import type * as gcpInputs from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { portRange } from "../../components/firewall";
 import type { FirewallRule } from "../../components/spec";
-import { toDnsLabel } from "../../components/validation";
+import { derivedName } from "../../components/naming";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 import catalog from "./catalog.json";
 
@@ -40,12 +40,12 @@ export function firewallGroups(rules: FirewallRule[]): { sourceRanges: string[];
 export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const options = spec.options as { network?: string; subnetwork?: string; instance?: Partial<InstanceArgs> };
   const network = options.network ?? "default";
-  const tag = toDnsLabel(`machina-${spec.platformName}`);
+  const tag = derivedName("machina-", spec.platformName, "");
   const firewalls = firewallGroups(spec.firewall).map(
     (group, i) =>
       new Firewall(
         `${spec.name}-fw-${i}`,
-        { name: toDnsLabel(`${spec.platformName}-in-${i}`), network, direction: "INGRESS", allows: group.allows, sourceRanges: group.sourceRanges, targetTags: [tag] },
+        { name: derivedName("", spec.platformName, `-in-${i}`), network, direction: "INGRESS", allows: group.allows, sourceRanges: group.sourceRanges, targetTags: [tag] },
         { parent },
       ),
   );

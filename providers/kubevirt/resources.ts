@@ -4,6 +4,7 @@ import { Service } from "@pulumi/kubernetes/core/v1/service";
 import * as pulumi from "@pulumi/pulumi";
 import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
 import { singlePorts } from "../../components/firewall";
+import { derivedName } from "../../components/naming";
 import { cpusAndMemory } from "../../components/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 
@@ -25,9 +26,9 @@ export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" |
   if (!url && !o.persistent) return { volume: { name: "rootdisk", containerDisk: { image: spec.image.id } }, dataVolumeTemplate: undefined };
   const source = url ? { http: { url: spec.image.id } } : { registry: { url: `docker://${spec.image.id}` } };
   return {
-    volume: { name: "rootdisk", dataVolume: { name: `${spec.platformName}-root` } },
+    volume: { name: "rootdisk", dataVolume: { name: derivedName("", spec.platformName, "-root") } },
     dataVolumeTemplate: {
-      metadata: { name: `${spec.platformName}-root` },
+      metadata: { name: derivedName("", spec.platformName, "-root") },
       spec: {
         source,
         storage: { resources: { requests: { storage: `${spec.diskGiB ?? 20}Gi` } }, ...(o.storageClass ? { storageClassName: o.storageClass } : {}) },
@@ -81,7 +82,7 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
   const secret = new Secret(
     `${spec.name}-cloudinit`,
     {
-      metadata: { name: `${spec.platformName}-cloudinit`, namespace, labels: { [MACHINE_LABEL]: spec.platformName } },
+      metadata: { name: derivedName("", spec.platformName, "-cloudinit"), namespace, labels: { [MACHINE_LABEL]: spec.platformName } },
       stringData: { userdata: pulumi.output(spec.userData).apply((u) => mergeUserData(userCloudConfig(spec.hostname, spec.sshUser, spec.sshKeys), u)) },
     },
     { parent },

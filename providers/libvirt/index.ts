@@ -1,4 +1,5 @@
 import { CUSTOM_SHAPE } from "../../components/sizes";
+import { portRange } from "../../components/firewall";
 import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
@@ -28,7 +29,7 @@ const libvirt: ProviderModule = {
     regions: false,
   },
   catalog: catalog as ProviderModule["catalog"],
-  validate(spec) {
+  validate(spec, context) {
     const o = spec.options;
     const { problems, add } = optionChecks("libvirt", o, KNOWN_OPTIONS);
     if (!spec.size.fromCatalog && !CUSTOM_SHAPE.test(spec.size.type)) {
@@ -51,6 +52,16 @@ const libvirt: ProviderModule = {
     const image = spec.image.id;
     if (!/^(https?:\/\/|\/|offline:)/.test(image)) {
       add("image", image, "an alias, an http(s) URL, an absolute path on the libvirt host, or offline:<name>", 'use image: "debian-12-offline" or { id: "/var/lib/images/my.qcow2" }');
+    }
+    const network = typeof o.network === "string" ? o.network : (context.config("libvirt:network") ?? "default");
+    if (network !== "user" && spec.requestedFirewall.length > 0) {
+      // A libvirt network has no firewall Machina manages: a port asked for would silently not be opened.
+      add(
+        "ports",
+        spec.requestedFirewall.map((r) => `${portRange(r)}/${r.protocol}`).join(", "),
+        `no ports on the libvirt network ${JSON.stringify(network)}: Machina publishes ports only with user-mode networking, on 127.0.0.1`,
+        'set libvirt:network to "user" (or providerOptions.libvirt.network: "user") to forward them to 127.0.0.1, or remove ports (and set openSshPort: false)',
+      );
     }
     for (const rule of spec.firewall) {
       if (rule.toPort - rule.port >= 16) {

@@ -139,10 +139,63 @@ async function defineAndStart(inputs: MachineInputs, spec: DomainSpec): Promise<
   await virsh(inputs.uri, ["start", inputs.name], 120_000);
 }
 
-/** A domain of this name made by Machina (its metadata says so), as opposed to someone else's. */
-async function isOurs(uri: string, name: string): Promise<boolean> {
-  const xml = await virsh(uri, ["dumpxml", name]).catch(() => "");
-  return xml.includes(METADATA_NS);
+const unescapeXml = (text: string) =>
+  text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+
+/**
+ * Who a domain belongs to, from Machina's metadata element: the recorded project, stack and Machine;
+ * undefined when the domain has no Machina metadata (someone else's).
+ */
+export function ownerOf(domainXmlText: string): Record<string, string> | undefined {
+  const element = new RegExp(`<(\\w+):machine\\s+xmlns:\\1=['"]${METADATA_NS.replace(/[.]/g, "\\.")}['"]>([\\s\\S]*)</\\1:machine>\\s*</metadata>`).exec(domainXmlText);
+  if (!element) return undefined;
+  const owner: Record<string, string> = {};
+  // The wrapper is itself `<prefix:machine>`: its children are the single-line <prefix:key>value</prefix:key>.
+  for (const m of element[2].matchAll(/<\w+:(project|stack|machine)>([^<]*)<\/\w+:\1>/g)) owner[m[1]] = unescapeXml(m[2]);
+  return owner;
+}
+
+function sameOwner(recorded: Record<string, string> | undefined, wanted: Record<string, string>): boolean {
+  if (!recorded) return false;
+  return ["project", "stack", "machine"].every((k) => recorded[k] === wanted[k]);
+}
+
+const describeOwner = (o: Record<string, string> | undefined) =>
+  o ? `project ${JSON.stringify(o.project ?? "")}, stack ${JSON.stringify(o.stack ?? "")}, Machine ${JSON.stringify(o.machine ?? "")}` : "nobody Machina knows (no Machina metadata)";
+
+const OWNER_FILE = "owner.json";
+
+function ownerOfDir(dir: string): Record<string, string> | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, OWNER_FILE), "utf8")) as Record<string, string>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Clears what an interrupted create of this very Machine left (a domain or a folder of its name
+ * that Pulumi never recorded). Anything recorded as another owner's, or with no owner, is left
+ * alone and the create fails, naming it.
+ */
+async function clearOwnLeftovers(inputs: MachineInputs): Promise<void> {
+  const p = paths(inputs);
+  if (await domainInfo(inputs.uri, inputs.name)) {
+    const owner = ownerOf(await virsh(inputs.uri, ["dumpxml", inputs.name]));
+    if (!sameOwner(owner, inputs.metadata)) {
+      throw new Error(
+        `a libvirt domain named ${inputs.name} exists and belongs to ${describeOwner(owner)}, not to ${describeOwner(inputs.metadata)}. ` +
+          `Machina never touches a machine it cannot prove is this Machine's: rename this Machine (or stack), or, if that domain is really unused, remove it yourself (virsh destroy ${inputs.name}; virsh undefine ${inputs.name}).`,
+      );
+    }
+    await destroyMachine(inputs);
+  } else if (existsSync(p.dir)) {
+    const owner = ownerOfDir(p.dir);
+    if (owner && !sameOwner(owner, inputs.metadata)) {
+      throw new Error(`the folder ${p.dir} belongs to ${describeOwner(owner)}, not to ${describeOwner(inputs.metadata)}: rename this Machine (or stack), or remove the folder if it is really unused`);
+    }
+    await rm(p.dir, { recursive: true, force: true });
+  }
 }
 
 /** Removes the domain and its files. Anything already gone is fine. */
@@ -151,21 +204,21 @@ export async function destroyMachine(inputs: Pick<MachineInputs, "uri" | "name" 
   await rm(path.join(inputs.stateDir, inputs.name), { recursive: true, force: true });
 }
 
+/** The error when the domain of this name is not the one Pulumi recorded: it is never touched. */
+function notOurs(name: string, recordedUuid: string, foundUuid: string): Error {
+  return new Error(
+    `the libvirt domain ${name} has uuid ${foundUuid}, not ${recordedUuid}, the one this stack created: it was replaced outside this stack and is left alone. ` +
+      `Run refresh (machina refresh, or pulumi refresh) so the stack forgets the machine that is gone, then run this again.`,
+  );
+}
+
 export async function createMachine(inputs: MachineInputs): Promise<{ id: string; outs: MachineOutputs }> {
   const p = paths(inputs);
-  // A domain with our name and our metadata that Pulumi has no record of was left by an interrupted
-  // run of this stack: clean it up and start over. Someone else's domain is never touched.
-  if (await domainInfo(inputs.uri, inputs.name)) {
-    if (!(await isOurs(inputs.uri, inputs.name))) {
-      throw new Error(`a libvirt domain named ${inputs.name} exists and was not made by Machina; remove or rename it`);
-    }
-    await destroyMachine(inputs);
-  } else if (existsSync(p.dir)) {
-    await rm(p.dir, { recursive: true, force: true });
-  }
+  await clearOwnLeftovers(inputs);
   try {
     await mkdir(p.dir, { recursive: true, mode: 0o700 });
     await chmod(p.dir, 0o700);
+    await writeFile(path.join(p.dir, OWNER_FILE), JSON.stringify(inputs.metadata), { mode: 0o600 });
     const size = `${inputs.diskGiB}G`;
     if (inputs.image.diskPath) {
       const baseBytes = await virtualSizeBytes(inputs.image.diskPath);
@@ -245,6 +298,9 @@ export function diffMachine(olds: MachineOutputs, news: MachineInputs) {
  * first), redefined and started again. Labels and settings are redefined without a restart.
  */
 export async function updateMachine(id: string, olds: MachineOutputs, news: MachineInputs): Promise<{ outs: MachineOutputs }> {
+  const current = await domainInfo(news.uri, news.name);
+  if (!current) throw new Error(`the libvirt domain ${news.name} (uuid ${id}) is gone: run refresh, then up to create it again`);
+  if (current.uuid !== id) throw notOurs(news.name, id, current.uuid);
   const acceleratorUsed = news.accelerator === olds.accelerator ? olds.acceleratorUsed : await chooseAccelerator(news.accelerator);
   const spec = { ...specOf(news, acceleratorUsed, olds.forwardedPorts ?? {}), uuid: id };
   if (RESTART_ON.some((k) => !same(olds[k], news[k]))) {
@@ -258,8 +314,15 @@ export async function updateMachine(id: string, olds: MachineOutputs, news: Mach
   return { outs: { ...olds, ...news, acceleratorUsed, state: info.state, cpus: info.cpus, memoryMiB: info.memoryMiB } };
 }
 
-export async function deleteMachine(_id: string, props: MachineOutputs): Promise<void> {
-  await destroyMachine(props);
+/**
+ * Deletes exactly the domain Pulumi recorded (by uuid) and its folder. Gone already is fine; a
+ * different domain that took the name is never touched.
+ */
+export async function deleteMachine(id: string, props: MachineOutputs): Promise<void> {
+  const current = await domainInfo(props.uri, props.name);
+  if (current && current.uuid !== id) throw notOurs(props.name, id, current.uuid);
+  if (current) await removeDomain(props.uri, id);
+  await rm(path.join(props.stateDir, props.name), { recursive: true, force: true });
 }
 
 /** The serial console output so far (for diagnostics). */

@@ -102,6 +102,9 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
     sshEndpoint: pulumi
       .all([machine.sshHost, machine.sshPort, machine.privateIp])
       .apply(([host, port, ip]) => (host && port ? { host, port } : ip ? { host: ip, port: 22 } : undefined)),
+    portEndpoints: pulumi
+      .all([machine.sshHost, machine.forwardedPorts])
+      .apply(([host, forwards]) => (host ? Object.fromEntries(Object.entries(forwards ?? {}).map(([key, port]) => [key, { host, port }])) : undefined)),
     details: {
       accelerator: machine.acceleratorUsed,
       network,

@@ -50,7 +50,14 @@ function platformState(type: string, name: string, id: string, inputs: Record<st
     case "aws:ec2/instance:Instance":
       return { publicIp: `192.0.2.${n}`, privateIp: `172.31.0.${n}`, availabilityZone: "us-east-1a", subnetId: "subnet-default", keyName: "key" };
     case "pulumi-nodejs:dynamic/machina:LibvirtMachine":
-      return { uuid: `uuid-${id}`, acceleratorUsed: "qemu", state: "running", privateIp: "10.0.2.15", sshHost: "127.0.0.1", sshPort: 40000 + n, forwardedPorts: { "tcp/22": 40000 + n }, consoleLog: `/state/${name}/console.log` };
+      // Like the real provider: a free 127.0.0.1 port per published guest port, none equal to the guest port.
+      return {
+        uuid: `uuid-${id}`, acceleratorUsed: "qemu", state: "running", privateIp: "10.0.2.15", sshHost: "127.0.0.1", sshPort: 40000 + n,
+        forwardedPorts: Object.fromEntries(
+          [{ protocol: "tcp", port: 22 }, ...(inputs.ports ?? [])].map((p: { protocol: string; port: number }, i: number) => [`${p.protocol}/${p.port}`, p.port === 22 ? 40000 + n : 41000 + n * 16 + i]),
+        ),
+        consoleLog: `/state/${name}/console.log`,
+      };
     case "pulumi-nodejs:dynamic/machina:LibvirtBaseImage":
       return { image: { diskPath: "/cache/base.qcow2", diskFormat: "qcow2" } };
     default:

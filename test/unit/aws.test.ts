@@ -65,7 +65,9 @@ describe("aws module", () => {
     });
 
     const key = ofType(recorded, KEYPAIR).find((r) => r.inputs.publicKey === KEY_A && r.inputs.region === "us-east-1")!;
-    expect(key.inputs).toEqual({ keyName: key.name, publicKey: KEY_A, region: "us-east-1", tags: { "managed-by": "machina" } });
+    // The logical name stays by content (no URN change); the key pair's AWS name is the stack's own.
+    expect(key.name).toMatch(/^machina-key-us-east-1-[0-9a-f]{10}$/);
+    expect(key.inputs).toEqual({ keyName: `machina-shop-production-${key.name.slice("machina-".length)}`, publicKey: KEY_A, region: "us-east-1", tags: { "managed-by": "machina" } });
 
     const instance = ofType(recorded, INSTANCE).find((r) => r.name === "web")!;
     const { userData, ...rest } = instance.inputs;

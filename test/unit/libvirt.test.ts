@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { baseCloudConfig, mergedUserData, metaData } from "../../dist/providers/libvirt/cloud-init";
 import { domainXml, DomainSpec } from "../../dist/providers/libvirt/domain-xml";
 import { probeBootSector } from "../../dist/providers/libvirt/accelerator";
+import { ownerOf } from "../../dist/providers/libvirt/machine-operations";
 import { installMocks, KEY_A, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
@@ -100,6 +101,42 @@ describe("libvirt module under mocks", () => {
     expect(() => new Machine("bad3", { providerOptions: { libvirt: { kernel: { kernel: "vmlinuz" } } } })).toThrow(/bad3.providerOptions.libvirt.kernel/);
     expect(() => new Machine("bad4", { ports: [{ port: 1000, toPort: 2000 }] })).toThrow(/ranges of at most 16 ports/);
     expect(() => new Machine("bad5", { arch: "arm64" })).toThrow(/libvirt has no arm64 machines/);
+  });
+
+  it("probes readiness on another port where a client connects: the port's forward on 127.0.0.1", async () => {
+    const m = new Machine("svc", { image: "debian-12-offline", ports: [9999], waitForReady: { port: 9999, timeoutSeconds: 60 } });
+    expect(await valueOf(m.ready)).toBe(true);
+    await settle();
+    const machine = ofType(recorded, MACHINE).find((r) => r.name === "svc")!;
+    const forwards = (await valueOf(m.details)).forwardedPorts as Record<string, number>;
+    expect(forwards["tcp/9999"]).toEqual(expect.any(Number));
+    expect(forwards["tcp/9999"]).not.toBe(9999);
+    expect(machine.inputs.ports).toContainEqual({ protocol: "tcp", port: 9999 });
+    const check = ofType(recorded, READY).find((r) => r.name === "svc-ready")!;
+    expect(check.inputs).toMatchObject({ host: "127.0.0.1", port: forwards["tcp/9999"], expect: "tcp" });
+  });
+
+  it("refuses ports on a libvirt network, where nothing would open them, and names the fix", () => {
+    const nat = { providerOptions: { libvirt: { network: "default" } } };
+    expect(() => new Machine("nat1", { ...nat, ports: [80, { port: 53, protocol: "udp" }] })).toThrow(
+      /nat1\.ports = "53\/udp, 80\/tcp": allowed no ports on the libvirt network "default".*Fix: set libvirt:network to "user"/,
+    );
+    // SSH and readiness need no published port there: the host reaches the guest on the network.
+    expect(() => new Machine("nat2", { ...nat, sshKeys: [KEY_A], waitForReady: { port: 8080 } })).not.toThrow();
+  });
+});
+
+describe("libvirt ownership", () => {
+  const xml = (meta: Record<string, string>) =>
+    domainXml({ ...SPEC, metadata: meta }).replace("<machina:machine", "<machina:machine").replace(/\n/g, "\n");
+
+  it("reads the recorded project, stack and Machine from a domain's metadata", () => {
+    expect(ownerOf(xml({ project: "shop", stack: "rel_col", machine: "a<b" }))).toEqual({ project: "shop", stack: "rel_col", machine: "a<b" });
+    // libvirt may dump the element under its own prefix.
+    const dumped = `<domain><metadata><m:machine xmlns:m="https://pulumi-machina.dev/xmlns/machine/1"><m:project>p</m:project><m:stack>s</m:stack><m:machine>w</m:machine></m:machine>
+</metadata></domain>`;
+    expect(ownerOf(dumped)).toEqual({ project: "p", stack: "s", machine: "w" });
+    expect(ownerOf("<domain><name>someone-else</name></domain>")).toBeUndefined();
   });
 });
 
