@@ -76,7 +76,7 @@ describe("aws module", () => {
       instanceType: "t3.medium",
       region: "us-east-1",
       vpcSecurityGroupIds: [expect.any(String)],
-      keyName: key.name,
+      keyName: key.inputs.keyName,
       userDataReplaceOnChange: true,
       associatePublicIpAddress: true,
       rootBlockDevice: { volumeSize: 30, volumeType: "gp3", encrypted: true, deleteOnTermination: true },
