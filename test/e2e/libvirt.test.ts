@@ -224,11 +224,47 @@ describe("busybox guests", () => {
     writeFileSync(xml, `<domain type='qemu'><name>${foreign}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>`);
     execFileSync("virsh", ["-c", URI, "define", xml]);
     try {
-      await expect(ops.createMachine(inputs("foreign", { image: busybox }))).rejects.toThrow(/exists and was not made by Machina/);
+      await expect(ops.createMachine(inputs("foreign", { image: busybox }))).rejects.toThrow(/exists and belongs to nobody Machina knows \(no Machina metadata\).*never touches a machine it cannot prove/);
       expect(await domainInfo(URI, foreign)).toBeDefined();
     } finally {
       execFileSync("virsh", ["-c", URI, "undefine", foreign]);
     }
+  }, 180_000);
+
+  it("a domain of the same name recorded for another stack or Machine is never taken over", async () => {
+    const theirs = await create(inputs("owned", { image: busybox, metadata: { project: "p", stack: "rel-col", machine: "vm" } }));
+    // Another stack whose platform name came out the same (as `rel_col` once did): its create must not replace it.
+    await expect(ops.createMachine(inputs("owned", { image: busybox, metadata: { project: "p", stack: "rel_col", machine: "vm" } }))).rejects.toThrow(
+      /belongs to project "p", stack "rel-col", Machine "vm", not to project "p", stack "rel_col", Machine "vm"/,
+    );
+    expect((await domainInfo(URI, theirs.outs.name))?.uuid).toBe(theirs.id);
+    expect(existsSync(theirs.outs.diskPath)).toBe(true);
+    // The same Machine's own leftover (recorded owner matches) is still cleaned up and made again.
+    const again = await create(inputs("owned", { image: busybox, metadata: { project: "p", stack: "rel-col", machine: "vm" } }));
+    expect(again.id).not.toBe(theirs.id);
+  }, 180_000);
+
+  it("delete and update act only on the domain Pulumi recorded, by uuid", async () => {
+    const mine = await create(inputs("recorded", { image: busybox }));
+    // Someone removes the machine and defines a domain of their own under the same name.
+    await virsh(URI, ["destroy", mine.outs.name]);
+    await virsh(URI, ["undefine", mine.outs.name]);
+    const xml = path.join(stateDir, "imposter.xml");
+    writeFileSync(xml, `<domain type='qemu'><name>${mine.outs.name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>`);
+    execFileSync("virsh", ["-c", URI, "define", xml]);
+    try {
+      const imposter = (await domainInfo(URI, mine.outs.name))!.uuid;
+      await expect(ops.deleteMachine(mine.id, mine.outs)).rejects.toThrow(new RegExp(`has uuid ${imposter}, not ${mine.id}.*left alone.*Run refresh`));
+      await expect(ops.updateMachine(mine.id, mine.outs, { ...inputs("recorded", { image: busybox }), cpus: 2 })).rejects.toThrow(/left alone/);
+      expect((await domainInfo(URI, mine.outs.name))?.uuid).toBe(imposter);
+      // Refresh reads the recorded machine as gone, so the stack can forget it.
+      expect((await ops.readMachine(mine.id, mine.outs)).id).toBe("");
+    } finally {
+      execFileSync("virsh", ["-c", URI, "undefine", mine.outs.name]);
+    }
+    // Once the name is free, deleting the recorded (gone) machine succeeds.
+    await ops.deleteMachine(mine.id, mine.outs);
+    expect(existsSync(mine.outs.dir)).toBe(false);
   }, 180_000);
 
   it("a create that fails half-way leaves nothing behind", async () => {

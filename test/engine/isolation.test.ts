@@ -1,0 +1,95 @@
+/**
+ * Isolation on the real engine and real libvirt: stacks whose names once mapped to one platform name
+ * each keep their own machine, and readiness on a service port probes that port's forward.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type * as Operations from "../../dist/automation/operations";
+import { enginePath, listDomains } from "./support";
+
+let ops: typeof Operations;
+let stateDir: string;
+const saved = { PATH: process.env.PATH, PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
+
+beforeAll(async () => {
+  process.env.PATH = enginePath();
+  delete process.env.PULUMI_BACKEND_URL;
+  delete process.env.PULUMI_CONFIG_PASSPHRASE;
+  stateDir = mkdtempSync(path.join(tmpdir(), "machina-isolation-state-"));
+  ops = await import("../../dist/automation/operations.js");
+}, 900_000);
+
+afterAll(() => {
+  Object.assign(process.env, saved);
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+const uuidOf = (domain: string) => execFileSync("virsh", ["-c", "qemu:///system", "domuuid", domain], { encoding: "utf8" }).trim();
+const ownerStackOf = (domain: string) =>
+  /<\w+:stack>([^<]*)</.exec(execFileSync("virsh", ["-c", "qemu:///system", "dumpxml", domain], { encoding: "utf8" }))?.[1];
+
+async function busyboxStack(stackName: string, extra: Record<string, unknown> = {}) {
+  const { Machine } = await import("../../dist/index.js");
+  return {
+    projectName: "rel",
+    stackName,
+    stateDir,
+    config: { "machina:provider": "libvirt", "libvirt:network": "user" },
+    program: async () => {
+      const m = new Machine("vm", { size: "nano", image: "busybox-offline", diskGiB: 1, waitForReady: { timeoutSeconds: 180 }, ...extra });
+      return { id: m.id, domain: m.details.apply((d) => d.domain as string) };
+    },
+  };
+}
+
+describe("stacks whose names differ only in characters a platform drops", () => {
+  it("rel-col and rel_col each get a machine of their own; destroying one leaves the other", async () => {
+    const dash = await busyboxStack("rel-col");
+    const underscore = await busyboxStack("rel_col");
+    try {
+      const a = await ops.run("up", dash);
+      expect(a.ok, a.error).toBe(true);
+      const b = await ops.run("up", underscore);
+      expect(b.ok, b.error).toBe(true);
+      const [domainA, domainB] = [a.outputs.domain as string, b.outputs.domain as string];
+      expect(domainA).toBe("rel-rel-col-vm");
+      expect(domainB).toMatch(/^rel-rel-col-vm-[0-9a-f]{8}$/);
+      expect(ownerStackOf(domainA)).toBe("rel-col");
+      expect(ownerStackOf(domainB)).toBe("rel_col");
+      const uuidB = uuidOf(domainB);
+
+      const destroyed = await ops.run("destroy", dash);
+      expect(destroyed.ok, destroyed.error).toBe(true);
+      expect(listDomains()).not.toContain(domainA);
+      expect(uuidOf(domainB)).toBe(uuidB);
+      expect((await ops.run("up", underscore)).changed).toBe(false);
+    } finally {
+      await ops.run("destroy", dash);
+      await ops.run("destroy", underscore);
+    }
+    expect(listDomains().filter((d) => d.startsWith("rel-rel-col-vm"))).toEqual([]);
+  }, 900_000);
+});
+
+describe("readiness on a service port", () => {
+  it("probes the port's forward, not the same port on the host", async () => {
+    // An unrelated host process answers on the port number; the guest (busybox) serves only SSH.
+    const decoy = net.createServer((socket) => socket.end("decoy\n"));
+    await new Promise<void>((resolve) => decoy.listen(0, "127.0.0.1", resolve));
+    const port = (decoy.address() as net.AddressInfo).port;
+    const target = await busyboxStack("ready-port", { ports: [port], waitForReady: { port, timeoutSeconds: 20 } });
+    try {
+      const up = await ops.run("up", target);
+      expect(up.ok, "the guest does not serve the port: readiness must fail").toBe(false);
+      expect(up.error).toMatch(new RegExp(`127\\.0\\.0\\.1:(?!${port}\\b)\\d+`));
+    } finally {
+      decoy.close();
+      await ops.run("destroy", target);
+    }
+    expect(listDomains().filter((d) => d.startsWith("rel-ready-port-vm"))).toEqual([]);
+  }, 900_000);
+});
