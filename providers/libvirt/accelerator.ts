@@ -2,14 +2,17 @@
  * Which accelerator really works here. /dev/kvm can exist while a KVM guest fails or hangs (nested
  * virtualisation without full support): the probe boots a 512-byte guest with the CPU model KVM
  * domains get (`-cpu host`, host-passthrough) and trusts KVM only when the guest's output arrives.
- * Measured here: the default CPU model runs the probe, `-cpu host` fails at start (MSR 0x10a), and
- * real guests hang or fail under KVM.
+ * Measured on one machine: the default CPU model runs the probe, `-cpu host` fails at start (MSR
+ * 0x10a). On another, the boot sector runs under `-cpu host` but a Linux kernel stops with a KVM
+ * emulation failure early in boot: so where the offline busybox guest is built, the probe also boots
+ * that Linux kernel and trusts KVM only when its init reports.
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
+import { offlineImage } from "./images";
 
 export type Accelerator = "kvm" | "qemu";
 
@@ -30,29 +33,78 @@ export function probeBootSector(): Buffer {
   return sector;
 }
 
+/** Runs QEMU under KVM with the domains' CPU model until the serial output shows `expected`. */
+function bootsUnderKvm(bootArgs: string[], memoryMiB: number, expected: string, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    let seen = "";
+    const child = execFile(
+      "qemu-system-x86_64",
+      ["-accel", "kvm", "-cpu", "host", "-machine", "pc", "-m", String(memoryMiB), "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot", "-nodefaults", ...bootArgs],
+      { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 },
+      () => resolve(seen.includes(expected)),
+    );
+    child.stdout?.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(expected)) child.kill("SIGKILL");
+    });
+  });
+}
+
+/** The offline busybox guest's kernel and initrd, when scripts/build-image.sh has built them. */
+function linuxProbeImage(): { kernel: string; initrd: string } | undefined {
+  try {
+    const image = offlineImage("busybox");
+    return image.kernel?.initrd ? { kernel: image.kernel.kernel, initrd: image.kernel.initrd } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function kvmWorks(timeoutMs = 8000): Promise<boolean> {
   if (!existsSync("/dev/kvm")) return false;
   const dir = await mkdtemp(path.join(tmpdir(), "machina-kvm-probe-"));
   try {
     const image = path.join(dir, "boot.img");
     await writeFile(image, probeBootSector());
-    return await new Promise<boolean>((resolve) => {
-      const child = execFile(
-        "qemu-system-x86_64",
-        ["-accel", "kvm", "-cpu", "host", "-machine", "pc", "-m", "16", "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot", "-nodefaults",
-          "-drive", `format=raw,file=${image},if=floppy`, "-boot", "a"],
-        { timeout: timeoutMs, killSignal: "SIGKILL" },
-        (_err, stdout) => resolve(/OK/.test(stdout ?? "")),
-      );
-      let seen = "";
-      child.stdout?.on("data", (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (seen.includes("OK")) child.kill("SIGKILL");
-      });
-    });
+    if (!(await bootsUnderKvm(["-drive", `format=raw,file=${image},if=floppy`, "-boot", "a"], 16, "OK", timeoutMs))) return false;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  const linux = linuxProbeImage();
+  // Under working KVM this kernel reaches its init in about 2 s.
+  return linux ? bootsUnderKvm(["-kernel", linux.kernel, "-initrd", linux.initrd, "-append", "console=ttyS0 quiet"], 256, "machina-busybox: up", 15_000) : true;
+}
+
+/**
+ * The probe's answer holds for one boot of the host and one QEMU binary (it costs up to 15 s where
+ * KVM is broken): kept in the user's cache keyed by both, never trusted across a reboot or upgrade.
+ */
+async function cachedKvmWorks(): Promise<boolean> {
+  const file = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "machina", "kvm-probe.json");
+  let key: string;
+  try {
+    const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    const qemu = statSync(await whichQemu());
+    key = JSON.stringify([bootId, qemu.ino, qemu.mtimeMs, linuxProbeImage()?.kernel ?? ""]);
+  } catch {
+    return kvmWorks();
+  }
+  try {
+    const cached = JSON.parse(readFileSync(file, "utf8")) as { key: string; kvm: boolean };
+    if (cached.key === key) return cached.kvm;
+  } catch {
+    // No answer kept yet.
+  }
+  const kvm = await kvmWorks();
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({ key, kvm }), { mode: 0o600 });
+  return kvm;
+}
+
+function whichQemu(): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile("sh", ["-c", "command -v qemu-system-x86_64"], (err, stdout) => (err ? reject(err) : resolve(stdout.trim()))),
+  );
 }
 
 let probed: Promise<Accelerator> | undefined;
@@ -60,6 +112,6 @@ let probed: Promise<Accelerator> | undefined;
 /** `kvm` when the probe proves it, else `qemu`; a configured value is used as given. */
 export function chooseAccelerator(configured?: string): Promise<Accelerator> {
   if (configured === "kvm" || configured === "qemu") return Promise.resolve(configured);
-  probed ??= kvmWorks().then((ok) => (ok ? "kvm" : "qemu"));
+  probed ??= cachedKvmWorks().then((ok) => (ok ? "kvm" : "qemu"));
   return probed;
 }
