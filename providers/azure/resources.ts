@@ -12,6 +12,7 @@ import { portRange } from "../../components/firewall";
 import type { FirewallRule } from "../../components/spec";
 import { MANAGED_LABELS, toDnsLabel } from "../../components/validation";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { azureCustomData } from "./user-data";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -94,7 +95,7 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
     { parent },
   );
 
-  const customData = spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => Buffer.from(u, "utf8").toString("base64"));
+  const customData = spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => azureCustomData(u));
   const vm = new VirtualMachine(
     spec.name,
     {
