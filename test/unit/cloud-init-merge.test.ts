@@ -1,11 +1,10 @@
 /** Machina's user data merge on its own, read back by Debian's cloud-init (see cloud-init-parser.test.ts). */
 import { beforeAll, describe, expect, it } from "vitest";
-import { cloudInitPythonPath, parseWithCloudInit } from "../support/cloud-init";
+import { parseWithCloudInit } from "../support/cloud-init";
 
 let ci: typeof import("../../dist/components/cloud-init");
 
 beforeAll(async () => {
-  cloudInitPythonPath();
   ci = await import("../../dist/components/cloud-init.js");
 });
 

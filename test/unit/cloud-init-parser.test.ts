@@ -18,7 +18,6 @@ let mergedSeedUserData: typeof import("../../dist/providers/libvirt/cloud-init")
 const included = path.join(mkdtempSync(path.join(tmpdir(), "machina-include-")), "included.yaml");
 
 beforeAll(async () => {
-  cloudInitPythonPath(); // fails every test here, with the fix, when the parser is not set up
   recorded = installMocks({ project: "parse", stack: "ci" });
   lib = await import("../../dist/index.js");
   cloudInit = await import("../../dist/components/cloud-init.js");
@@ -136,7 +135,6 @@ describe.each(Object.keys(SENT))("%s: the user data it sends, read by cloud-init
   const results: Record<string, { sent: string; expected: string | undefined; parsed: ParsedUserData }> = {};
 
   beforeAll(async () => {
-    cloudInitPythonPath();
     const module = lib.resolveProvider(provider);
     const create = vi.spyOn(module, "create");
     const names = Object.keys(CASES);
@@ -144,7 +142,8 @@ describe.each(Object.keys(SENT))("%s: the user data it sends, read by cloud-init
     await Promise.all(machines.map((m) => valueOf(m.id)));
     await settle();
     const sent = names.map((_, i) => SENT[provider](`${provider}-case-${i}`));
-    const parsed = parseWithCloudInit(sent.map((s) => guestReads(provider, s ?? "")));
+    // Without the parser each test fails below, saying how to set it up.
+    const parsed = process.env.MACHINA_CLOUD_INIT_PYTHONPATH ? parseWithCloudInit(sent.map((s) => guestReads(provider, s ?? ""))) : [];
     names.forEach((c, i) => {
       const spec = create.mock.calls.find(([s]) => s.name === `${provider}-case-${i}`)![0];
       results[c] = { sent: sent[i]!, expected: module.platformUserData?.(spec, CASES[c].userData()), parsed: parsed[i] };
@@ -153,6 +152,7 @@ describe.each(Object.keys(SENT))("%s: the user data it sends, read by cloud-init
   });
 
   it.each(Object.keys(CASES))("%s", (name) => {
+    cloudInitPythonPath();
     const { sent, expected, parsed } = results[name];
     expect(sent, "the platform receives user data").toEqual(expect.any(String));
     expect(sent, "what the resources send is platformUserData").toBe(expected);
