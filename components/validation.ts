@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import type { Catalog, LabelRules, ProviderModule, ResolvedMachineSpec } from "../providers/contract";
 import { FieldProblem, renderValue, ValidationError } from "./errors";
 import { platformNameFor, toDnsLabel } from "./naming";
+import { userDataSizeProblem } from "./user-data-size";
 import { cheapestFit, isSizeClass, SIZE_CLASSES, sellsIn, sizeMinimum } from "./sizes";
 import { ARCHES, Arch, FirewallRule, ImageSpec, MachineArgs, PortSpec, Protocol, ReadinessSpec } from "./spec";
 
@@ -291,13 +292,8 @@ export function userDataProblems(userData: string, provider: ProviderModule, spe
   if (USER_DATA_CONTROL.test(userData)) {
     problems.push({ field: "userData", value: "<hidden>", allowed: `cloud-init text: no control characters but tab, LF and CR`, fix: "remove the NUL or other control character (binary payloads go base64-encoded in write_files)" });
   }
-  const sent = provider.platformUserData ? provider.platformUserData(spec, userData) ?? "" : userData;
-  const bytes = Buffer.byteLength(sent, "utf8");
-  const limit = provider.catalog.userDataMaxBytes;
-  if (bytes > limit) {
-    const own = sent === userData ? "" : " after Machina's own parts";
-    problems.push({ field: "userData", value: `<${bytes} bytes${own}>`, allowed: `at most ${limit} bytes on ${provider.name} (what the platform receives, Machina's own parts included)`, fix: "move large files out of cloud-init (fetch them at boot) or compress them" });
-  }
+  const size = userDataSizeProblem(provider, spec, userData);
+  if (size) problems.push(size);
   return problems;
 }
 

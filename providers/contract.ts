@@ -52,7 +52,10 @@ export interface Catalog {
   };
   /** The login user of an image alias, where it is not `defaults.sshUser` (e.g. `ubuntu`, `admin`). */
   imageUsers?: Record<string, string>;
-  /** Largest user data the platform takes, in bytes. */
+  /**
+   * Largest user data the platform takes, in bytes, measured on what `platformUserData` returns: the
+   * platform's own encoding (Azure's base64 customData) with Machina's parts merged in.
+   */
   userDataMaxBytes: number;
   labelRules?: LabelRules;
 }
@@ -167,6 +170,12 @@ export interface ProviderModule {
    */
   probe?(): Promise<string[]>;
   create(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult;
+  /**
+   * The exact bytes the platform receives for this spec, Machina's parts merged in; undefined when
+   * none is sent. `create` sends what this returns, and the size check measures it. Pure: it must not
+   * load the provider's SDK. Absent, the user data is taken to be sent as is.
+   */
+  platformUserData?(spec: ResolvedMachineSpec, userData: string | undefined): string | undefined;
   /**
    * Resource types whose create, when interrupted, the next create cleans up by itself (it finds
    * what it left by a deterministic name): the CLI may clear their pending creates after a killed run.

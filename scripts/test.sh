@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, runs every tier, prints one summary line.
-#   unit + contract: Pulumi mocks, every provider module
+#   unit + contract: Pulumi mocks, every provider module; Debian's cloud-init parser on the user data
 #   package:         npm pack into a fresh program, SDK load isolation, the CLI
 #   libvirt:         the libvirt provider's operations on a real libvirt daemon and QEMU guests
 #   engine:          the real Pulumi engine (built offline) on the development stack, inline programs,
@@ -23,6 +23,14 @@ run_tier() {
   echo "== $tier"
   npx vitest run "$@" --reporter=default --reporter=json --outputFile="$results/$tier-report.json" || status=1
 }
+# Debian's cloud-init, unpacked into a cache and never installed, reads the user data every provider
+# sends (test/unit/cloud-init-*.test.ts). Without it those tests fail and say why.
+echo "== cloud-init parser"
+if MACHINA_CLOUD_INIT_PYTHONPATH=$(bash scripts/setup-cloud-init.sh); then
+  export MACHINA_CLOUD_INIT_PYTHONPATH
+else
+  status=1
+fi
 run_tier unit test/unit test/contract
 run_tier package test/package
 

@@ -1,6 +1,7 @@
 import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
+import { ec2UserData } from "./user-data";
 
 const KNOWN_OPTIONS = ["subnetId", "vpcId", "existingKeyName", "instance"];
 
@@ -40,6 +41,7 @@ const aws: ProviderModule = {
     objectOption("instance", "aws.ec2.InstanceArgs", "{ monitoring: true }");
     return problems;
   },
+  platformUserData: (spec, userData) => ec2UserData(spec, userData),
   create(spec, parent) {
     const { createEc2Instance } = require("./resources") as typeof import("./resources");
     return createEc2Instance(spec, parent);

@@ -5,11 +5,11 @@ import { KeyPair } from "@pulumi/aws/ec2/keyPair";
 import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { keysCloudConfig, mergeUserData } from "../../components/cloud-init";
 import { sharedPerStack } from "../../components/shared";
 import { MANAGED_LABELS } from "../../components/validation";
 import type { Arch, FirewallRule } from "../../components/spec";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { ec2UserData } from "./user-data";
 
 const EVERYWHERE4 = ["0.0.0.0/0"];
 const EVERYWHERE6 = ["::/0"];
@@ -54,13 +54,13 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
   const ami = query ? getAmiOutput({ ...query, region }, invokeOpts).id : pulumi.output(spec.image.id);
   const vpcId = options.vpcId ?? getVpcOutput({ default: true, region }, invokeOpts).id;
 
-  // EC2 installs one key pair; every key also goes in through cloud-init, so all of them work. The
-  // key pair is the stack's own (AWS takes the same public key under several names).
+  // EC2 installs one key pair; every key also goes in through cloud-init (ec2UserData). The key
+  // pair is the stack's own (AWS takes the same public key under several names).
   const keyPair = spec.sshKeys.length > 0
     ? sharedPerStack("aws", `key-${region}`, spec.sshKeys[0], (name, keyName) => new KeyPair(name, { keyName, publicKey: spec.sshKeys[0], region, tags: MANAGED_LABELS }))
     : undefined;
   const userText: pulumi.Output<string | undefined> = pulumi.output(spec.userData);
-  const userData = userText.apply((u) => (spec.sshKeys.length > 0 ? mergeUserData(keysCloudConfig(spec.sshKeys), u) : u));
+  const userData = userText.apply((u) => ec2UserData(spec, u));
 
   const group = new SecurityGroup(
     `${spec.name}-sg`,

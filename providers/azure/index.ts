@@ -1,6 +1,7 @@
 import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
+import { azureCustomData } from "./user-data";
 
 const KNOWN_OPTIONS = ["resourceGroupName", "subnetId", "virtualMachine"];
 /** Marketplace image URN `publisher:offer:sku:version`, or an image resource id. */
@@ -48,6 +49,9 @@ const azure: ProviderModule = {
     }
     return problems;
   },
+  // What Azure receives is the base64 customData: the catalog's userDataMaxBytes (87380) is its length
+  // for Azure's limit of 65535 decoded bytes.
+  platformUserData: (_spec, userData) => azureCustomData(userData),
   create(spec, parent) {
     const { createAzureVm } = require("./resources") as typeof import("./resources");
     return createAzureVm(spec, parent);

@@ -13,6 +13,7 @@ import type { FirewallRule } from "../../components/spec";
 import { MANAGED_LABELS } from "../../components/validation";
 import { derivedName, platformNameFor } from "../../components/naming";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { azureCustomData } from "./user-data";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -95,7 +96,7 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
     { parent },
   );
 
-  const customData = spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => Buffer.from(u, "utf8").toString("base64"));
+  const customData = spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => azureCustomData(u));
   const vm = new VirtualMachine(
     spec.name,
     {

@@ -1,6 +1,7 @@
 import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
+import { dropletUserData } from "./user-data";
 
 const KNOWN_OPTIONS = ["vpcUuid", "existingSshKeys", "droplet"];
 
@@ -49,6 +50,7 @@ const digitalocean: ProviderModule = {
     }
     return problems;
   },
+  platformUserData: (_spec, userData) => dropletUserData(userData),
   create(spec, parent) {
     const { createDroplet } = require("./resources") as typeof import("./resources");
     return createDroplet(spec, parent);

@@ -7,6 +7,7 @@ import { sharedPerStack } from "../../components/shared";
 import { portRange } from "../../components/firewall";
 import type { FirewallRule } from "../../components/spec";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { dropletUserData } from "./user-data";
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -45,7 +46,7 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
       image: spec.image.id,
       region: spec.region,
       sshKeys: [...(options.existingSshKeys ?? []), ...fingerprints],
-      userData: spec.userData,
+      userData: spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => dropletUserData(u)),
       tags: dropletTags(spec.labels),
       publicNetworking: spec.publicIp,
       ipv6: spec.publicIp,

@@ -1,6 +1,7 @@
 import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
+import { gceUserData } from "./user-data";
 
 const KNOWN_OPTIONS = ["network", "subnetwork", "instance"];
 
@@ -38,6 +39,7 @@ const gcp: ProviderModule = {
     objectOption("instance", "gcp.compute.InstanceArgs", "{ deletionProtection: true }");
     return problems;
   },
+  platformUserData: (_spec, userData) => gceUserData(userData),
   create(spec, parent) {
     const { createComputeInstance } = require("./resources") as typeof import("./resources");
     return createComputeInstance(spec, parent);

@@ -7,6 +7,7 @@ import type { FirewallRule } from "../../components/spec";
 import { derivedName } from "../../components/naming";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
 import catalog from "./catalog.json";
+import { gceUserData } from "./user-data";
 
 /** The zone of a machine: the one given, else the region's first. */
 export function zoneOf(spec: Pick<ResolvedMachineSpec, "region" | "zone">): string {
@@ -50,7 +51,7 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
       ),
   );
 
-  const userData = spec.userData === undefined ? undefined : pulumi.output(spec.userData);
+  const userData = spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => gceUserData(u));
   const metadata: Record<string, pulumi.Input<string>> = {};
   if (spec.sshKeys.length > 0) metadata["ssh-keys"] = spec.sshKeys.map((k) => `${spec.sshUser}:${k}`).join("\n");
   if (userData) metadata["user-data"] = userData;

@@ -1,6 +1,7 @@
 import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
+import { hetznerUserData } from "./user-data";
 
 const KNOWN_OPTIONS = ["networkId", "existingSshKeys", "server"];
 
@@ -52,6 +53,7 @@ const hetzner: ProviderModule = {
     objectOption("server", "hcloud.ServerArgs", "{ backups: true }");
     return problems;
   },
+  platformUserData: (_spec, userData) => hetznerUserData(userData),
   create(spec, parent) {
     const { createHetznerServer } = require("./resources") as typeof import("./resources");
     return createHetznerServer(spec, parent);

@@ -8,6 +8,7 @@ import { portRange } from "../../components/firewall";
 import { MANAGED_LABELS } from "../../components/validation";
 import type { FirewallRule } from "../../components/spec";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { hetznerUserData } from "./user-data";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
   return rules.map((r) => ({
@@ -43,7 +44,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
       image: spec.image.id,
       ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
       sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
-      userData: spec.userData,
+      userData: spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => hetznerUserData(u)),
       labels: spec.labels,
       firewallIds: firewall ? [firewall.id.apply(Number)] : [],
       publicNets: [{ ipv4Enabled: spec.publicIp, ipv6Enabled: spec.publicIp }],

@@ -3,6 +3,7 @@ import { CUSTOM_SHAPE } from "../../components/sizes";
 import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
+import { kubevirtUserData } from "./user-data";
 
 const KNOWN_OPTIONS = ["namespace", "persistent", "storageClass", "serviceType", "networkName", "runStrategy", "virtualMachine"];
 const RUN_STRATEGIES = ["Always", "RerunOnFailure", "Manual", "Halted"];
@@ -65,6 +66,7 @@ const kubevirt: ProviderModule = {
     }
     return problems;
   },
+  platformUserData: (spec, userData) => kubevirtUserData(spec, userData),
   create(spec, parent) {
     const { createKubevirtVm } = require("./resources") as typeof import("./resources");
     return createKubevirtVm(spec, parent);

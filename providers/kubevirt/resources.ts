@@ -2,11 +2,11 @@ import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource"
 import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import { Service } from "@pulumi/kubernetes/core/v1/service";
 import * as pulumi from "@pulumi/pulumi";
-import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
 import { singlePorts } from "../../components/firewall";
 import { derivedName } from "../../components/naming";
 import { cpusAndMemory } from "../../components/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { kubevirtUserData } from "./user-data";
 
 interface KubevirtOptions {
   namespace?: string;
@@ -83,7 +83,7 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
     `${spec.name}-cloudinit`,
     {
       metadata: { name: derivedName("", spec.platformName, "-cloudinit"), namespace, labels: { [MACHINE_LABEL]: spec.platformName } },
-      stringData: { userdata: pulumi.output(spec.userData).apply((u) => mergeUserData(userCloudConfig(spec.hostname, spec.sshUser, spec.sshKeys), u)) },
+      stringData: { userdata: pulumi.output(spec.userData).apply((u) => kubevirtUserData(spec, u)) },
     },
     { parent },
   );

@@ -19,13 +19,13 @@ export interface SeedSpec {
 }
 
 /** Machina's own cloud-config for a libvirt guest: host name and the SSH user with the keys. */
-export function baseCloudConfig(spec: SeedSpec): string {
+export function baseCloudConfig(spec: Omit<SeedSpec, "instanceId" | "userData">): string {
   return userCloudConfig(spec.hostname, spec.sshUser, spec.sshKeys);
 }
 
 /** The seed's user data: Machina's cloud-config merged with the user's (see mergeUserData). */
-export function mergedUserData(spec: SeedSpec): string {
-  return mergeUserData(baseCloudConfig(spec), spec.userData);
+export function mergedUserData(spec: Omit<SeedSpec, "instanceId">): string {
+  return mergeUserData([baseCloudConfig(spec)], spec.userData);
 }
 
 export function metaData(spec: SeedSpec): string {

@@ -3,6 +3,7 @@ import { portRange } from "../../components/firewall";
 import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
+import { mergedUserData } from "./cloud-init";
 
 const KNOWN_OPTIONS = ["network", "kernel", "imageChecksum", "shutdownTimeoutSeconds"];
 
@@ -71,6 +72,7 @@ const libvirt: ProviderModule = {
     return problems;
   },
   selfHealingResourceTypes: ["pulumi-nodejs:dynamic/machina:LibvirtMachine", "pulumi-nodejs:dynamic/machina:LibvirtBaseImage"],
+  platformUserData: (spec, userData) => mergedUserData({ hostname: spec.hostname, sshUser: spec.sshUser, sshKeys: spec.sshKeys, userData }),
   create(spec, parent) {
     const { createLibvirtMachine } = require("./resources") as typeof import("./resources");
     return createLibvirtMachine(spec, parent);

@@ -2,6 +2,7 @@ import { CUSTOM_SHAPE } from "../../components/sizes";
 import { optionChecks } from "../option-checks";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
+import { snippetUserData } from "./user-data";
 
 const KNOWN_OPTIONS = ["node", "datastore", "imageDatastore", "snippetDatastore", "bridge", "templateVmId", "guestAgent", "vm"];
 
@@ -52,6 +53,7 @@ const proxmox: ProviderModule = {
     }
     return problems;
   },
+  platformUserData: (spec, userData) => snippetUserData(spec, userData),
   create(spec, parent) {
     const { createProxmoxVm } = require("./resources") as typeof import("./resources");
     return createProxmoxVm(spec, parent);

@@ -2,10 +2,10 @@ import { FileLegacy as DownloadedFile } from "@muhlba91/pulumi-proxmoxve/downloa
 import { FileLegacy } from "@muhlba91/pulumi-proxmoxve/fileLegacy";
 import { VmLegacy, VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
 import * as pulumi from "@pulumi/pulumi";
-import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
 import { contentHash, sharedPerStack } from "../../components/shared";
 import { cpusAndMemory } from "../../components/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { guestAgentEnabled, snippetUserData } from "./user-data";
 
 interface ProxmoxOptions {
   node?: string;
@@ -27,7 +27,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
   const o = spec.options as ProxmoxOptions;
   const node = o.node ?? "pve";
   const datastore = o.datastore ?? "local-lvm";
-  const guestAgent = o.guestAgent ?? spec.userData !== undefined;
+  const guestAgent = guestAgentEnabled(spec);
   const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
 
   // Cloud images are downloaded once per node and shared; a template is cloned instead.
@@ -45,8 +45,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
         )
       : undefined;
 
-  // Custom user data is a snippet on the node (uploaded over SSH); it carries the user and keys too,
-  // since Proxmox then ignores its own user settings.
+  // Custom user data is a snippet on the node (uploaded over SSH), see snippetUserData.
   const snippet =
     spec.userData === undefined
       ? undefined
@@ -58,11 +57,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
             nodeName: node,
             sourceRaw: {
               fileName: `${spec.platformName}-user-data.yaml`,
-              data: pulumi.output(spec.userData).apply((u) => {
-                const base = userCloudConfig(spec.hostname, spec.sshUser, spec.sshKeys);
-                const agent = guestAgent ? "#cloud-config\npackages: [qemu-guest-agent]\nruncmd: [[systemctl, enable, --now, qemu-guest-agent]]\n" : undefined;
-                return mergeUserData(agent ? mergeUserData(base, agent) : base, u);
-              }),
+              data: pulumi.output(spec.userData).apply((u) => snippetUserData(spec, u) as string),
             },
           },
           { parent },

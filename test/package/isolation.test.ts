@@ -75,6 +75,28 @@ describe("load only what a stack uses", () => {
     for (const sdk of Object.values(SDK_OF).filter((s) => s !== own)) expect(loaded).not.toContain(sdk);
   });
 
+  it("every provider's platformUserData (what the size check measures) loads no provider SDK", () => {
+    const script = `
+      const registry = require(${JSON.stringify(path.join(ROOT, "dist/providers/registry.js"))});
+      const sizes = {};
+      for (const name of registry.builtInProviderNames()) {
+        const module = registry.resolveProvider(name);
+        const spec = { name: "m", hostname: "m", platformName: "p-s-m", region: module.catalog.defaults.region, arch: "x86_64",
+          size: { type: "t", fromCatalog: true }, image: { id: "i", kind: "id" }, sshKeys: ["ssh-ed25519 AAAA k"],
+          sshUser: "u", userData: "#!/bin/sh\\n", labels: {}, firewall: [], publicIp: true, options: {} };
+        sizes[name] = module.platformUserData(spec, "#!/bin/sh\\n").length;
+      }
+      const loaded = [...new Set(Object.keys(require.cache)
+        .map((f) => /node_modules\\/(@(?:pulumi|muhlba91)\\/[^/]+)\\//.exec(f)?.[1]).filter(Boolean))].sort();
+      process.stdout.write(JSON.stringify({ loaded, sizes }));
+    `;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const { loaded, sizes } = JSON.parse(r.stdout);
+    expect(Object.keys(sizes).sort()).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner", "kubevirt", "libvirt", "proxmox"]);
+    for (const sdk of Object.values(SDK_OF)) expect(loaded).not.toContain(sdk);
+  });
+
   it("the public entry's types reference no provider SDK", () => {
     const seen = new Set<string>();
     const sdkRefs: string[] = [];
