@@ -16,8 +16,9 @@ export function userCloudConfig(hostname: string, user: string, sshKeys: string[
 }
 
 /** A cloud-config that adds keys to the image's default user (for platforms that install one key). */
-export function keysCloudConfig(sshKeys: string[]): string {
-  return `#cloud-config\n${stringify({ ssh_authorized_keys: sshKeys }, { lineWidth: 0 })}`;
+export function keysCloudConfig(sshKeys: string[], options: { passwordLogin?: false } = {}): string {
+  const config = options.passwordLogin === false ? { ssh_authorized_keys: sshKeys, ssh_pwauth: false } : { ssh_authorized_keys: sshKeys };
+  return `#cloud-config\n${stringify(config, { lineWidth: 0 })}`;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { optionChecks } from "../option-checks";
+import { sshKeysViaProblem } from "../ssh-keys-via";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
 import { dropletUserData } from "./user-data";
 
-const KNOWN_OPTIONS = ["vpcUuid", "existingSshKeys", "droplet"];
+const KNOWN_OPTIONS = ["vpcUuid", "existingSshKeys", "droplet", "sshKeysVia"];
 
 /** DigitalOcean droplets through @pulumi/digitalocean. The SDK is loaded only when a machine is created. */
 const digitalocean: ProviderModule = {
@@ -38,6 +39,8 @@ const digitalocean: ProviderModule = {
     if (o.vpcUuid !== undefined && typeof o.vpcUuid !== "string") {
       problems.push({ field: "providerOptions.digitalocean.vpcUuid", value: JSON.stringify(o.vpcUuid), allowed: "the UUID of a VPC in the droplet's region", fix: "copy it from `doctl vpcs list`" });
     }
+    const via = sshKeysViaProblem("digitalocean", o);
+    if (via) problems.push(via);
     const keys = o.existingSshKeys;
     if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === "string" && k !== ""))) {
       problems.push({ field: "providerOptions.digitalocean.existingSshKeys", value: JSON.stringify(keys), allowed: "a list of ids or fingerprints of SSH keys already in the account", fix: 'write existingSshKeys: ["3b:16:..."]' });
@@ -50,7 +53,7 @@ const digitalocean: ProviderModule = {
     }
     return problems;
   },
-  platformUserData: (_spec, userData) => dropletUserData(userData),
+  platformUserData: (spec, userData) => dropletUserData(spec, userData),
   create(spec, parent) {
     const { createDroplet } = require("./resources") as typeof import("./resources");
     return createDroplet(spec, parent);

@@ -7,6 +7,7 @@ import { sharedPerStack } from "../../components/shared";
 import { portRange } from "../../components/firewall";
 import type { FirewallRule } from "../../components/spec";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { sshKeysVia } from "../ssh-keys-via";
 import { dropletUserData } from "./user-data";
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
@@ -33,10 +34,12 @@ export const OUTBOUND_ALL: doInputs.FirewallOutboundRule[] = [
 export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const options = spec.options as { vpcUuid?: string; existingSshKeys?: string[]; droplet?: Partial<DropletArgs> };
 
-  // DigitalOcean refuses the same public key twice in an account, so keys are per stack, named by content.
-  const fingerprints = spec.sshKeys.map(
-    (publicKey) => sharedPerStack("digitalocean", "sshkey", publicKey, (name) => new SshKey(name, { name, publicKey })).fingerprint,
-  );
+  // DigitalOcean refuses one public key twice in an account: keys go in through cloud-init unless the
+  // stack asks for key objects of its own (see sshKeysVia).
+  const fingerprints =
+    sshKeysVia(spec.options) === "api"
+      ? spec.sshKeys.map((publicKey) => sharedPerStack("digitalocean", "sshkey", publicKey, (name, platformName) => new SshKey(name, { name: platformName, publicKey })).fingerprint)
+      : [];
 
   const droplet = new Droplet(
     spec.name,
@@ -46,7 +49,7 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
       image: spec.image.id,
       region: spec.region,
       sshKeys: [...(options.existingSshKeys ?? []), ...fingerprints],
-      userData: spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => dropletUserData(u)),
+      userData: pulumi.output(spec.userData).apply((u) => dropletUserData(spec, u)),
       tags: dropletTags(spec.labels),
       publicNetworking: spec.publicIp,
       ipv6: spec.publicIp,

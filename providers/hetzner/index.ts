@@ -1,9 +1,10 @@
 import { optionChecks } from "../option-checks";
+import { sshKeysViaProblem } from "../ssh-keys-via";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
 import { hetznerUserData } from "./user-data";
 
-const KNOWN_OPTIONS = ["networkId", "existingSshKeys", "server"];
+const KNOWN_OPTIONS = ["networkId", "existingSshKeys", "server", "sshKeysVia"];
 
 /** Hetzner Cloud through @pulumi/hcloud. The SDK is loaded only when a machine is created. */
 const hetzner: ProviderModule = {
@@ -46,6 +47,8 @@ const hetzner: ProviderModule = {
         fix: "set providerOptions: { hetzner: { networkId: <id> } }, or publicIp: true",
       });
     }
+    const via = sshKeysViaProblem("hetzner", o);
+    if (via) problems.push(via);
     const keys = o.existingSshKeys;
     if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === "string" && k !== ""))) {
       problems.push({ field: "providerOptions.hetzner.existingSshKeys", value: JSON.stringify(keys), allowed: "a list of names or ids of SSH keys already in the Hetzner project", fix: 'write existingSshKeys: ["my-laptop"]' });
@@ -53,7 +56,7 @@ const hetzner: ProviderModule = {
     objectOption("server", "hcloud.ServerArgs", "{ backups: true }");
     return problems;
   },
-  platformUserData: (_spec, userData) => hetznerUserData(userData),
+  platformUserData: (spec, userData) => hetznerUserData(spec, userData),
   create(spec, parent) {
     const { createHetznerServer } = require("./resources") as typeof import("./resources");
     return createHetznerServer(spec, parent);

@@ -8,6 +8,7 @@ import { portRange } from "../../components/firewall";
 import { MANAGED_LABELS } from "../../components/validation";
 import type { FirewallRule } from "../../components/spec";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { sshKeysVia } from "../ssh-keys-via";
 import { hetznerUserData } from "./user-data";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
@@ -22,17 +23,19 @@ export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.Firewa
 export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const options = spec.options as { networkId?: number; existingSshKeys?: string[]; server?: Partial<ServerArgs> };
 
-  // Hetzner refuses the same public key twice in a project, so keys are per stack, named by content.
-  const keyIds = spec.sshKeys.map((publicKey) =>
-    sharedPerStack("hetzner", "sshkey", publicKey, (name) =>
-      new SshKey(name, { name, publicKey, labels: MANAGED_LABELS }),
-    ).id,
-  );
+  // Hetzner refuses one public key twice in a project: keys go in through cloud-init unless the
+  // stack asks for key objects of its own (see sshKeysVia).
+  const keyIds =
+    sshKeysVia(spec.options) === "api"
+      ? spec.sshKeys.map((publicKey) =>
+          sharedPerStack("hetzner", "sshkey", publicKey, (name, platformName) => new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS })).id,
+        )
+      : [];
 
   let firewall: Firewall | undefined;
   if (spec.firewall.length > 0) {
-    firewall = sharedPerStack("hetzner", "firewall", spec.firewall, (name) =>
-      new Firewall(name, { name, rules: hetznerFirewallRules(spec.firewall), labels: MANAGED_LABELS }),
+    firewall = sharedPerStack("hetzner", "firewall", spec.firewall, (name, platformName) =>
+      new Firewall(name, { name: platformName, rules: hetznerFirewallRules(spec.firewall), labels: MANAGED_LABELS }),
     );
   }
 
@@ -44,7 +47,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
       image: spec.image.id,
       ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
       sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
-      userData: spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => hetznerUserData(u)),
+      userData: pulumi.output(spec.userData).apply((u) => hetznerUserData(spec, u)),
       labels: spec.labels,
       firewallIds: firewall ? [firewall.id.apply(Number)] : [],
       publicNets: [{ ipv4Enabled: spec.publicIp, ipv6Enabled: spec.publicIp }],

@@ -1,4 +1,7 @@
-/** The user data a Hetzner server receives: the user's as is (keys go in through the API). */
-export function hetznerUserData<T extends string | undefined>(userData: T): T {
-  return userData;
+import type { ResolvedMachineSpec } from "../contract";
+import { userDataWithKeys } from "../ssh-keys-via";
+
+/** The user data this platform receives: the user's, with the SSH keys' cloud-config unless keys go by the API. */
+export function hetznerUserData(spec: Pick<ResolvedMachineSpec, "sshKeys" | "options">, userData: string | undefined): string | undefined {
+  return userDataWithKeys(spec, userData);
 }

@@ -15,7 +15,7 @@ const FIREWALL = "hcloud:index/firewall:Firewall";
 const serverNamed = (name: string) => ofType(recorded, SERVER).find((r) => r.name === name)!;
 
 describe("hetzner module", () => {
-  it("registers key, firewall and server with exactly Machina's inputs", async () => {
+  it("registers firewall and server with exactly Machina's inputs, keys through cloud-init", async () => {
     const m = new Machine("web", {
       size: "small",
       image: "ubuntu-24.04",
@@ -28,10 +28,8 @@ describe("hetzner module", () => {
     await valueOf(m.id);
     await settle();
 
-    const keys = ofType(recorded, KEY);
-    expect(keys).toHaveLength(1);
-    expect(keys[0].inputs).toEqual({ name: keys[0].name, publicKey: KEY_A, labels: { "managed-by": "machina" } });
-    expect(keys[0].name).toMatch(/^machina-sshkey-[0-9a-f]{10}$/);
+    // Hetzner refuses one public key twice per project: no key object, so stacks never collide on one.
+    expect(ofType(recorded, KEY)).toHaveLength(0);
 
     const firewalls = ofType(recorded, FIREWALL);
     expect(firewalls).toHaveLength(1);
@@ -47,12 +45,16 @@ describe("hetzner module", () => {
       serverType: "cx23",
       image: "ubuntu-24.04",
       location: "nbg1",
-      sshKeys: [expect.stringMatching(/^\d+$/)],
-      userData: "#cloud-config\nruncmd: [touch /ok]\n",
+      sshKeys: [],
+      userData: expect.stringContaining("#cloud-config\nruncmd: [touch /ok]\n"),
       labels: { team: "shop", "managed-by": "machina" },
       firewallIds: [expect.any(Number)],
       publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
     });
+
+    expect(server.inputs.userData).toContain(`ssh_authorized_keys:\n  - ${KEY_A}`);
+    expect(server.inputs.userData).toContain("ssh_pwauth: false");
+    expect(firewalls[0].inputs.name).toMatch(/^machina-shop-production-firewall-[0-9a-f]{10}$/);
 
     expect(await valueOf(m.provider)).toBe("hetzner");
     expect(await valueOf(m.type)).toBe("cx23");
@@ -67,14 +69,20 @@ describe("hetzner module", () => {
     expect(await valueOf(m.ready)).toBe(true);
   });
 
-  it("shares one key and one firewall between machines with the same key and ports", async () => {
+  it("with sshKeysVia api, shares the stack's own key objects and one firewall between machines", async () => {
     const before = { keys: ofType(recorded, KEY).length, firewalls: ofType(recorded, FIREWALL).length };
-    const a = new Machine("api-1", { sshKeys: [KEY_A, KEY_B], ports: [8080] });
-    const b = new Machine("api-2", { sshKeys: [KEY_A, KEY_B], ports: [8080] });
+    const api = { hetzner: { sshKeysVia: "api" } };
+    const a = new Machine("api-1", { sshKeys: [KEY_A, KEY_B], ports: [8080], providerOptions: api });
+    const b = new Machine("api-2", { sshKeys: [KEY_A, KEY_B], ports: [8080], providerOptions: api });
     await Promise.all([valueOf(a.id), valueOf(b.id)]);
     await settle();
-    // KEY_A already exists from the first test: only KEY_B is new. One new firewall for 22+8080.
-    expect(ofType(recorded, KEY).length - before.keys).toBe(1);
+    // Two keys, named per project and stack (logical names unchanged from 0.1.0). One new firewall for 22+8080.
+    const keys = ofType(recorded, KEY).slice(before.keys);
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      expect(key.name).toMatch(/^machina-sshkey-[0-9a-f]{10}$/);
+      expect(key.inputs.name).toBe(`machina-shop-production-${key.name.slice("machina-".length)}`);
+    }
     expect(ofType(recorded, FIREWALL).length - before.firewalls).toBe(1);
     expect(serverNamed("api-1").inputs.sshKeys).toEqual(serverNamed("api-2").inputs.sshKeys);
     expect(serverNamed("api-1").inputs.firewallIds).toEqual(serverNamed("api-2").inputs.firewallIds);

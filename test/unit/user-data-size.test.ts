@@ -44,6 +44,7 @@ function specFor(module: ProviderModule, userData: string | undefined, sshKeys =
     userData,
     labels: {},
     firewall: [],
+    requestedFirewall: [],
     publicIp: true,
     options: {},
   };
