@@ -2,7 +2,18 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { stackScopedName } from "./naming";
 
-const perStackResources = new Map<string, unknown>();
+// Per program run: an Automation API process runs several stacks (or one stack twice) one after
+// the other, and a resource object of an earlier run must never be reused in a later one.
+const perRun = new WeakMap<object, Map<string, unknown>>();
+const outsideAnyRun = new Map<string, unknown>();
+
+function resourcesOfThisRun(): Map<string, unknown> {
+  const stack = pulumi.runtime.getStackResource();
+  if (!stack) return outsideAnyRun;
+  let map = perRun.get(stack);
+  if (!map) perRun.set(stack, (map = new Map()));
+  return map;
+}
 
 export function contentHash(content: unknown, length = 10): string {
   return createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, length);
@@ -21,9 +32,10 @@ export function sharedPerStack<T>(
 ): T {
   const hash = contentHash(content);
   const name = `machina-${kind}-${hash}`;
-  const key = `${provider}/${name}`;
-  if (!perStackResources.has(key)) {
-    perStackResources.set(key, create(name, stackScopedName(pulumi.getProject(), pulumi.getStack(), kind, hash)));
+  const key = `${pulumi.getProject()}/${pulumi.getStack()}/${provider}/${name}`;
+  const resources = resourcesOfThisRun();
+  if (!resources.has(key)) {
+    resources.set(key, create(name, stackScopedName(pulumi.getProject(), pulumi.getStack(), kind, hash)));
   }
-  return perStackResources.get(key) as T;
+  return resources.get(key) as T;
 }
