@@ -12,7 +12,7 @@ function loadedPackages(provider: string, sshKeys: string[] = [], ports: number[
     const pulumi = require("@pulumi/pulumi");
     pulumi.runtime.setMocks({ newResource: (a) => ({ id: "1", state: a.inputs }), call: (a) => a.inputs }, "p", "s", false);
     const { Machine } = require(${JSON.stringify(path.join(ROOT, "dist/index.js"))});
-    const m = new Machine("m", { provider: ${JSON.stringify(provider)}, size: "small", sshKeys: ${JSON.stringify(sshKeys)}, ports: ${JSON.stringify(ports)} });
+    const m = new Machine("m", { provider: ${JSON.stringify(provider)}, size: "small", sshKeys: ${JSON.stringify(sshKeys)}, ports: ${JSON.stringify(ports)}, providerOptions: { libvirt: { network: "user" } } });
     m.type.apply((type) => setTimeout(() => {
       const loaded = [...new Set(Object.keys(require.cache)
         .map((f) => /node_modules\\/(@(?:pulumi|muhlba91)\\/[^/]+)\\//.exec(f)?.[1]).filter(Boolean))].sort();
