@@ -3,22 +3,21 @@ import type { ProviderModule } from "../providers/contract";
 import { assertSdkInstalled, resolveProvider } from "../providers/registry";
 import { MachinaError, ValidationError } from "./errors";
 import { checkWhenResolved } from "./input-checks";
+import { perRun } from "./per-run";
 import { waitUntilReady } from "./readiness";
 import type { MachineArgs } from "./spec";
 import { resolveMachineSpec, userDataProblems } from "./validation";
 
 export const MACHINE_TYPE = "machina:index:Machine";
 
-/** Platform names taken in this program, per provider: two Machines must never share one. */
-const claimedPlatformNames = new Map<string, string>();
-
 /**
- * Takes the platform name for one Machine. Distinct names never collide, but two Machines of one
+ * Takes the platform name for one Machine in this program run. Distinct names never collide, but two Machines of one
  * name under different parent components would: the second is refused, naming both.
  */
 function claimPlatformName(provider: string, platformName: string, machine: string): void {
+  const claimed = perRun<string>("platform-names");
   const key = `${provider}/${platformName}`;
-  const holder = claimedPlatformNames.get(key);
+  const holder = claimed.get(key);
   if (holder !== undefined) {
     throw new ValidationError(`Machines ${JSON.stringify(holder)} and ${JSON.stringify(machine)} on ${provider}`, [
       {
@@ -29,7 +28,7 @@ function claimPlatformName(provider: string, platformName: string, machine: stri
       },
     ]);
   }
-  claimedPlatformNames.set(key, machine);
+  claimed.set(key, machine);
 }
 
 function readConfig(key: string): string | undefined {
@@ -88,9 +87,7 @@ export class Machine extends pulumi.ComponentResource {
     claimPlatformName(module.name, spec.platformName, name);
     if (spec.userData !== undefined && typeof spec.userData !== "string") {
       const subject = `Machine ${JSON.stringify(name)} on ${module.name}`;
-      spec.userData = checkWhenResolved(spec.userData, subject, name, (u) => (typeof u === "string" ? userDataProblems(u, module, spec) : u === undefined || u === null ? [] : [
-        { field: "userData", value: "<hidden>", allowed: "a cloud-init string", fix: "resolve the Output to the cloud-config text" },
-      ]));
+      spec.userData = checkWhenResolved(spec.userData, subject, name, (u) => userDataProblems(u, module, spec));
     }
     assertSdkInstalled(module);
     super(MACHINE_TYPE, name, {}, opts);

@@ -259,15 +259,15 @@ function checkControlCharacters(name: string, args: MachineArgs, p: Problems): v
   if (typeof name === "string" && CONTROL.test(name)) {
     p.add("", name, `a Machine name of ${NO_CONTROL}`, "remove the control character from the name");
   }
-  const walk = (value: unknown, field: string, hide: boolean): void => {
+  const walk = (value: unknown, field: string): void => {
     if (typeof value === "string") {
-      if (CONTROL.test(value)) p.add(field, value, NO_CONTROL, "remove the control character (a stray newline, tab or NUL)", hide);
+      if (CONTROL.test(value)) p.add(field, value, NO_CONTROL, "remove the control character (a stray newline, tab or NUL)");
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, `${field}[${i}]`, hide));
+      value.forEach((v, i) => walk(v, `${field}[${i}]`));
     } else if (isPlainObject(value)) {
       for (const [k, v] of Object.entries(value)) {
         if (CONTROL.test(k)) p.add(`${field}[${JSON.stringify(k)}]`, k, `a key of ${NO_CONTROL}`, "remove the control character from the key");
-        walk(v, `${field}.${k}`, hide);
+        walk(v, `${field}.${k}`);
       }
     }
   };
@@ -275,19 +275,27 @@ function checkControlCharacters(name: string, args: MachineArgs, p: Problems): v
     if (key === "userData" || key === "provider") continue;
     // A private key pasted by mistake spans lines: checkSshKeys reports it without echoing it.
     if (key === "sshKeys" && Array.isArray(value)) {
-      value.forEach((k, i) => typeof k === "string" && !/PRIVATE KEY/.test(k) && CONTROL.test(k.trim()) && p.add(`sshKeys[${i}]`, "<hidden>", `one line of ${NO_CONTROL}`, "paste exactly one line of the .pub file per entry", true));
+      value.forEach((k, i) => {
+        if (typeof k === "string" && !/PRIVATE KEY/.test(k) && CONTROL.test(k.trim())) {
+          p.add(`sshKeys[${i}]`, k, `one line of ${NO_CONTROL}`, "paste exactly one line of the .pub file per entry", true);
+        }
+      });
       continue;
     }
-    walk(value, key, false);
+    walk(value, key);
   }
 }
 
 /**
  * Problems of resolved user data: what the platform receives must fit its limit, and carry no
  * control characters but tabs and line ends. Used at construction for plain text and when an
- * Output resolves; never prints the content.
+ * Output resolves (to anything: nothing is fine, a non-string is a problem); never prints the content.
  */
-export function userDataProblems(userData: string, provider: ProviderModule, spec: ResolvedMachineSpec): FieldProblem[] {
+export function userDataProblems(userData: unknown, provider: ProviderModule, spec: ResolvedMachineSpec): FieldProblem[] {
+  if (userData === undefined || userData === null) return [];
+  if (typeof userData !== "string") {
+    return [{ field: "userData", value: "<hidden>", allowed: "a cloud-init string", fix: "resolve the Output to the cloud-config text" }];
+  }
   const problems: FieldProblem[] = [];
   if (USER_DATA_CONTROL.test(userData)) {
     problems.push({ field: "userData", value: "<hidden>", allowed: `cloud-init text: no control characters but tab, LF and CR`, fix: "remove the NUL or other control character (binary payloads go base64-encoded in write_files)" });

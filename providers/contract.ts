@@ -159,12 +159,6 @@ export interface ProviderModule {
    */
   validate?(spec: ResolvedMachineSpec, context: ProviderValidationContext): FieldProblem[];
   /**
-   * The exact user data the platform receives for this spec and the user's user data (Machina's
-   * parts merged in), or undefined when none is sent. Pure: core checks its size against
-   * `catalog.userDataMaxBytes`, at construction and again when an Output resolves.
-   */
-  platformUserData?(spec: ResolvedMachineSpec, userData: string | undefined): string | undefined;
-  /**
    * Asks the platform whether it can host machines (e.g. the KubeVirt CRDs exist); returns problems.
    * Used by `machina validate` when the platform is reachable; never run by Machine.
    */

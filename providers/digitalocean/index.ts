@@ -1,8 +1,7 @@
 import { optionChecks } from "../option-checks";
-import { sshKeysViaProblem } from "../ssh-keys-via";
+import { sshKeysViaProblem, userDataWithKeys } from "../ssh-keys-via";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
-import { dropletUserData } from "./user-data";
 
 const KNOWN_OPTIONS = ["vpcUuid", "existingSshKeys", "droplet", "sshKeysVia"];
 
@@ -53,7 +52,7 @@ const digitalocean: ProviderModule = {
     }
     return problems;
   },
-  platformUserData: (spec, userData) => dropletUserData(spec, userData),
+  platformUserData: userDataWithKeys,
   create(spec, parent) {
     const { createDroplet } = require("./resources") as typeof import("./resources");
     return createDroplet(spec, parent);

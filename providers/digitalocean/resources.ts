@@ -7,8 +7,7 @@ import { sharedPerStack } from "../../components/shared";
 import { portRange } from "../../components/firewall";
 import type { FirewallRule } from "../../components/spec";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
-import { sshKeysVia } from "../ssh-keys-via";
-import { dropletUserData } from "./user-data";
+import { sshKeysVia, userDataWithKeys } from "../ssh-keys-via";
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -49,7 +48,7 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
       image: spec.image.id,
       region: spec.region,
       sshKeys: [...(options.existingSshKeys ?? []), ...fingerprints],
-      userData: pulumi.output(spec.userData).apply((u) => dropletUserData(spec, u)),
+      userData: pulumi.output(spec.userData).apply((u) => userDataWithKeys(spec, u)),
       tags: dropletTags(spec.labels),
       publicNetworking: spec.publicIp,
       ipv6: spec.publicIp,

@@ -1,8 +1,7 @@
 import { optionChecks } from "../option-checks";
-import { sshKeysViaProblem } from "../ssh-keys-via";
+import { sshKeysViaProblem, userDataWithKeys } from "../ssh-keys-via";
 import type { ProviderModule } from "../contract";
 import catalog from "./catalog.json";
-import { hetznerUserData } from "./user-data";
 
 const KNOWN_OPTIONS = ["networkId", "existingSshKeys", "server", "sshKeysVia"];
 
@@ -56,7 +55,7 @@ const hetzner: ProviderModule = {
     objectOption("server", "hcloud.ServerArgs", "{ backups: true }");
     return problems;
   },
-  platformUserData: (spec, userData) => hetznerUserData(spec, userData),
+  platformUserData: userDataWithKeys,
   create(spec, parent) {
     const { createHetznerServer } = require("./resources") as typeof import("./resources");
     return createHetznerServer(spec, parent);

@@ -8,8 +8,7 @@ import { portRange } from "../../components/firewall";
 import { MANAGED_LABELS } from "../../components/validation";
 import type { FirewallRule } from "../../components/spec";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
-import { sshKeysVia } from "../ssh-keys-via";
-import { hetznerUserData } from "./user-data";
+import { sshKeysVia, userDataWithKeys } from "../ssh-keys-via";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
   return rules.map((r) => ({
@@ -47,7 +46,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
       image: spec.image.id,
       ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
       sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
-      userData: pulumi.output(spec.userData).apply((u) => hetznerUserData(spec, u)),
+      userData: pulumi.output(spec.userData).apply((u) => userDataWithKeys(spec, u)),
       labels: spec.labels,
       firewallIds: firewall ? [firewall.id.apply(Number)] : [],
       publicNets: [{ ipv4Enabled: spec.publicIp, ipv6Enabled: spec.publicIp }],

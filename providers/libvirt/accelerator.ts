@@ -60,7 +60,7 @@ function linuxProbeImage(): { kernel: string; initrd: string } | undefined {
   }
 }
 
-export async function kvmWorks(timeoutMs = 8000): Promise<boolean> {
+export async function kvmWorks(timeoutMs = 8000, linux = linuxProbeImage()): Promise<boolean> {
   if (!existsSync("/dev/kvm")) return false;
   const dir = await mkdtemp(path.join(tmpdir(), "machina-kvm-probe-"));
   try {
@@ -70,7 +70,6 @@ export async function kvmWorks(timeoutMs = 8000): Promise<boolean> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const linux = linuxProbeImage();
   // Under working KVM this kernel reaches its init in about 2 s.
   return linux ? bootsUnderKvm(["-kernel", linux.kernel, "-initrd", linux.initrd, "-append", "console=ttyS0 quiet"], 256, "machina-busybox: up", 15_000) : true;
 }
@@ -81,13 +80,16 @@ export async function kvmWorks(timeoutMs = 8000): Promise<boolean> {
  */
 async function cachedKvmWorks(): Promise<boolean> {
   const file = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "machina", "kvm-probe.json");
+  const linux = linuxProbeImage();
+  const qemu = qemuBinary();
+  if (!qemu) return false;
   let key: string;
   try {
     const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-    const qemu = statSync(await whichQemu());
-    key = JSON.stringify([bootId, qemu.ino, qemu.mtimeMs, linuxProbeImage()?.kernel ?? ""]);
+    const binary = statSync(qemu);
+    key = JSON.stringify([bootId, binary.ino, binary.mtimeMs, linux?.kernel ?? ""]);
   } catch {
-    return kvmWorks();
+    return kvmWorks(undefined, linux);
   }
   try {
     const cached = JSON.parse(readFileSync(file, "utf8")) as { key: string; kvm: boolean };
@@ -95,16 +97,15 @@ async function cachedKvmWorks(): Promise<boolean> {
   } catch {
     // No answer kept yet.
   }
-  const kvm = await kvmWorks();
+  const kvm = await kvmWorks(undefined, linux);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify({ key, kvm }), { mode: 0o600 });
   return kvm;
 }
 
-function whichQemu(): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile("sh", ["-c", "command -v qemu-system-x86_64"], (err, stdout) => (err ? reject(err) : resolve(stdout.trim()))),
-  );
+/** The qemu-system-x86_64 that PATH finds, as the probe and libvirt run it. */
+function qemuBinary(): string | undefined {
+  return (process.env.PATH ?? "").split(path.delimiter).map((dir) => path.join(dir, "qemu-system-x86_64")).find((file) => existsSync(file));
 }
 
 let probed: Promise<Accelerator> | undefined;

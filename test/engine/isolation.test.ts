@@ -66,7 +66,10 @@ describe("stacks whose names differ only in characters a platform drops", () => 
       expect(destroyed.ok, destroyed.error).toBe(true);
       expect(listDomains()).not.toContain(domainA);
       expect(uuidOf(domainB)).toBe(uuidB);
-      expect((await ops.run("up", underscore)).changed).toBe(false);
+      // A second run of the same program in this process: nothing of the first run is reused.
+      const idle = await ops.run("up", underscore);
+      expect(idle.ok, idle.error).toBe(true);
+      expect(idle.changed).toBe(false);
     } finally {
       await ops.run("destroy", dash);
       await ops.run("destroy", underscore);
