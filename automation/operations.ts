@@ -1,6 +1,8 @@
 /** preview, up, refresh, destroy and status over the Automation API, each with a structured summary. */
 import type { EngineEvent, OutputMap } from "@pulumi/pulumi/automation";
 import { recoverInterrupted, RecoveryReport } from "./recover";
+import { withRunConfig } from "./run-config";
+import { tightenStateFiles } from "./state-files";
 import { EnvironmentTarget, InlineTarget, SelectedStack, selectEnvironmentStack, selectInlineStack } from "./workspace";
 
 export type Operation = "preview" | "up" | "refresh" | "destroy";
@@ -16,7 +18,10 @@ export interface ProgressEvent {
 
 export interface RunOptions {
   onProgress?: (event: ProgressEvent) => void;
-  /** Diagnostics (warnings, errors, program output) as the engine reports them. */
+  /**
+   * Diagnostics (warnings, errors, program output) as the engine reports them. Debug messages are
+   * never passed on: the SDK logs resource registrations with their resolved (secret) values there.
+   */
   onMessage?: (severity: string, message: string) => void;
   /** preview: fail when anything would change. */
   expectNoChanges?: boolean;
@@ -77,37 +82,27 @@ export async function run(operation: Operation, target: Target, options: RunOpti
   const selected = await selectStack(target);
   const base = { operation, stack: selected.stackName, environment: selected.environment, provider: selected.provider };
   const recovered = options.recover === false ? undefined : await recoverInterrupted(selected);
+  const runSecrets = Object.values(selected.runConfig ?? {}).filter((v) => v.length >= 4);
   const onEvent = (event: EngineEvent) => {
     const progress = progressFrom(event);
     if (progress) options.onProgress?.(progress);
     const diag = event.diagnosticEvent;
-    if (diag) options.onMessage?.(diag.severity, diag.message.trim());
+    if (diag && String(diag.severity) !== "debug") options.onMessage?.(diag.severity, redact(diag.message.trim(), runSecrets));
   };
-  const common = { onEvent, color: "never" as const, signal: options.signal };
   try {
-    let changes: Record<string, number> = {};
-    switch (operation) {
-      case "preview": {
-        const r = await selected.stack.preview({ ...common, diff: false });
-        changes = r.changeSummary as Record<string, number>;
-        break;
+    const changes = await withRunConfig<Record<string, number>>(selected, selected.runConfig, async (configFile) => {
+      const common = { onEvent, color: "never" as const, signal: options.signal, configFile };
+      switch (operation) {
+        case "preview":
+          return (await selected.stack.preview({ ...common, diff: false })).changeSummary as Record<string, number>;
+        case "up":
+          return ((await selected.stack.up(common)).summary.resourceChanges ?? {}) as Record<string, number>;
+        case "refresh":
+          return ((await selected.stack.refresh(common)).summary.resourceChanges ?? {}) as Record<string, number>;
+        case "destroy":
+          return ((await selected.stack.destroy(common)).summary.resourceChanges ?? {}) as Record<string, number>;
       }
-      case "up": {
-        const r = await selected.stack.up(common);
-        changes = (r.summary.resourceChanges ?? {}) as Record<string, number>;
-        break;
-      }
-      case "refresh": {
-        const r = await selected.stack.refresh(common);
-        changes = (r.summary.resourceChanges ?? {}) as Record<string, number>;
-        break;
-      }
-      case "destroy": {
-        const r = await selected.stack.destroy(common);
-        changes = (r.summary.resourceChanges ?? {}) as Record<string, number>;
-        break;
-      }
-    }
+    });
     const outputs = operation === "destroy" ? {} : plainOutputs(await selected.stack.outputs());
     return { ...base, ok: true, changes, changed: countChanged(changes), outputs, durationSeconds: (Date.now() - started) / 1000, recovered };
   } catch (e) {
@@ -119,9 +114,16 @@ export async function run(operation: Operation, target: Target, options: RunOpti
       outputs: {},
       durationSeconds: (Date.now() - started) / 1000,
       recovered,
-      error: explainEngineError(String((e as Error).message ?? e)),
+      error: redact(explainEngineError(String((e as Error).message ?? e)), runSecrets),
     };
+  } finally {
+    if (selected.env.PULUMI_BACKEND_URL === `file://${selected.stateDir}`) tightenStateFiles(selected.stateDir);
   }
+}
+
+/** Values given for one run (a token passed with -c) never appear in what Machina prints or returns. */
+export function redact(text: string, values: string[]): string {
+  return values.reduce((out, value) => out.split(value).join("[secret]"), text);
 }
 
 /** The last run of the stack, its resources and outputs, without running anything. */

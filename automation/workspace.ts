@@ -1,11 +1,12 @@
 /** Selecting the stack of an environment on a provider, with a local state backend by default. */
-import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import * as path from "node:path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { MachinaError, UnknownEnvironmentError } from "../components/errors";
 import { resolveProvider } from "../providers/registry";
-import { listEnvironments, parseEnvironmentConfig, projectName, readEnvironmentFile, stackNameFor } from "../stacks/environment";
+import { listEnvironments, parseEnvironmentConfig, projectName, readEnvironmentFile, stackConfigDir, stackNameFor } from "../stacks/environment";
+import { localPassphrase } from "./passphrase";
+import { closeStateDir } from "./state-files";
 
 export interface EnvironmentTarget {
   environment: string;
@@ -13,7 +14,7 @@ export interface EnvironmentTarget {
   provider?: string;
   /** The Pulumi project holding Pulumi.yaml and stacks/ (default: the current directory). */
   projectDir?: string;
-  /** Extra stack config, e.g. `{ "libvirt:network": "user" }`. */
+  /** Config for this run only, e.g. `{ "libvirt:network": "user" }`; the stack file is not changed. */
   config?: Record<string, string>;
 }
 
@@ -22,30 +23,27 @@ export interface InlineTarget {
   stackName: string;
   /** A Pulumi program that builds Machines (and anything else). */
   program: PulumiFn;
-  /** Where state and the passphrase live (default: ./.pulumi-state). */
+  /** Where state lives (default: ./.pulumi-state). */
   stateDir?: string;
+  /** Config for this run only; see EnvironmentTarget.config. */
   config?: Record<string, string>;
 }
 
 /** State directory: PULUMI_BACKEND_URL when set, else `<projectDir>/.pulumi-state`. */
 export function backendUrl(stateDir: string): string {
   if (process.env.PULUMI_BACKEND_URL) return process.env.PULUMI_BACKEND_URL;
-  mkdirSync(stateDir, { recursive: true });
+  closeStateDir(stateDir);
   return `file://${stateDir}`;
 }
 
 /**
  * The secrets passphrase: PULUMI_CONFIG_PASSPHRASE(_FILE) when set, else one generated once into the
- * state directory (mode 0600) so that local use needs no account and no prompt.
+ * user's config directory (see passphrase.ts) so that local use needs no account and no prompt.
  */
 export function passphraseEnv(stateDir: string): Record<string, string> {
   if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
   if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE) return { PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE_FILE };
-  mkdirSync(stateDir, { recursive: true });
-  const file = path.join(stateDir, "passphrase");
-  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString("base64url"), { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { PULUMI_CONFIG_PASSPHRASE: readFileSync(file, "utf8").trim() };
+  return { PULUMI_CONFIG_PASSPHRASE: localPassphrase(stateDir) };
 }
 
 /** Environment for the engine: local backend, no update checks, no plugin downloads. */
@@ -64,12 +62,14 @@ export interface SelectedStack {
   environment?: string;
   provider?: string;
   stateDir: string;
-}
-
-/** Extra stack config; keys may be paths (`machina:sshKeys[0]`). */
-async function applyConfig(stack: Stack, config: Record<string, string> | undefined): Promise<void> {
-  if (!config || Object.keys(config).length === 0) return;
-  await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])), true);
+  /** Where `pulumi` runs for this stack (holds Pulumi.yaml). */
+  workDir: string;
+  /** The stack's config file, Pulumi.<stack>.yaml. */
+  stackFile: string;
+  /** The engine's environment (backend, passphrase). */
+  env: Record<string, string>;
+  /** Config for this run only; keys may be paths (`machina:sshKeys[0]`). */
+  runConfig?: Record<string, string>;
 }
 
 /** The stack that runs `environment` on `provider` (each combination its own stack and state). */
@@ -87,12 +87,10 @@ export async function selectEnvironmentStack(target: EnvironmentTarget): Promise
   const stackName = stackNameFor(target.environment, provider, env.provider);
   const stateDir = path.join(projectDir, ".pulumi-state");
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName, workDir: projectDir },
-    { envVars: { ...engineEnv(stateDir), MACHINA_PROJECT_DIR: projectDir } },
-  );
-  await applyConfig(stack, target.config);
-  return { stack, stackName, environment: target.environment, provider, stateDir };
+  const engine = { ...engineEnv(stateDir), MACHINA_PROJECT_DIR: projectDir };
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: projectDir }, { envVars: engine });
+  const stackFile = path.join(stackConfigDir(projectDir), `Pulumi.${stackName}.yaml`);
+  return { stack, stackName, environment: target.environment, provider, stateDir, workDir: projectDir, stackFile, env: engine, runConfig: target.config };
 }
 
 /**
@@ -114,16 +112,17 @@ export async function selectInlineStack(target: InlineTarget): Promise<SelectedS
   const stateDir = path.resolve(target.stateDir ?? ".pulumi-state");
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const env = engineEnv(stateDir);
+  const workDir = inlineWorkDir(stateDir, target.projectName);
   const stack = await LocalWorkspace.createOrSelectStack(
     { projectName: target.projectName, stackName: target.stackName, program: target.program },
     {
-      workDir: inlineWorkDir(stateDir, target.projectName),
+      workDir,
       envVars: env,
       projectSettings: { name: target.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
     },
   );
-  await applyConfig(stack, target.config);
-  return { stack, stackName: target.stackName, stateDir };
+  const stackFile = path.join(workDir, `Pulumi.${target.stackName}.yaml`);
+  return { stack, stackName: target.stackName, stateDir, workDir, stackFile, env, runConfig: target.config };
 }
 
 export { projectName };

@@ -71,6 +71,8 @@ export interface CredentialRequirement {
   files?: string[];
   /** Whether the value is a secret (default true): then it is set with `pulumi config set --secret`. */
   secret?: boolean;
+  /** Further config keys of this credential that are always secrets (`aws:secretKey`): passed as secrets with `-c`. */
+  secretConfigKeys?: string[];
   howTo: string;
 }
 

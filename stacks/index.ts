@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Machine } from "../components/machine";
+import { isSecretConfigKey, secretIf } from "../components/secret-config";
 import { knownProviderNames } from "../providers/registry";
 import { CONFIG_NAMESPACE, expandMachines, listEnvironments, parseEnvironmentConfig, parseStackName, readEnvironmentFile } from "./environment";
 
@@ -30,9 +31,17 @@ if (Array.isArray(ownKeys) && ownKeys.length > 0) {
 const env = parseEnvironmentConfig(merged, `stack ${stack} (${path.join("stacks", `Pulumi.${environment}.yaml`)})`);
 const provider = providerFromName ?? env.provider;
 
+// A machines list set with --secret stays readable (names, sizes and images build the Machines), but
+// the user data in it is a secret in every resource input and state file.
+const machinesAreSecret = isSecretConfigKey(`${CONFIG_NAMESPACE}:machines`);
 const machines = expandMachines(env, provider).map(({ name, args }) => ({
   name,
-  machine: new Machine(name, { ...args, provider, labels: { environment, ...args.labels } }),
+  machine: new Machine(name, {
+    ...args,
+    userData: secretIf(machinesAreSecret, args.userData),
+    provider,
+    labels: { environment, ...args.labels },
+  }),
 }));
 
 export { environment };

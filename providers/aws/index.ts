@@ -15,6 +15,7 @@ const aws: ProviderModule = {
       {
         name: "AWS credentials",
         configKeys: ["aws:accessKey", "aws:profile"],
+        secretConfigKeys: ["aws:secretKey", "aws:token"],
         envVars: ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE"],
         howTo: "Use an IAM user's access key (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), a profile from ~/.aws/config, or web identity in CI.",
       },

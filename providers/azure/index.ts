@@ -24,6 +24,7 @@ const azure: ProviderModule = {
       {
         name: "Azure credentials",
         configKeys: ["azure-native:clientId", "azure-native:useMsi"],
+        secretConfigKeys: ["azure-native:clientSecret", "azure-native:clientCertificatePassword"],
         envVars: ["ARM_CLIENT_ID", "AZURE_CLIENT_ID", "ARM_USE_MSI"],
         howTo: "Use a service principal (ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID), a managed identity, or `az login`.",
       },

@@ -31,7 +31,6 @@ const kubevirt: ProviderModule = {
     credentials: [
       {
         name: "Kubernetes cluster access",
-        secret: false,
         configKeys: ["kubernetes:kubeconfig"],
         envVars: ["KUBECONFIG"],
         files: ["~/.kube/config"],

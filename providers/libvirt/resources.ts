@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../../components/shared";
+import { isSecretConfigKey, secretIf } from "../../components/secret-config";
 import { singlePorts } from "../../components/firewall";
 import { cpusAndMemory } from "../../components/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../contract";
@@ -35,7 +36,8 @@ export class LibvirtBaseImage extends pulumi.dynamic.Resource {
 }
 
 /** The machine's inputs as the dynamic provider receives them, with Outputs allowed where they arrive late. */
-export type LibvirtMachineArgs = Omit<MachineInputs, "image" | "userData" | "accelerator"> & {
+export type LibvirtMachineArgs = Omit<MachineInputs, "uri" | "image" | "userData" | "accelerator"> & {
+  uri: pulumi.Input<string>;
   image: pulumi.Input<BaseImage>;
   userData?: pulumi.Input<string>;
   accelerator: string;
@@ -66,6 +68,8 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   const config = new pulumi.Config("libvirt");
   const options = spec.options as { network?: string; kernel?: BaseImage["kernel"]; imageChecksum?: string; shutdownTimeoutSeconds?: number };
   const uri = config.get("uri") ?? "qemu:///system";
+  // A connection URI can carry credentials (a socket path, a key file, a user): set as a secret, it stays one.
+  const uriInput = secretIf(isSecretConfigKey("libvirt:uri"), uri);
   const network = options.network ?? config.get("network") ?? "default";
   const source = { source: spec.image.id, checksum: options.imageChecksum };
   // One base image per stack and source, shared by every machine built on it.
@@ -75,7 +79,7 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   const machine = new LibvirtMachine(
     spec.name,
     {
-      uri,
+      uri: uriInput,
       name: spec.platformName,
       hostname: spec.hostname,
       ...cpusAndMemory(spec.size),
@@ -108,7 +112,7 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
     details: {
       accelerator: machine.acceleratorUsed,
       network,
-      uri,
+      uri: uriInput,
       domain: spec.platformName,
       state: machine.state,
       forwardedPorts: machine.forwardedPorts,
