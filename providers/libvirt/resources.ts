@@ -68,8 +68,10 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   const config = new pulumi.Config("libvirt");
   const options = spec.options as { network?: string; kernel?: BaseImage["kernel"]; imageChecksum?: string; shutdownTimeoutSeconds?: number };
   const uri = config.get("uri") ?? "qemu:///system";
-  // A connection URI can carry credentials (a socket path, a key file, a user): set as a secret, it stays one.
-  const uriInput = secretIf(isSecretConfigKey("libvirt:uri"), uri);
+  // A connection URI can carry credentials (a socket path, a key file, a user): set as a secret, it stays
+  // one, and is left out of the details (a secret inside them would hide every output of the Machine).
+  const uriIsSecret = isSecretConfigKey("libvirt:uri");
+  const uriInput = secretIf(uriIsSecret, uri);
   const network = options.network ?? config.get("network") ?? "default";
   const source = { source: spec.image.id, checksum: options.imageChecksum };
   // One base image per stack and source, shared by every machine built on it.
@@ -112,7 +114,7 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
     details: {
       accelerator: machine.acceleratorUsed,
       network,
-      uri: uriInput,
+      ...(uriIsSecret ? {} : { uri }),
       domain: spec.platformName,
       state: machine.state,
       forwardedPorts: machine.forwardedPorts,

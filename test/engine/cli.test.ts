@@ -94,7 +94,8 @@ describe("machina CLI on the development stack", () => {
   it("the state holds no plaintext secret", () => {
     const stateFile = execFileSync("find", [path.join(project, ".pulumi-state", ".pulumi", "stacks"), "-name", "development.json"], { encoding: "utf8" }).trim();
     const state = readFileSync(stateFile, "utf8");
-    const passphrase = readFileSync(path.join(project, ".pulumi-state", "passphrase"), "utf8").trim();
+    const { passphraseFile } = require("../../dist/automation/passphrase") as typeof import("../../automation/passphrase");
+    const passphrase = readFileSync(passphraseFile(path.join(project, ".pulumi-state")), "utf8").trim();
     expect(state).not.toContain(passphrase);
     expect(state).not.toMatch(/PRIVATE KEY/);
     expect(state).toContain(readFileSync(path.join(keyDir, "id.pub"), "utf8").trim().split(" ")[1]);
