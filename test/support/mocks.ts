@@ -69,7 +69,15 @@ function platformState(type: string, name: string, id: string, inputs: Record<st
  * Installs Pulumi mocks that record every resource registered. Call it before importing anything
  * that registers resources (use `await import()` after it).
  */
-export function installMocks(options: { project?: string; stack?: string; config?: Record<string, string> } = {}): RecordedResource[] {
+export function installMocks(
+  options: {
+    project?: string;
+    stack?: string;
+    config?: Record<string, string>;
+    /** Sees every registration first; throws to refuse it as the platform would. */
+    platform?: (type: string, inputs: Record<string, any>) => void;
+  } = {},
+): RecordedResource[] {
   const recorded: RecordedResource[] = [];
   pulumi.runtime.setAllConfig(options.config ?? {});
   pulumi.runtime.setMocks(
@@ -77,6 +85,7 @@ export function installMocks(options: { project?: string; stack?: string; config
       newResource(args) {
         const id = String(nextId++);
         const { __provider, ...inputs } = args.inputs;
+        options.platform?.(args.type, inputs);
         recorded.push({ type: args.type, name: args.name, inputs, provider: __provider });
         return { id, state: { ...args.inputs, ...platformState(args.type, args.name, id, args.inputs) } };
       },
