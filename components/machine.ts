@@ -114,8 +114,19 @@ export class Machine extends pulumi.ComponentResource {
     this.ssh = endpoint.apply((e) => sshCommand(spec.sshUser, e?.host, e?.port ?? 22));
     this.labels = pulumi.output(spec.labels);
     this.details = pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>;
+    const readyPort = spec.readiness?.port ?? 22;
     this.ready = spec.readiness
-      ? waitUntilReady(`${name}-ready`, { endpoint: endpointOf(spec.readiness.port ?? 22), readiness: spec.readiness, machineId: this.id }, this)
+      ? waitUntilReady(
+          `${name}-ready`,
+          {
+            endpoint: endpointOf(readyPort),
+            // Behind a forward that accepts before the guest does, the guest must answer SSH first.
+            guestUp: readyPort === 22 ? undefined : pulumi.all([endpointOf(readyPort), endpoint]).apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
+            readiness: spec.readiness,
+            machineId: this.id,
+          },
+          this,
+        )
       : pulumi.output(true);
 
     this.registerOutputs({

@@ -19,6 +19,8 @@ export interface ReadinessCheckArgs {
   expect: pulumi.Input<"ssh" | "tcp">;
   timeoutSeconds: pulumi.Input<number>;
   machineId: pulumi.Input<string>;
+  /** An SSH endpoint of the guest that must answer first (see PortEndpoint.acceptsBeforeGuest). */
+  guestUp?: pulumi.Input<{ host: string; port: number } | undefined>;
 }
 
 /** The readiness check keeps nothing outside Pulumi's state: an interrupted create is safe to forget. */
@@ -40,6 +42,7 @@ export function waitUntilReady(
   name: string,
   input: {
     endpoint: pulumi.Output<{ host: string; port: number } | undefined>;
+    guestUp?: pulumi.Output<{ host: string; port: number } | undefined>;
     readiness: ReadinessSpec;
     machineId: pulumi.Input<string>;
   },
@@ -58,6 +61,7 @@ export function waitUntilReady(
       expect: port === 22 ? "ssh" : "tcp",
       timeoutSeconds: input.readiness.timeoutSeconds ?? 300,
       machineId: input.machineId,
+      ...(input.guestUp ? { guestUp: input.guestUp } : {}),
     },
     { parent },
   );

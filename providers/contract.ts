@@ -60,6 +60,18 @@ export interface Catalog {
   labelRules?: LabelRules;
 }
 
+/** Where a client of one guest port connects. */
+export interface PortEndpoint {
+  host: string;
+  port: number;
+  /**
+   * The host side accepts connections before the guest does (QEMU's user-mode forward holds a
+   * connection open while the guest is still booting): an open connection proves the port only once
+   * the guest answers SSH.
+   */
+  acceptsBeforeGuest?: boolean;
+}
+
 /** A credential a provider needs, and the ways to supply it. */
 export interface CredentialRequirement {
   name: string;
@@ -139,7 +151,7 @@ export interface MachineResult {
    * Where a client of each guest port connects (`tcp/8080` -> host and port), when that is not the
    * machine's address and the same port: a forward on 127.0.0.1, a load balancer. Readiness probes here.
    */
-  portEndpoints?: pulumi.Input<Record<string, { host: string; port: number }> | undefined>;
+  portEndpoints?: pulumi.Input<Record<string, PortEndpoint> | undefined>;
   details: pulumi.Input<Record<string, unknown>>;
 }
 

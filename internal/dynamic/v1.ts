@@ -35,6 +35,8 @@ export interface ReadinessInputs {
   expect: "ssh" | "tcp";
   timeoutSeconds: number;
   machineId: string;
+  /** The guest's SSH endpoint, waited for first when the port's forward accepts before the guest does. */
+  guestUp?: { host: string; port: number };
 }
 
 export interface ReadinessOutputs extends ReadinessInputs {
@@ -47,10 +49,13 @@ const REPLACE_ON: (keyof ReadinessInputs)[] = ["host", "port", "expect", "machin
 
 export const readiness = {
   async create(inputs: ReadinessInputs): Promise<{ id: string; outs: ReadinessOutputs }> {
-    const result = await waitForService({ host: inputs.host, port: inputs.port, expect: inputs.expect ?? "ssh" }, { timeoutSeconds: inputs.timeoutSeconds });
+    const started = Date.now();
+    if (inputs.guestUp) await waitForService({ ...inputs.guestUp, expect: "ssh" }, { timeoutSeconds: inputs.timeoutSeconds });
+    const remaining = Math.max(1, inputs.timeoutSeconds - (Date.now() - started) / 1000);
+    const result = await waitForService({ host: inputs.host, port: inputs.port, expect: inputs.expect ?? "ssh" }, { timeoutSeconds: remaining });
     return plain({
       id: `${inputs.machineId}:${inputs.port}`,
-      outs: { ...inputs, waitedSeconds: Math.round(result.waitedSeconds * 10) / 10, attempts: result.attempts, banner: result.banner },
+      outs: { ...inputs, waitedSeconds: Math.round((Date.now() - started) / 100) / 10, attempts: result.attempts, banner: result.banner },
     });
   },
   async diff(_id: string, olds: ReadinessOutputs, news: ReadinessInputs) {

@@ -110,7 +110,7 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
       .apply(([host, port, ip]) => (host && port ? { host, port } : ip ? { host: ip, port: 22 } : undefined)),
     portEndpoints: pulumi
       .all([machine.sshHost, machine.forwardedPorts])
-      .apply(([host, forwards]) => (host ? Object.fromEntries(Object.entries(forwards ?? {}).map(([key, port]) => [key, { host, port }])) : undefined)),
+      .apply(([host, forwards]) => (host ? Object.fromEntries(Object.entries(forwards ?? {}).map(([key, port]) => [key, { host, port, acceptsBeforeGuest: true }])) : undefined)),
     details: {
       accelerator: machine.acceleratorUsed,
       network,

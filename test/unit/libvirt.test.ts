@@ -113,7 +113,8 @@ describe("libvirt module under mocks", () => {
     expect(forwards["tcp/9999"]).not.toBe(9999);
     expect(machine.inputs.ports).toContainEqual({ protocol: "tcp", port: 9999 });
     const check = ofType(recorded, READY).find((r) => r.name === "svc-ready")!;
-    expect(check.inputs).toMatchObject({ host: "127.0.0.1", port: forwards["tcp/9999"], expect: "tcp" });
+    // The forward accepts while the guest boots: the guest's SSH forward must answer first.
+    expect(check.inputs).toMatchObject({ host: "127.0.0.1", port: forwards["tcp/9999"], expect: "tcp", guestUp: { host: "127.0.0.1", port: forwards["tcp/22"] } });
   });
 
   it("refuses ports on a libvirt network, where nothing would open them, and names the fix", () => {
