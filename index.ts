@@ -3,7 +3,8 @@ export type {
   Arch, FirewallRule, ImageSpec, MachineArgs, PortSpec, Protocol, ReadinessSpec, SizeClass, SizeSpec,
 } from "./components/spec";
 export {
-  MachinaError, MissingPrerequisiteError, UnknownEnvironmentError, UnknownProviderError, ValidationError,
+  InvalidEnvironmentError, MachinaError, MissingPrerequisiteError, StackFileError, UnknownEnvironmentError, UnknownProviderError, UsageError,
+  ValidationError,
 } from "./components/errors";
 export type { FieldProblem } from "./components/errors";
 export { resolveMachineSpec, toDnsLabel, platformNameFor } from "./components/validation";

@@ -2,7 +2,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
-import { MachinaError } from "../components/errors";
+import { MachinaError, UnknownEnvironmentError, UnknownProviderError, UsageError } from "../components/errors";
+import { classifyError } from "../components/failure";
+import { resolveProvider } from "../providers/registry";
+import { listEnvironments } from "../stacks/environment";
 import { environmentSummaries, probePlatform, providerInfo, providerSummaries, validateEnvironment } from "./inspect";
 import { Operation, ProgressEvent, run, status, Summary } from "./operations";
 
@@ -21,7 +24,7 @@ function machinesText(outputs: Record<string, unknown>): string[] {
   );
 }
 
-function summaryText(s: Summary): string {
+export function summaryText(s: Summary): string {
   const counts = Object.entries(s.changes).filter(([, n]) => n > 0).map(([op, n]) => `${n} ${op}`).join(", ") || "nothing";
   const lines = [`${s.operation} ${s.stack}: ${s.ok ? "ok" : "FAILED"} in ${s.durationSeconds.toFixed(1)} s (${counts})`];
   const r = s.recovered;
@@ -31,15 +34,22 @@ function summaryText(s: Summary): string {
     for (const p of r.remainingPending) lines.push(`  pending, left alone: ${p}: check it on the platform, then pulumi refresh --clear-pending-creates`);
   }
   if (s.ok && s.operation !== "destroy" && s.operation !== "preview") lines.push(...machinesText(s.outputs));
+  for (const name of s.goneMachines ?? []) lines.push(`  ${name}: gone (deleted outside the stack; \`machina up\` creates it again)`);
   if (s.error) lines.push(s.error);
+  if (s.failure) lines.push(failureLine(s.failure));
   return lines.join("\n");
+}
+
+function failureLine(f: NonNullable<Summary["failure"]>): string {
+  const wait = f.retryAfterSeconds !== undefined ? ` (retry after ${f.retryAfterSeconds} s)` : "";
+  return `hint [${f.class}${f.retryable ? ", retryable" : ""}]: ${f.hint}${wait}`;
 }
 
 function sshKeyConfig(file: string | undefined): Record<string, string> {
   if (!file) return {};
-  if (!existsSync(file)) throw new MachinaError(`--ssh-key-file ${file}: no such file (create one with ssh-keygen -t ed25519)`);
+  if (!existsSync(file)) throw new UsageError(`--ssh-key-file ${file}: no such file (create one with ssh-keygen -t ed25519)`);
   const key = readFileSync(file, "utf8").trim();
-  if (/PRIVATE KEY/.test(key)) throw new MachinaError(`--ssh-key-file ${file} is a private key: pass the .pub file next to it`);
+  if (/PRIVATE KEY/.test(key)) throw new UsageError(`--ssh-key-file ${file} is a private key: pass the .pub file next to it`);
   return { "machina:sshKeys[0]": key };
 }
 
@@ -47,14 +57,34 @@ function parseConfig(pairs: string[]): Record<string, string> {
   return Object.fromEntries(
     pairs.map((pair) => {
       const i = pair.indexOf("=");
-      if (i <= 0) throw new MachinaError(`--config ${JSON.stringify(pair)}: write key=value, e.g. --config libvirt:network=user`);
-      return [pair.slice(0, i), pair.slice(i + 1)];
+      const key = i > 0 ? pair.slice(0, i) : "";
+      // Pulumi config keys are namespace:name (a path may follow: machina:sshKeys[0]).
+      if (i <= 0 || !/^[A-Za-z][\w.-]*:[^\s=]+$/.test(key)) {
+        throw new UsageError(`--config ${JSON.stringify(pair)}: write namespace:key=value, e.g. --config libvirt:network=user`);
+      }
+      return [key, pair.slice(i + 1)];
     }),
   );
 }
 
+/** Usage mistakes the CLI finds before anything runs: exit 2 (an unknown environment or provider, no project). */
+function checkTarget(projectDir: string, environment: string, provider?: string): void {
+  if (!existsSync(path.join(projectDir, "Pulumi.yaml"))) {
+    throw new UsageError(`${projectDir} has no Pulumi.yaml: pass --project-dir, or run from the project`);
+  }
+  const environments = listEnvironments(projectDir);
+  if (!environments.includes(environment)) throw new UnknownEnvironmentError(environment, environments);
+  if (provider !== undefined) resolveProvider(provider);
+}
+
 /** Exit codes a pipeline can rely on. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, changesPending: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, changesPending: 3, locked: 4 } as const;
+
+/** The exit code of a finished run's summary. */
+function exitCodeOf(summary: Summary): number {
+  if (summary.ok) return EXIT.ok;
+  return summary.lockedBy ? EXIT.locked : EXIT.failed;
+}
 
 /** The project: --project-dir, else the current directory when it holds Pulumi.yaml, else Machina's own. */
 function projectDir(option: string | undefined): string {
@@ -99,6 +129,7 @@ export function buildCli(): Command {
     .description("what a provider needs (credentials, tools, SDK) and offers (regions, sizes, images)")
     .argument("<provider>")
     .action((name: string) => {
+      resolveProvider(name);
       process.stdout.write(`${providerInfo(name, projectDir(globals().projectDir))}\n`);
     });
 
@@ -108,6 +139,7 @@ export function buildCli(): Command {
     .requiredOption("-e, --environment <environment>", "development, staging, production, ...")
     .option("-p, --provider <name>", "run the environment on this provider instead of its default")
     .action(async (opts: { environment: string; provider?: string }) => {
+      checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
       const report = validateEnvironment(projectDir(globals().projectDir), opts.environment, opts.provider);
       if (report.provider && report.problems.length === 0) report.problems.push(...(await probePlatform(report.provider)));
       const lines = [`environment ${report.environment} on ${report.provider || "?"} (stack ${report.stack || "?"})`];
@@ -142,9 +174,11 @@ export function buildCli(): Command {
     cmd.action(async (opts: { environment: string; provider?: string; config: string[]; sshKeyFile?: string; expectNoChanges?: boolean }) => {
       const json = !!globals().json;
       const tty = !json && process.stdout.isTTY;
+      const config = { ...sshKeyConfig(opts.sshKeyFile), ...parseConfig(opts.config) };
+      checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
       const summary = await run(
         operation,
-        { environment: opts.environment, provider: opts.provider, projectDir: projectDir(globals().projectDir), config: { ...sshKeyConfig(opts.sshKeyFile), ...parseConfig(opts.config) } },
+        { environment: opts.environment, provider: opts.provider, projectDir: projectDir(globals().projectDir), config },
         {
           onProgress: json ? undefined : (e: ProgressEvent) => {
             const line = progressLine(e);
@@ -156,20 +190,46 @@ export function buildCli(): Command {
         },
       );
       print(json, summary, summaryText(summary));
-      if (!summary.ok) process.exitCode = EXIT.failed;
+      if (!summary.ok) process.exitCode = exitCodeOf(summary);
       else if (operation === "preview" && opts.expectNoChanges && summary.changed) process.exitCode = EXIT.changesPending;
     });
   }
 
   stackOptions(program.command("status").description("the stack's last run, resources and outputs")).action(
     async (opts: { environment: string; provider?: string }) => {
+      checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
       const s = await status({ environment: opts.environment, provider: opts.provider, projectDir: projectDir(globals().projectDir) });
+      if (!s.ok) {
+        print(!!globals().json, s, summaryText(s));
+        process.exitCode = exitCodeOf(s);
+        return;
+      }
       const last = s.lastUpdate ? `last ${s.lastUpdate.kind} ${s.lastUpdate.result}${s.lastUpdate.endTime ? ` at ${s.lastUpdate.endTime}` : ""}` : "never run";
-      print(!!globals().json, s, [`${s.stack}: ${s.resources} resources, ${last}`, ...machinesText(s.outputs)].join("\n"));
+      const gone = (s.goneMachines ?? []).map((name) => `  ${name}: gone (deleted outside the stack; \`machina up\` creates it again)`);
+      print(!!globals().json, s, [`${s.stack}: ${s.resources} resources, ${last}`, ...machinesText(s.outputs), ...gone].join("\n"));
     },
   );
 
   return program;
+}
+
+/** A mistake in how Machina was called. */
+function isUsageError(e: unknown): boolean {
+  return e instanceof UsageError || e instanceof UnknownEnvironmentError || e instanceof UnknownProviderError;
+}
+
+/** An error that ends the command: one line on stderr (JSON on stdout under --json), never a stack trace. */
+function reportError(argv: string[], e: unknown, code: number, prefix = ""): number {
+  const message = `${prefix}${e instanceof Error ? e.message : String(e)}`;
+  if (argv.includes("--json")) {
+    const failure = classifyError(e);
+    process.stdout.write(`${JSON.stringify({ ok: false, error: message, failure, exitCode: code }, null, 2)}\n`);
+  } else {
+    process.stderr.write(`machina: ${message}\n`);
+    if (code !== EXIT.usage) process.stderr.write(`machina: ${failureLine(classifyError(e))}\n`);
+  }
+  if (process.env.MACHINA_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  return code;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -180,11 +240,9 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (e instanceof MachinaError) {
-      process.stderr.write(`machina: ${e.message}\n`);
-      return EXIT.failed;
-    }
-    throw e;
+    if (isUsageError(e)) return reportError(argv, e, EXIT.usage);
+    if (e instanceof MachinaError) return reportError(argv, e, EXIT.failed);
+    return reportError(argv, e, EXIT.failed, "unexpected error: ");
   }
 }
 
@@ -192,7 +250,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      process.stderr.write(`machina: unexpected error: ${(e as Error).stack ?? e}\n`);
+      process.stderr.write(`machina: unexpected error: ${(e as Error)?.message ?? e}\n`);
       process.exit(EXIT.failed);
     },
   );

@@ -1,5 +1,8 @@
 /** The Automation API layer for pipelines: `import { run, status } from "pulumi-machina/automation"`. */
 export { run, status, selectStack, explainEngineError } from "./operations";
-export type { Operation, ProgressEvent, RunOptions, Summary, Target } from "./operations";
+export type { LockHolder, Operation, ProgressEvent, RunOptions, StatusSummary, Summary, Target } from "./operations";
 export type { EnvironmentTarget, InlineTarget } from "./workspace";
-export type { RecoveryReport } from "./recover";
+export { LiveLockError } from "./recover";
+export type { RecoveryReport, StackLock } from "./recover";
+export { classifyError, classifyFailure, FAILURE_CLASSES, FAILURE_CLASS_INFO } from "../components/failure";
+export type { Failure, FailureClass } from "../components/failure";

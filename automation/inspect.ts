@@ -1,15 +1,15 @@
 /** What `machina providers|environments|info|validate` report; pure functions over the registry and stack files. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
-import { parse } from "yaml";
-import { MachinaError, UnknownProviderError } from "../components/errors";
+import { MachinaError, StackFileError, UnknownProviderError, ValidationError } from "../components/errors";
 import { portRange } from "../components/firewall";
-import { resolveMachineSpec } from "../components/validation";
+import { DEFAULT_LABEL_RULES, machineShapeProblems, resolveMachineSpec } from "../components/validation";
 import type { ProviderModule } from "../providers/contract";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import {
-  expandMachines, listEnvironments, parseEnvironmentConfig, parseStackName, projectName, readEnvironmentFile, stackConfigDir, stackNameFor,
+  checkEnvironmentConfig, CONFIG_NAMESPACE, environmentNameProblem, expandMachines, listEnvironments, parseEnvironmentConfig, parseStackName,
+  projectName, readEnvironmentFile, readYamlFile, stackConfigDir, stackNameFor,
 } from "../stacks/environment";
 
 export interface ProviderSummary {
@@ -91,8 +91,14 @@ export function providerInfo(name: string, projectDir: string): string {
 function stackConfigKeys(projectDir: string, stack: string): Set<string> {
   const file = path.join(stackConfigDir(projectDir), `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) return new Set();
-  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  return new Set(Object.keys(doc.config ?? {}));
+  try {
+    const doc = readYamlFile(file) as { config?: Record<string, unknown> | null };
+    return new Set(Object.keys(doc.config ?? {}));
+  } catch (e) {
+    // Reported as a problem of the file itself.
+    if (e instanceof StackFileError) return new Set();
+    throw e;
+  }
 }
 
 /** Credentials, tools and SDK a provider needs that are missing here, each with how to supply it. */
@@ -128,41 +134,101 @@ export interface ValidationReport {
   problems: string[];
 }
 
-/** Everything `pulumi up` would check first, without the engine: config, specs, prerequisites. */
-export function validateEnvironment(projectDir: string, environment: string, provider?: string, env: NodeJS.ProcessEnv = process.env): ValidationReport {
-  const config = readEnvironmentFile(projectDir, environment);
-  const report: ValidationReport = { environment, provider: provider ?? "", stack: "", machines: [], currency: "", problems: [] };
-  let parsed;
+/**
+ * The config a stack runs with, as the stack program merges it: the environment file, then for a stack
+ * of another name (`staging-hetzner`) its own file's plain values, then per-run config (`-c`). Secure
+ * values are left out (they cannot be read without the passphrase, and are checked by the program).
+ */
+export function stackConfig(projectDir: string, environment: string, stack: string, extra: Record<string, string> = {}): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...readEnvironmentFile(projectDir, environment) };
+  const parseJson = (v: unknown) => {
+    if (typeof v !== "string" || !/^\s*[[{]/.test(v)) return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  };
+  const keysOf = (v: unknown) => (Array.isArray(parseJson(v)) ? (parseJson(v) as unknown[]) : []);
+  const overlay = (config: Record<string, unknown>) => {
+    for (const [key, value] of Object.entries(config)) {
+      if (key === `${CONFIG_NAMESPACE}:sshKeys`) merged[key] = [...keysOf(merged[key]), ...keysOf(value)];
+      else if (/^machina:sshKeys\[\d+\]$/.test(key)) merged[`${CONFIG_NAMESPACE}:sshKeys`] = [...keysOf(merged[`${CONFIG_NAMESPACE}:sshKeys`]), value];
+      else if (!/[[\]]/.test(key)) merged[key] = value;
+    }
+  };
+  const ownFile = path.join(stackConfigDir(projectDir), `Pulumi.${stack}.yaml`);
+  if (stack !== environment && existsSync(ownFile)) overlay(readEnvironmentFile(projectDir, stack));
+  overlay(extra);
+  return merged;
+}
+
+export interface EnvironmentCheck {
+  provider: string;
+  stack: string;
+  module?: ProviderModule;
+  machines: ValidationReport["machines"];
+  problems: string[];
+}
+
+/**
+ * Every problem of an environment's stack files at once: the file itself (YAML, with line and column),
+ * its stack-level keys, the environment's name, and each machine against the provider (or, when the
+ * provider is itself a problem, each machine's provider-independent fields). Prerequisites are not
+ * checked here. An unknown environment throws UnknownEnvironmentError.
+ */
+export function checkEnvironment(projectDir: string, environment: string, provider?: string, extra: Record<string, string> = {}): EnvironmentCheck {
+  const check: EnvironmentCheck = { provider: provider ?? "", stack: "", machines: [], problems: [] };
+  const file = path.join(path.relative(projectDir, stackConfigDir(projectDir)) || ".", `Pulumi.${environment}.yaml`);
+  let config: Record<string, unknown>;
   try {
-    parsed = parseEnvironmentConfig(config, `environment ${environment}`);
+    // The default stack first: its name is needed to find its own file, which needs the provider.
+    const envConfig = stackConfig(projectDir, environment, environment, extra);
+    const declared = checkEnvironmentConfig(envConfig).env.provider;
+    const stack = provider === undefined ? environment : stackNameFor(environment, provider, declared);
+    config = stack === environment ? envConfig : stackConfig(projectDir, environment, stack, extra);
   } catch (e) {
-    report.problems.push((e as Error).message);
-    return report;
+    if (e instanceof StackFileError) {
+      check.problems.push(e.message);
+      return check;
+    }
+    throw e;
   }
+  const { env: parsed, problems: configProblems } = checkEnvironmentConfig(config);
+  if (configProblems.length > 0) check.problems.push(new ValidationError(`environment ${environment} (${file})`, configProblems).message);
   const chosen = provider ?? parsed.provider;
   if (!chosen) {
-    report.problems.push(`environment ${environment} names no provider: set machina:provider in its stack file or pass --provider`);
-    return report;
-  }
-  report.provider = chosen;
-  report.stack = stackNameFor(environment, chosen, parsed.provider);
-  let module: ProviderModule;
-  try {
-    module = resolveProvider(chosen);
-  } catch (e) {
-    if (e instanceof UnknownProviderError || e instanceof MachinaError) report.problems.push(e.message);
-    else throw e;
-    return report;
-  }
-  report.currency = module.catalog.currency;
-  for (const { name, args } of expandMachines(parsed, chosen)) {
+    if (!configProblems.some((p) => p.field === `${CONFIG_NAMESPACE}:provider`)) {
+      check.problems.push(`environment ${environment} names no provider: set machina:provider in its stack file or pass --provider`);
+    }
+  } else {
+    check.provider = chosen;
+    check.stack = stackNameFor(environment, chosen, parsed.provider);
     try {
-      const spec = resolveMachineSpec(name, { ...args, labels: { environment, ...args.labels } }, module, {
-        stack: report.stack,
+      check.module = resolveProvider(chosen);
+    } catch (e) {
+      if (e instanceof UnknownProviderError || e instanceof MachinaError) check.problems.push(e.message);
+      else throw e;
+    }
+  }
+  const module = check.module;
+  const nameProblem = module ? environmentNameProblem(environment, module.catalog.labelRules ?? DEFAULT_LABEL_RULES, module.name) : undefined;
+  if (nameProblem) check.problems.push(new ValidationError(`environment ${environment} on ${module!.name}`, [nameProblem]).message);
+  for (const { name, args } of expandMachines(parsed, chosen)) {
+    // The environment label carries the environment's name; a name it cannot carry is reported once, above.
+    const labels = nameProblem ? args.labels : { environment, ...args.labels };
+    if (!module) {
+      const problems = machineShapeProblems(name, { ...args, labels });
+      if (problems.length > 0) check.problems.push(new ValidationError(`Machine ${JSON.stringify(name)}`, problems).message);
+      continue;
+    }
+    try {
+      const spec = resolveMachineSpec(name, { ...args, labels }, module, {
+        stack: check.stack,
         project: projectName(projectDir),
         config: (key) => (typeof config[key] === "string" ? (config[key] as string) : undefined),
       });
-      report.machines.push({
+      check.machines.push({
         name,
         type: spec.size.type,
         image: spec.image.id,
@@ -171,10 +237,25 @@ export function validateEnvironment(projectDir: string, environment: string, pro
         ports: spec.firewall.map((r) => `${portRange(r)}/${r.protocol}`),
       });
     } catch (e) {
-      report.problems.push((e as Error).message);
+      if (e instanceof MachinaError) check.problems.push(e.message);
+      else throw e;
     }
   }
-  report.problems.push(...missingPrerequisites(module, projectDir, report.stack, env));
+  return check;
+}
+
+/** Everything `pulumi up` would check first, without the engine: config, specs, prerequisites; every problem at once. */
+export function validateEnvironment(projectDir: string, environment: string, provider?: string, env: NodeJS.ProcessEnv = process.env): ValidationReport {
+  const check = checkEnvironment(projectDir, environment, provider);
+  const report: ValidationReport = {
+    environment,
+    provider: check.provider,
+    stack: check.stack,
+    machines: check.machines,
+    currency: check.module?.catalog.currency ?? "",
+    problems: check.problems,
+  };
+  if (check.module) report.problems.push(...missingPrerequisites(check.module, projectDir, report.stack, env));
   return report;
 }
 

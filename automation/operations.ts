@@ -1,6 +1,13 @@
 /** preview, up, refresh, destroy and status over the Automation API, each with a structured summary. */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import type { EngineEvent, OutputMap } from "@pulumi/pulumi/automation";
-import { recoverInterrupted, RecoveryReport } from "./recover";
+import { InvalidEnvironmentError, MachinaError, renderValue, ValidationError } from "../components/errors";
+import { classifyError, classifyFailure, Failure, FAILURE_CLASS_INFO } from "../components/failure";
+import { projectName } from "../stacks/environment";
+import { checkEnvironment } from "./inspect";
+import { backendDirOf, describeLiveLock, LiveLockError, recoverInterrupted, RecoveryReport, StackLock, stackLocks } from "./recover";
 import { withRunConfig } from "./run-config";
 import { tightenStateFiles } from "./state-files";
 import { EnvironmentTarget, InlineTarget, SelectedStack, selectEnvironmentStack, selectInlineStack } from "./workspace";
@@ -18,16 +25,23 @@ export interface ProgressEvent {
 
 export interface RunOptions {
   onProgress?: (event: ProgressEvent) => void;
-  /**
-   * Diagnostics (warnings, errors, program output) as the engine reports them. Debug messages are
-   * never passed on: the SDK logs resource registrations with their resolved (secret) values there.
-   */
+  /** Diagnostics (warnings, errors, program output) as the engine reports them. */
   onMessage?: (severity: string, message: string) => void;
   /** preview: fail when anything would change. */
   expectNoChanges?: boolean;
   /** Clear stale locks and pending creates left by an interrupted run first (default true). */
   recover?: boolean;
   signal?: AbortSignal;
+}
+
+/** The run holding the stack's lock when this one was refused. */
+export interface LockHolder {
+  pid?: number;
+  hostname?: string;
+  /** When it took the lock (ISO 8601). */
+  since?: string;
+  /** Its engine command (`up`, `refresh`, ...), when it could be read. */
+  operation?: string;
 }
 
 export interface Summary {
@@ -44,6 +58,15 @@ export interface Summary {
   durationSeconds: number;
   recovered?: RecoveryReport;
   error?: string;
+  /** Why a failed run failed: its class, whether running it again may succeed, how long to wait. */
+  failure?: Failure;
+  /** Another run holds the stack's lock (failure class `conflict`): nothing was changed. */
+  lockedBy?: LockHolder;
+  /**
+   * Machines in the stack's outputs whose resources are gone (a refresh found them deleted outside the
+   * stack): left out of `outputs.machineOutputs`, since those outputs are stale until the next up.
+   */
+  goneMachines?: string[];
 }
 
 export type Target = EnvironmentTarget | InlineTarget;
@@ -76,35 +99,159 @@ function countChanged(changes: Record<string, number>): boolean {
   return Object.entries(changes).some(([op, n]) => !NO_CHANGE.has(op) && n > 0);
 }
 
-/** Runs one operation on an environment's stack (or an inline program's) and summarises it. */
+/** Pulumi's rule for stack names, checked before the engine says it less plainly. */
+function checkStackName(target: Target): void {
+  if (isInline(target) && !/^[A-Za-z0-9_.-]+$/.test(target.stackName ?? "")) {
+    throw new ValidationError(`stack ${JSON.stringify(target.stackName)}`, [
+      { field: "stackName", value: renderValue(target.stackName), allowed: "letters, digits, '-', '_' and '.'", fix: "rename the stack, e.g. ci-1" },
+    ]);
+  }
+}
+
+function projectOf(target: Target): string {
+  return isInline(target) ? target.projectName : projectName(path.resolve(target.projectDir ?? process.cwd()));
+}
+
+/**
+ * Every problem of an environment's stack files before the engine starts (the program would stop at
+ * the first Machine that fails): file syntax, stack-level keys, every machine.
+ */
+function precheck(target: EnvironmentTarget): void {
+  const projectDir = path.resolve(target.projectDir ?? process.cwd());
+  if (!existsSync(path.join(projectDir, "Pulumi.yaml"))) return; // selectEnvironmentStack says so
+  const check = checkEnvironment(projectDir, target.environment, target.provider, target.config);
+  if (check.problems.length > 0) throw new InvalidEnvironmentError(target.environment, check.problems);
+}
+
+/** Machine outputs whose resource (by the machine's platform id) is still in the stack's state. */
+function withoutGoneMachines(outputs: Record<string, unknown>, resources: { id?: string }[]): { outputs: Record<string, unknown>; gone: string[] } {
+  const machines = outputs.machineOutputs;
+  if (typeof machines !== "object" || machines === null) return { outputs, gone: [] };
+  const ids = new Set(resources.map((r) => r.id).filter((id): id is string => typeof id === "string" && id !== ""));
+  const kept: Record<string, unknown> = {};
+  const gone: string[] = [];
+  for (const [name, m] of Object.entries(machines as Record<string, { id?: unknown }>)) {
+    const id = typeof m === "object" && m !== null ? m.id : undefined;
+    if (typeof id === "string" && id !== "" && !ids.has(id)) gone.push(name);
+    else kept[name] = m;
+  }
+  return { outputs: { ...outputs, machineOutputs: kept }, gone };
+}
+
+async function stateResources(selected: SelectedStack): Promise<{ id?: string }[]> {
+  const exported = await selected.stack.exportStack();
+  return ((exported.deployment as { resources?: { id?: string }[] })?.resources ?? []);
+}
+
+const ENGINE_TMP_PREFIX = ".machina-tmp-";
+
+/**
+ * A folder of this run, mode 0700, beside the state, for the engine's temporary files: the file
+ * backend writes each new state to a temporary file first (in TMPDIR, mode 0644, by default). Folders
+ * of runs whose process is gone are removed first.
+ */
+function engineTmpdir(selected: SelectedStack): string {
+  const base = backendDirOf(selected) ?? tmpdir();
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  for (const entry of readdirSync(base)) {
+    const pid = Number(new RegExp(`^${ENGINE_TMP_PREFIX.replace(/\./g, "\\.")}(\\d+)-`).exec(entry)?.[1]);
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(path.join(base, entry), { recursive: true, force: true });
+    }
+  }
+  return mkdtempSync(path.join(base, `${ENGINE_TMP_PREFIX}${process.pid}-`));
+}
+
+function lockHolder(lock: StackLock): LockHolder {
+  return { pid: lock.pid, hostname: lock.hostname, since: lock.timestamp, operation: lock.operation };
+}
+
+/** The failed summary's fields for an error: message, class, and who holds the lock if that was it. */
+function failureOf(e: unknown, diagnostics: string[], selected: SelectedStack | undefined, project: string): Pick<Summary, "error" | "failure" | "lockedBy"> {
+  const conflict = FAILURE_CLASS_INFO.conflict;
+  if (e instanceof LiveLockError) {
+    return { error: e.message, failure: { class: "conflict", retryable: conflict.retryable, hint: conflict.hint }, lockedBy: lockHolder(e.locks[0]) };
+  }
+  const message = String((e as Error)?.message ?? e);
+  // Another run took the lock after this one looked: name it as the lock check would have.
+  if ((e as Error)?.name === "ConcurrentUpdateError" || /the stack is currently locked/i.test(message)) {
+    const dir = selected ? backendDirOf(selected) : undefined;
+    const live = dir && selected ? stackLocks(dir, project, selected.stackName).filter((l) => l.live) : [];
+    const m = /created by (\S+?)@(\S+) \(pid (\d+)\) at (\S+)/.exec(message);
+    const lock: StackLock | undefined = live[0] ?? (m ? { file: "", hostname: m[2], pid: Number(m[3]), timestamp: m[4], live: true } : undefined);
+    const failure: Failure = { class: "conflict", retryable: conflict.retryable, hint: conflict.hint };
+    return lock ? { error: describeLiveLock(lock), failure, lockedBy: lockHolder(lock) } : { error: explainEngineError(message), failure };
+  }
+  const failure = e instanceof MachinaError ? classifyError(e) : classifyFailure(...diagnostics, message);
+  return { error: explainEngineError(message), failure };
+}
+
+/**
+ * Runs one operation on an environment's stack (or an inline program's) and summarises it. Never
+ * throws for a failure of the run: a missing engine, an invalid stack name or spec, a stack locked by
+ * another run, a platform error each give a summary with `ok: false`, `error` and `failure`.
+ */
 export async function run(operation: Operation, target: Target, options: RunOptions = {}): Promise<Summary> {
   const started = Date.now();
-  const selected = await selectStack(target);
-  const base = { operation, stack: selected.stackName, environment: selected.environment, provider: selected.provider };
-  const recovered = options.recover === false ? undefined : await recoverInterrupted(selected);
-  const runSecrets = Object.values(selected.runConfig ?? {}).filter((v) => v.length >= 4);
-  const onEvent = (event: EngineEvent) => {
-    const progress = progressFrom(event);
-    if (progress) options.onProgress?.(progress);
-    const diag = event.diagnosticEvent;
-    if (diag && String(diag.severity) !== "debug") options.onMessage?.(diag.severity, redact(diag.message.trim(), runSecrets));
-  };
+  const base: Pick<Summary, "operation" | "stack" | "environment" | "provider"> = isInline(target)
+    ? { operation, stack: target.stackName }
+    : { operation, stack: target.environment, environment: target.environment, provider: target.provider };
+  const diagnostics: string[] = [];
+  let recovered: RecoveryReport | undefined;
+  let selected: SelectedStack | undefined;
+  let project = "";
+  let engineTmp: string | undefined;
+  const runSecrets = Object.values(target.config ?? {}).filter((v) => v.length >= 4);
   try {
+    checkStackName(target);
+    project = projectOf(target);
+    // The engine reads the program's config when the program runs: up and preview check it all first.
+    if (!isInline(target) && (operation === "up" || operation === "preview")) precheck(target);
+    selected = await selectStack(target);
+    Object.assign(base, { stack: selected.stackName, environment: selected.environment, provider: selected.provider });
+    engineTmp = engineTmpdir(selected);
+    selected.stack.workspace.envVars.TMPDIR = engineTmp;
+    if (options.recover !== false) recovered = await recoverInterrupted(selected, project);
+    const onEvent = (event: EngineEvent) => {
+      const progress = progressFrom(event);
+      if (progress) options.onProgress?.(progress);
+      const diag = event.diagnosticEvent;
+      // Debug diagnostics are never passed on: the SDK logs resource registrations with their resolved (secret) values there.
+      if (diag && String(diag.severity) !== "debug") {
+        const message = redact(diag.message.trim(), runSecrets);
+        if (diag.severity === "error") diagnostics.push(message);
+        options.onMessage?.(diag.severity, message);
+      }
+    };
+    const stack = selected.stack;
     const changes = await withRunConfig<Record<string, number>>(selected, selected.runConfig, async (configFile) => {
       const common = { onEvent, color: "never" as const, signal: options.signal, configFile };
       switch (operation) {
         case "preview":
-          return (await selected.stack.preview({ ...common, diff: false })).changeSummary as Record<string, number>;
+          return (await stack.preview({ ...common, diff: false })).changeSummary as Record<string, number>;
         case "up":
-          return ((await selected.stack.up(common)).summary.resourceChanges ?? {}) as Record<string, number>;
+          return ((await stack.up(common)).summary.resourceChanges ?? {}) as Record<string, number>;
         case "refresh":
-          return ((await selected.stack.refresh(common)).summary.resourceChanges ?? {}) as Record<string, number>;
+          return ((await stack.refresh(common)).summary.resourceChanges ?? {}) as Record<string, number>;
         case "destroy":
-          return ((await selected.stack.destroy(common)).summary.resourceChanges ?? {}) as Record<string, number>;
+          return ((await stack.destroy(common)).summary.resourceChanges ?? {}) as Record<string, number>;
       }
     });
-    const outputs = operation === "destroy" ? {} : plainOutputs(await selected.stack.outputs());
-    return { ...base, ok: true, changes, changed: countChanged(changes), outputs, durationSeconds: (Date.now() - started) / 1000, recovered };
+    let outputs = operation === "destroy" ? {} : plainOutputs(await selected.stack.outputs());
+    let goneMachines: string[] | undefined;
+    if (operation === "refresh") {
+      // Outputs are written by up: after a refresh that removed a machine they still describe it.
+      const kept = withoutGoneMachines(outputs, await stateResources(selected));
+      outputs = kept.outputs;
+      if (kept.gone.length > 0) goneMachines = kept.gone;
+    }
+    return {
+      ...base, ok: true, changes, changed: countChanged(changes), outputs, durationSeconds: (Date.now() - started) / 1000, recovered,
+      ...(goneMachines ? { goneMachines } : {}),
+    };
   } catch (e) {
     return {
       ...base,
@@ -114,10 +261,12 @@ export async function run(operation: Operation, target: Target, options: RunOpti
       outputs: {},
       durationSeconds: (Date.now() - started) / 1000,
       recovered,
-      error: redact(explainEngineError(String((e as Error).message ?? e)), runSecrets),
+      ...redactFailure(failureOf(e, diagnostics, selected, project), runSecrets),
     };
   } finally {
-    if (selected.env.PULUMI_BACKEND_URL === `file://${selected.stateDir}`) tightenStateFiles(selected.stateDir);
+    if (selected) delete selected.stack.workspace.envVars.TMPDIR;
+    if (engineTmp) rmSync(engineTmp, { recursive: true, force: true });
+    if (selected && selected.env.PULUMI_BACKEND_URL === `file://${selected.stateDir}`) tightenStateFiles(selected.stateDir);
   }
 }
 
@@ -126,30 +275,50 @@ export function redact(text: string, values: string[]): string {
   return values.reduce((out, value) => out.split(value).join("[secret]"), text);
 }
 
-/** The last run of the stack, its resources and outputs, without running anything. */
-export async function status(target: Target): Promise<Summary & { resources: number; lastUpdate?: { result: string; kind: string; endTime?: string } }> {
+function redactFailure<T extends { error?: string }>(failure: T, values: string[]): T {
+  return failure.error === undefined ? failure : { ...failure, error: redact(failure.error, values) };
+}
+
+export type StatusSummary = Summary & { resources: number; lastUpdate?: { result: string; kind: string; endTime?: string } };
+
+/** The last run of the stack, its resources and outputs, without running anything; a failure gives `ok: false`. */
+export async function status(target: Target): Promise<StatusSummary> {
   const started = Date.now();
-  const selected = await selectStack(target);
-  const [history, outputs, exported] = await Promise.all([
-    selected.stack.history(1),
-    selected.stack.outputs(),
-    selected.stack.exportStack(),
-  ]);
-  const resources = ((exported.deployment as { resources?: unknown[] })?.resources ?? []).length;
-  const last = history[0];
-  return {
-    operation: "status",
-    stack: selected.stackName,
-    environment: selected.environment,
-    provider: selected.provider,
-    ok: true,
-    changes: last?.resourceChanges ?? {},
-    changed: false,
-    outputs: plainOutputs(outputs),
-    durationSeconds: (Date.now() - started) / 1000,
-    resources,
-    lastUpdate: last ? { result: last.result, kind: last.kind, endTime: last.endTime ? new Date(last.endTime).toISOString() : undefined } : undefined,
-  };
+  const base: Pick<Summary, "operation" | "stack" | "environment" | "provider"> = isInline(target)
+    ? { operation: "status", stack: target.stackName }
+    : { operation: "status", stack: target.environment, environment: target.environment, provider: target.provider };
+  let selected: SelectedStack | undefined;
+  let project = "";
+  try {
+    checkStackName(target);
+    project = projectOf(target);
+    selected = await selectStack(target);
+    Object.assign(base, { stack: selected.stackName, environment: selected.environment, provider: selected.provider });
+    const [history, outputs, exported] = await Promise.all([
+      selected.stack.history(1),
+      selected.stack.outputs(),
+      selected.stack.exportStack(),
+    ]);
+    const resources = (exported.deployment as { resources?: { id?: string }[] })?.resources ?? [];
+    const kept = withoutGoneMachines(plainOutputs(outputs), resources);
+    const last = history[0];
+    return {
+      ...base,
+      ok: true,
+      changes: last?.resourceChanges ?? {},
+      changed: false,
+      outputs: kept.outputs,
+      ...(kept.gone.length > 0 ? { goneMachines: kept.gone } : {}),
+      durationSeconds: (Date.now() - started) / 1000,
+      resources: resources.length,
+      lastUpdate: last ? { result: last.result, kind: last.kind, endTime: last.endTime ? new Date(last.endTime).toISOString() : undefined } : undefined,
+    };
+  } catch (e) {
+    return {
+      ...base, ok: false, changes: {}, changed: false, outputs: {}, durationSeconds: (Date.now() - started) / 1000, resources: 0,
+      ...failureOf(e, [], selected, project),
+    };
+  }
 }
 
 /** Turns the engine's most common offline failures into a message that says what to do. */
@@ -159,6 +328,10 @@ export function explainEngineError(message: string): string {
     const name = plugin[1] ?? plugin[2] ?? plugin[3];
     return `${message.trim()}\nThe ${name} provider plugin is not installed and plugin downloads are off here. ` +
       `With internet: \`pulumi plugin install resource ${name}\`. Offline, only providers built on Machina's dynamic providers (libvirt) can run.`;
+  }
+  if (/spawn pulumi ENOENT|Command failed with ENOENT: pulumi/i.test(message)) {
+    return `the Pulumi engine (the pulumi command) is not on PATH: install Pulumi (https://www.pulumi.com/docs/install/), ` +
+      `or offline run scripts/setup-engine.sh and put the directory it prints first on PATH.\n${message.trim()}`;
   }
   if (/the stack is currently locked/i.test(message)) {
     return `${message.trim()}\nAnother run holds the lock. If none is running, \`machina up\` clears a stale lock from a dead process on this machine by itself.`;

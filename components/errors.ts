@@ -78,3 +78,26 @@ export class MissingPrerequisiteError extends MachinaError {
     super(`provider ${provider} cannot run here:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
   }
 }
+
+/** A stack or project file that is not valid YAML (or not the shape Pulumi reads): file, line and column. */
+export class StackFileError extends MachinaError {
+  constructor(
+    readonly file: string,
+    readonly problems: { line: number; column: number; message: string }[],
+  ) {
+    super(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.message}`).join("\n"));
+  }
+}
+
+/** A mistake in how Machina was called (an unknown environment or provider, a missing file, a bad option). */
+export class UsageError extends MachinaError {}
+
+/** Every problem of an environment's stack files, found before anything runs. */
+export class InvalidEnvironmentError extends MachinaError {
+  constructor(
+    readonly environment: string,
+    readonly problems: string[],
+  ) {
+    super(`environment ${environment}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${problems.map((p) => `- ${p.replace(/\n/g, "\n  ")}`).join("\n")}`);
+  }
+}

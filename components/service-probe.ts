@@ -1,4 +1,5 @@
 import * as net from "node:net";
+import { backOff } from "exponential-backoff";
 
 export interface ProbeTarget {
   host: string;
@@ -9,8 +10,10 @@ export interface ProbeTarget {
 
 export interface WaitOptions {
   timeoutSeconds: number;
-  /** Pause between attempts. */
+  /** First pause between attempts; it doubles up to maxIntervalMs. */
   intervalMs?: number;
+  /** Longest pause between attempts (default 4 s). */
+  maxIntervalMs?: number;
   /** Longest a single attempt may take. */
   attemptMs?: number;
 }
@@ -59,21 +62,41 @@ export function probeOnce(target: ProbeTarget, attemptMs: number): Promise<{ ok:
   });
 }
 
-/** Tries until the service answers or the timeout passes; the error says where, what and how long. */
+class NotYet extends Error {}
+
+/**
+ * Tries until the service answers or the timeout passes, with bounded exponential backoff between
+ * attempts (intervalMs, doubling, at most maxIntervalMs, never past the deadline); the error says
+ * where, what and how long.
+ */
 export async function waitForService(target: ProbeTarget, options: WaitOptions): Promise<WaitResult> {
   const started = Date.now();
   const deadline = started + options.timeoutSeconds * 1000;
-  const interval = options.intervalMs ?? 2000;
   let attempts = 0;
   let last = "not tried";
-  while (Date.now() < deadline) {
-    attempts += 1;
-    const remaining = deadline - Date.now();
-    const result = await probeOnce(target, Math.max(100, Math.min(options.attemptMs ?? 10_000, remaining)));
-    if (result.ok) return { attempts, waitedSeconds: (Date.now() - started) / 1000, banner: result.banner };
-    last = result.detail;
-    const pause = Math.min(interval, deadline - Date.now());
-    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+  try {
+    return await backOff(
+      async () => {
+        attempts += 1;
+        const remaining = deadline - Date.now();
+        const result = await probeOnce(target, Math.max(100, Math.min(options.attemptMs ?? 10_000, remaining)));
+        if (!result.ok) throw new NotYet(result.detail);
+        return { attempts, waitedSeconds: (Date.now() - started) / 1000, banner: result.banner };
+      },
+      {
+        numOfAttempts: Number.MAX_SAFE_INTEGER,
+        startingDelay: options.intervalMs ?? 500,
+        maxDelay: Math.max(options.intervalMs ?? 500, Math.min(options.maxIntervalMs ?? 4000, (deadline - Date.now()) / 4)),
+        timeMultiple: 2,
+        retry: (e: unknown) => {
+          last = (e as Error).message;
+          // Only "not yet" is waited out; anything else is a bug to see at once.
+          return e instanceof NotYet && Date.now() < deadline;
+        },
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof NotYet)) throw e;
   }
   throw new Error(
     `machine did not answer on ${target.host}:${target.port} within ${options.timeoutSeconds} s ` +

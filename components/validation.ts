@@ -486,3 +486,68 @@ export function resolveMachineSpec(
   }
   return resolved;
 }
+
+/**
+ * The checks of a Machine's args that need no provider: field names and types, size and image
+ * shapes, ports, keys, readiness. For reporting every problem of a stack file when its provider is
+ * itself unknown or invalid; resolveMachineSpec does all of this and the provider's own checks.
+ */
+export function machineShapeProblems(name: string, args: MachineArgs): FieldProblem[] {
+  const p = new Problems(name || "machine");
+  if (!isObject(args as unknown)) {
+    p.add("", args, "an object of Machine arguments", "pass { size, image, ... }");
+    return p.list;
+  }
+  for (const key of Object.keys(args)) {
+    if (!(ALLOWED_FIELDS as string[]).includes(key)) {
+      p.add(key, (args as Record<string, unknown>)[key], `one of the Machine fields: ${ALLOWED_FIELDS.join(", ")}`, `remove or rename ${key}`);
+    }
+  }
+  for (const key of ["region", "zone"] as const) {
+    if (args[key] !== undefined && (typeof args[key] !== "string" || args[key] === "")) p.add(key, args[key], "a region (zone) name", `write ${key}: <name>`);
+  }
+  if (args.arch !== undefined && !ARCHES.includes(args.arch)) {
+    p.add("arch", args.arch, ARCHES.map((a) => `"${a}"`).join(" or "), 'use "x86_64" (Intel/AMD) or "arm64"');
+  }
+  if (args.diskGiB !== undefined && (!Number.isInteger(args.diskGiB) || args.diskGiB < 1 || args.diskGiB > MAX_DISK_GIB)) {
+    p.add("diskGiB", args.diskGiB, `an integer number of GiB from 1 to ${MAX_DISK_GIB}`, "use e.g. diskGiB: 20");
+  }
+  const size = args.size;
+  if (size !== undefined) {
+    if (isObject(size) && "type" in size) {
+      if (typeof size.type !== "string" || size.type.trim() === "") p.add("size.type", size.type, "an instance type of the provider", 'use e.g. { type: "cx22" }');
+    } else {
+      const minimum = isSizeClass(size) || (isObject(size) && "cpus" in size) ? sizeMinimum(size as never) : undefined;
+      if (!minimum) {
+        p.add("size", size, `a class (${Object.keys(SIZE_CLASSES).join(", ")}), { cpus, memoryGiB } or { type }`, 'use size: "small" or size: { cpus: 2, memoryGiB: 4 }');
+      } else if (!isPositiveNumber(minimum.cpus) || minimum.cpus > 1024 || !Number.isInteger(minimum.cpus)) {
+        p.add("size.cpus", minimum.cpus, "an integer from 1 to 1024", "ask for a real number of vCPUs");
+      } else if (!isPositiveNumber(minimum.memoryGiB) || minimum.memoryGiB > 24576) {
+        p.add("size.memoryGiB", minimum.memoryGiB, "a number of GiB above 0 and at most 24576", "ask for a real amount of memory, e.g. 4");
+      }
+    }
+  }
+  const image = args.image;
+  if (image !== undefined) {
+    const id = isObject(image) ? ((image as Record<string, unknown>).id ?? (image as Record<string, unknown>).snapshot) : image;
+    if (typeof id !== "string" || id.trim() === "") p.add("image", image, 'an image alias, { id: "..." } or { snapshot: "..." }', 'write image: "debian-12"');
+  }
+  checkSshKeys(args.sshKeys, p);
+  if (args.userData !== undefined && typeof args.userData !== "string" && !isObject(args.userData)) {
+    p.add("userData", args.userData, "a cloud-init string or an Output of one", "pass the cloud-config text");
+  }
+  checkControlCharacters(name, args, p);
+  if (args.labels !== undefined) {
+    if (!isObject(args.labels)) p.add("labels", args.labels, "an object of string keys and string values", 'write labels: { team: "web" }');
+    else for (const [key, value] of Object.entries(args.labels)) if (typeof value !== "string") p.add(`labels.${key}`, value, "a string", `quote the value: ${key}: "${String(value)}"`);
+  }
+  checkPorts(args.ports, p);
+  for (const key of ["publicIp", "openSshPort"] as const) {
+    if (args[key] !== undefined && typeof args[key] !== "boolean") p.add(key, args[key], "true or false", `write ${key}: true`);
+  }
+  checkReadiness(args.waitForReady, p);
+  if (args.providerOptions !== undefined && (!isObject(args.providerOptions) || !Object.values(args.providerOptions).every(isObject))) {
+    p.add("providerOptions", args.providerOptions, "an object keyed by provider name, each an object", "write providerOptions: { <provider>: { ... } }");
+  }
+  return p.list;
+}

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
-import { FieldProblem, renderValue, UnknownEnvironmentError, ValidationError } from "../components/errors";
+import { isMap, parseDocument } from "yaml";
+import { FieldProblem, renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../components/errors";
 import type { MachineArgs } from "../components/spec";
+import type { LabelRules } from "../providers/contract";
 
 /** One entry of `machina:machines`: Machine args plus a name and a count. */
 export interface MachineGroup extends Omit<MachineArgs, "provider"> {
@@ -24,10 +25,50 @@ export const CONFIG_NAMESPACE = "machina";
 const KEYS = ["provider", "region", "sshKeys", "labels", "machines"] as const;
 const MAX_COUNT = 100;
 
+/** How a file is named in messages: relative to the working directory when inside it. */
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * A YAML file Pulumi reads (Pulumi.yaml, Pulumi.<stack>.yaml) as a plain object. Syntax errors,
+ * duplicate keys and a top level or `config` that is not a map throw a StackFileError naming the file,
+ * line and column of each, with the offending line.
+ */
+export function readYamlFile(file: string): Record<string, unknown> {
+  const text = readFileSync(file, "utf8");
+  const doc = parseDocument(text);
+  const problems: { line: number; column: number; message: string }[] = [];
+  for (const e of doc.errors) {
+    const [line, column] = e.linePos ? [e.linePos[0].line, e.linePos[0].col] : [1, 1];
+    // The message repeats the position and an excerpt: keep the description and the excerpt.
+    const [description, ...excerpt] = e.message.split("\n");
+    const lines = excerpt.filter((l) => l.trim() !== "").map((l) => `    ${l}`);
+    problems.push({ line, column, message: [description.replace(/ at line \d+, column \d+:?$/, ""), ...lines].join("\n") });
+  }
+  const position = (node: { range?: [number, number, number] | null } | null | undefined) => {
+    const offset = node?.range?.[0] ?? 0;
+    const before = text.slice(0, offset).split("\n");
+    return { line: before.length, column: before[before.length - 1].length + 1 };
+  };
+  if (problems.length === 0 && doc.contents !== null && !isMap(doc.contents)) {
+    problems.push({ ...position(doc.contents), message: "the file must be a map of keys (name:, runtime:, config:, ...)" });
+  }
+  if (problems.length === 0 && isMap(doc.contents)) {
+    const config = doc.contents.get("config", true) as { range?: [number, number, number] } | undefined;
+    if (config !== undefined && config !== null && !isMap(config) && (config as { value?: unknown }).value !== null) {
+      problems.push({ ...position(config), message: "config must be a map of key: value lines (e.g. machina:provider: hetzner)" });
+    }
+  }
+  if (problems.length > 0) throw new StackFileError(displayPath(file), problems);
+  return (doc.toJS() ?? {}) as Record<string, unknown>;
+}
+
 function readProjectFile(projectDir: string): { name?: string; stackConfigDir?: string } {
   const projectFile = path.join(projectDir, "Pulumi.yaml");
   if (!existsSync(projectFile)) return {};
-  return (parse(readFileSync(projectFile, "utf8")) ?? {}) as { name?: string; stackConfigDir?: string };
+  return readYamlFile(projectFile) as { name?: string; stackConfigDir?: string };
 }
 
 /** The Pulumi project name of projectDir (part of every platform name). */
@@ -74,7 +115,7 @@ export function readEnvironmentFile(projectDir: string, environment: string): Re
   const environments = listEnvironments(projectDir);
   if (!environments.includes(environment)) throw new UnknownEnvironmentError(environment, environments);
   const file = path.join(stackConfigDir(projectDir), `Pulumi.${environment}.yaml`);
-  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const doc = readYamlFile(file) as { config?: Record<string, unknown> | null };
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc.config ?? {})) {
     const secure = typeof value === "object" && value !== null && "secure" in value;
@@ -85,6 +126,16 @@ export function readEnvironmentFile(projectDir: string, environment: string): Re
 
 /** Checks the `machina:*` keys of a config map and returns them typed; every problem is listed. */
 export function parseEnvironmentConfig(config: Record<string, unknown>, subject: string): EnvironmentConfig {
+  const { env, problems } = checkEnvironmentConfig(config);
+  if (problems.length > 0) throw new ValidationError(subject, problems);
+  return env;
+}
+
+/**
+ * Every problem of the `machina:*` keys, and what is usable despite them: a stack-level value with a
+ * problem is left out, and so is a machine group with one, so that the rest can still be checked.
+ */
+export function checkEnvironmentConfig(config: Record<string, unknown>): { env: EnvironmentConfig; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
   // `pulumi config set` stores a list or map as JSON text; read it as Pulumi's getObject does.
   const get = (key: string) => {
@@ -107,22 +158,26 @@ export function parseEnvironmentConfig(config: Record<string, unknown>, subject:
       add(name, config[key], `one of ${KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`, `remove or rename ${key}`);
     }
   }
-  const provider = get("provider");
+  let provider = get("provider");
   if (provider !== undefined && (typeof provider !== "string" || provider === "")) {
     add("provider", provider, "a provider name", "pulumi config set machina:provider hetzner");
+    provider = undefined;
   }
-  const region = get("region");
+  let region = get("region");
   const regionMap = typeof region === "object" && region !== null && !Array.isArray(region) && Object.values(region).every((r) => typeof r === "string");
   if (region !== undefined && typeof region !== "string" && !regionMap) {
     add("region", region, "a region name, or a map of provider name to region", "write machina:region: fsn1, or machina:region: { hetzner: fsn1, digitalocean: fra1 }");
+    region = undefined;
   }
-  const sshKeys = get("sshKeys");
+  let sshKeys = get("sshKeys");
   if (sshKeys !== undefined && !(Array.isArray(sshKeys) && sshKeys.every((k) => typeof k === "string"))) {
     add("sshKeys", sshKeys, "a list of public key strings", "write each key as one list item");
+    sshKeys = undefined;
   }
-  const labels = get("labels");
+  let labels = get("labels");
   if (labels !== undefined && (typeof labels !== "object" || labels === null || Array.isArray(labels))) {
     add("labels", labels, "a map of label names to values", "write labels as key: value lines");
+    labels = undefined;
   }
   const rawMachines = get("machines") ?? [];
   const machines: MachineGroup[] = [];
@@ -153,13 +208,30 @@ export function parseEnvironmentConfig(config: Record<string, unknown>, subject:
       machines.push({ name, count: count as number | undefined, ...(rest as Omit<MachineGroup, "name" | "count">) });
     });
   }
-  if (problems.length > 0) throw new ValidationError(subject, problems);
   return {
-    provider: provider as string | undefined,
-    region: region as EnvironmentConfig["region"],
-    sshKeys: sshKeys as string[] | undefined,
-    labels: labels as Record<string, string> | undefined,
-    machines,
+    env: {
+      provider: provider as string | undefined,
+      region: region as EnvironmentConfig["region"],
+      sshKeys: sshKeys as string[] | undefined,
+      labels: labels as Record<string, string> | undefined,
+      machines,
+    },
+    problems,
+  };
+}
+
+/**
+ * The environment's name becomes the `environment` label of every machine: a name the provider's
+ * labels cannot carry is a problem of the name (rename the environment), not of a label value.
+ */
+export function environmentNameProblem(environment: string, rules: LabelRules, provider: string): FieldProblem | undefined {
+  if (environment.length <= rules.maxValueLength && new RegExp(rules.valuePattern).test(environment)) return undefined;
+  const suggestion = environment.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, rules.maxValueLength) || "env";
+  return {
+    field: "environment",
+    value: renderValue(environment),
+    allowed: `an environment name ${provider} can carry as the value of the machines' environment label: at most ${rules.maxValueLength} characters, ${rules.description}`,
+    fix: `rename the environment: stacks/Pulumi.${environment}.yaml to stacks/Pulumi.${suggestion}.yaml (its stacks and state follow the new name)`,
   };
 }
 

@@ -9,6 +9,7 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { withRetry } from "../../components/retry";
 import { chooseAccelerator } from "./accelerator";
 import { writeSeedIso } from "./cloud-init";
 import { domainXml, DomainSpec, METADATA_NS, PortForward } from "./domain-xml";
@@ -16,7 +17,9 @@ import type { BaseImage } from "./images";
 import { virtualSizeBytes } from "./images";
 import { domainInfo, leaseAddress, removeDomain, stopDomain, virsh } from "./virsh";
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** A local tool (qemu-img), with transient failures (an image lock held a moment) retried. */
+const run = (command: string, args: string[], options: { timeout: number }) => withRetry(() => execFileAsync(command, args, options));
 
 export interface MachineInputs {
   uri: string;

@@ -1,10 +1,12 @@
 /** A thin, bounded wrapper over `virsh`: the libvirt CLI is on every libvirt host; a native binding is not. */
 import { execFile } from "node:child_process";
+import { RetryOptions, withRetry } from "../../components/retry";
 
 export class VirshError extends Error {
   constructor(
     readonly args: string[],
     readonly stderr: string,
+    readonly timedOut = false,
   ) {
     super(`virsh ${args.join(" ")}: ${stderr.trim() || "failed"}`);
   }
@@ -16,12 +18,26 @@ export class VirshError extends Error {
   }
 }
 
-export function virsh(uri: string, args: string[], timeoutMs = 60_000): Promise<string> {
+/**
+ * Retries of one virsh call: a daemon that restarts ("Failed to connect socket"), a domain busy with
+ * another job ("cannot acquire state change lock"), an internal error. Never a timeout of the call
+ * itself (it may have done its work), nor what is permanent (not found, invalid XML, refused).
+ */
+export const VIRSH_RETRY: RetryOptions = {
+  attempts: 4,
+  startingDelayMs: 1000,
+  maxDelayMs: 8000,
+  isRetryable: (error, failure) => error instanceof VirshError && !error.timedOut && failure.retryable && failure.class !== "timeout",
+};
+
+function virshOnce(uri: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile("virsh", ["-c", uri, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") {
           reject(new Error("virsh is not installed: apt-get install libvirt-clients (or run scripts/libvirt-daemon.sh start)"));
+        } else if ((err as { killed?: boolean }).killed) {
+          reject(new VirshError(args, `timed out after ${Math.round(timeoutMs / 1000)} s${stderr ? `: ${stderr}` : ""}`, true));
         } else {
           reject(new VirshError(args, stderr || err.message));
         }
@@ -30,6 +46,11 @@ export function virsh(uri: string, args: string[], timeoutMs = 60_000): Promise<
       }
     });
   });
+}
+
+/** Runs virsh against `uri`; transient failures are retried with bounded backoff (VIRSH_RETRY). */
+export function virsh(uri: string, args: string[], timeoutMs = 60_000, retry: Partial<RetryOptions> = {}): Promise<string> {
+  return withRetry(() => virshOnce(uri, args, timeoutMs), { ...VIRSH_RETRY, ...retry });
 }
 
 export type DomainState = "running" | "shut off" | "paused" | "other";

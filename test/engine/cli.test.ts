@@ -80,6 +80,14 @@ describe("machina CLI on the development stack", () => {
     const refresh = cli("refresh");
     expect(refresh.code, refresh.err).toBe(0);
     expect(refresh.json.changes.delete).toBe(1);
+    // The stack outputs still describe the deleted machine: refresh lists it as gone, with no ssh line.
+    expect(refresh.json.goneMachines).toEqual(["dev"]);
+    expect(refresh.json.outputs.machineOutputs).toEqual({});
+    const status = cli("status");
+    expect(status.json.goneMachines).toEqual(["dev"]);
+    const text = machina(["status", "-e", "development", "--project-dir", project], env);
+    expect(text.out).toMatch(/^  dev: gone \(deleted outside the stack; `machina up` creates it again\)$/m);
+    expect(text.out).not.toMatch(/ssh -p/);
     const pending = machina(["preview", "--expect-no-changes", "-e", "development", "--project-dir", project], env);
     expect(pending.code).toBe(3);
     const t = Date.now();
@@ -112,9 +120,9 @@ describe("machina CLI on the development stack", () => {
     expect(status.json.resources).toBe(0);
   }, 600_000);
 
-  it("an unknown environment fails before the engine runs, listing the known ones", () => {
+  it("an unknown environment is a usage mistake (exit 2) found before the engine runs, listing the known ones", () => {
     const r = machina(["up", "-e", "qa", "--project-dir", project], env);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown environment "qa": known environments are development/);
   });
 });

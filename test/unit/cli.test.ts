@@ -1,6 +1,10 @@
 import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT, summaryText } from "../../dist/automation/cli";
+import { run, status } from "../../dist/automation/operations";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CLI = path.join(ROOT, "dist/automation/cli.js");
@@ -12,6 +16,13 @@ function machina(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...clean, ...env }, encoding: "utf8", timeout: 30_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+let keys: string;
+beforeAll(() => {
+  keys = mkdtempSync(path.join(tmpdir(), "machina-cli-keys-"));
+  writeFileSync(path.join(keys, "id"), "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n");
+});
+afterAll(() => rmSync(keys, { recursive: true, force: true }));
 
 describe("machina CLI", () => {
   it("providers: every built-in with its capabilities, as text and JSON", () => {
@@ -67,18 +78,139 @@ describe("machina CLI", () => {
     expect(report.machines.map((m: { region: string }) => m.region)).toEqual(["fsn1", "fsn1", "fsn1"]);
   });
 
-  it("validate: an unknown environment or provider exits non-zero and lists the known ones", () => {
+  it("validate: an unknown environment or provider is a usage mistake (exit 2) and lists the known ones", () => {
     const env = machina(["validate", "-e", "qa"]);
-    expect(env.code).toBe(1);
+    expect(env.code).toBe(2);
     expect(env.err).toMatch(/unknown environment "qa": known environments are .*production, staging/);
     const provider = machina(["validate", "-e", "staging", "-p", "vultr"]);
-    expect(provider.code).toBe(1);
-    expect(provider.out).toMatch(/unknown provider "vultr": known providers are aws, azure, digitalocean, gcp, hetzner, kubevirt, libvirt, proxmox/);
+    expect(provider.code).toBe(2);
+    expect(provider.err).toMatch(/unknown provider "vultr": known providers are aws, azure, digitalocean, gcp, hetzner, kubevirt, libvirt, proxmox/);
+    expect(machina(["info", "vultr"]).code).toBe(2);
   });
 
   it("usage errors exit 2", () => {
     expect(machina(["validate"]).code).toBe(2);
     expect(machina(["frobnicate"]).code).toBe(2);
     expect(machina(["--help"]).code).toBe(0);
+  });
+
+  it("usage mistakes of a run exit 2 before anything runs: environment, provider, --ssh-key-file, -c", () => {
+    const cases: [string[], RegExp][] = [
+      [["up", "-e", "qa"], /unknown environment "qa"/],
+      [["preview", "-e", "staging", "-p", "vultr"], /unknown provider "vultr"/],
+      [["status", "-e", "qa"], /unknown environment "qa"/],
+      [["up", "-e", "development", "--ssh-key-file", "/nonexistent/id.pub"], /--ssh-key-file \/nonexistent\/id\.pub: no such file/],
+      [["up", "-e", "development", "--ssh-key-file", path.join(keys, "id")], /is a private key: pass the \.pub file/],
+      [["up", "-e", "development", "-c", "network"], /--config "network": write namespace:key=value/],
+      [["up", "-e", "development", "-c", "=user"], /--config "=user"/],
+      [["destroy", "-e", "development", "-c", "no-namespace=1"], /--config "no-namespace=1"/],
+      [["up", "-e", "development", "--project-dir", "/nonexistent"], /has no Pulumi\.yaml/],
+    ];
+    for (const [args, message] of cases) {
+      const r = machina(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err, args.join(" ")).toMatch(message);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+    const json = machina(["--json", "up", "-e", "qa"]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.out)).toMatchObject({ ok: false, exitCode: 2, error: expect.stringMatching(/unknown environment/), failure: { class: "invalid-spec" } });
+  });
+
+  it("a malformed stack file: file, line and column, exit 1, no stack trace, JSON under --json", () => {
+    const project = mkdtempSync(path.join(tmpdir(), "machina-cli-yaml-"));
+    try {
+      writeFileSync(path.join(project, "Pulumi.yaml"), "name: shop\nruntime: nodejs\nstackConfigDir: stacks\n");
+      mkdirSync(path.join(project, "stacks"));
+      writeFileSync(path.join(project, "stacks", "Pulumi.qa.yaml"), "config:\n  machina:provider: libvirt\n  machina:machines:\n    - name: web\n     size: small\n");
+      const validate = machina(["--project-dir", project, "validate", "-e", "qa"]);
+      expect(validate.code).toBe(1);
+      expect(validate.out).toMatch(/stacks\/Pulumi\.qa\.yaml:5:1: Sequence item without - indicator/);
+      const up = machina(["--project-dir", project, "up", "-e", "qa"]);
+      expect(up.code).toBe(1);
+      expect(up.out).toMatch(/up qa: FAILED/);
+      expect(up.out).toMatch(/Pulumi\.qa\.yaml:5:1: /);
+      expect(up.out).toMatch(/^hint \[invalid-spec\]: /m);
+      expect(up.out + up.err).not.toMatch(/\n\s+at |unexpected error/);
+      const json = machina(["--json", "--project-dir", project, "up", "-e", "qa"]);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.out)).toMatchObject({ ok: false, failure: { class: "invalid-spec", retryable: false } });
+      writeFileSync(path.join(project, "Pulumi.yaml"), "name: shop\nruntime: nodejs\nstackConfigDir: stacks\n\tmain: x\n");
+      const project_ = machina(["--project-dir", project, "environments"]);
+      expect(project_.code).toBe(1);
+      expect(project_.err).toMatch(/Pulumi\.yaml:4:1: Tabs are not allowed/);
+      expect(project_.err).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it("validate lists every problem of a stack file at once", () => {
+    const project = mkdtempSync(path.join(tmpdir(), "machina-cli-all-"));
+    try {
+      writeFileSync(path.join(project, "Pulumi.yaml"), "name: shop\nruntime: nodejs\nstackConfigDir: stacks\n");
+      mkdirSync(path.join(project, "stacks"));
+      writeFileSync(path.join(project, "stacks", "Pulumi.qa.yaml"), "config:\n  machina:provider: 7\n  machina:machines:\n    - name: web\n      size: huge\n");
+      const r = machina(["--json", "--project-dir", project, "validate", "-e", "qa", "-p", "libvirt"]);
+      expect(r.code).toBe(1);
+      const problems = (JSON.parse(r.out).problems as string[]).join("\n");
+      expect(problems).toContain("machina:provider = 7");
+      expect(problems).toContain('web.size = "huge"');
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("run summaries as the CLI prints them", () => {
+  const base = { operation: "refresh" as const, stack: "development", ok: true, changes: { refresh: 1, delete: 1 }, changed: true, durationSeconds: 1.5 };
+
+  it("refresh prints only machines that still exist, and says which are gone", () => {
+    const text = summaryText({
+      ...base,
+      outputs: { machineOutputs: { api: { type: "1cpu-2gb", privateIp: "10.0.2.15", ssh: "ssh -p 40001 machina@127.0.0.1" } } },
+      goneMachines: ["dev"],
+    });
+    expect(text).toContain("api: 1cpu-2gb, address 10.0.2.15, ssh -p 40001 machina@127.0.0.1");
+    expect(text).toMatch(/^  dev: gone \(deleted outside the stack; `machina up` creates it again\)$/m);
+    expect(text.match(/ssh -p/g)).toHaveLength(1);
+  });
+
+  it("a failure ends with one hint line of its class", () => {
+    const text = summaryText({
+      ...base, operation: "up", ok: false, changes: {}, changed: false, outputs: {},
+      error: "another `up` of this stack is running, pid 4242 since 2026-05-01T10:00:00Z: wait until it ends, then run again",
+      failure: { class: "conflict", retryable: true, hint: "another run or resource is in the way: wait until it is done, then run again" },
+      lockedBy: { pid: 4242, since: "2026-05-01T10:00:00Z" },
+    });
+    expect(text.split("\n").pop()).toBe("hint [conflict, retryable]: another run or resource is in the way: wait until it is done, then run again");
+    const rate = summaryText({ ...base, ok: false, outputs: {}, error: "429", failure: { class: "rate-limit", retryable: true, retryAfterSeconds: 30, hint: "wait" } });
+    expect(rate).toMatch(/hint \[rate-limit, retryable\]: wait \(retry after 30 s\)$/);
+  });
+
+  it("the exit codes the README documents", () => {
+    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, changesPending: 3, locked: 4 });
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    for (const [name, code] of Object.entries(EXIT)) expect(readme, name).toMatch(new RegExp(`^\\| ${code} \\|`, "m"));
+  });
+});
+
+describe("run() and status() never throw for a failed run", () => {
+  it("without the engine on PATH: a failed summary that says how to get it", async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      const summary = await run("up", { environment: "development", projectDir: ROOT, config: { "libvirt:network": "user" } });
+      expect(summary).toMatchObject({ ok: false, operation: "up", stack: "development", failure: { class: "not-found", retryable: false } });
+      expect(summary.error).toMatch(/the Pulumi engine \(the pulumi command\) is not on PATH/);
+      const inline = await run("preview", { projectName: "p", stackName: "Bad Name!", program: async () => ({}) , stateDir: keys });
+      expect(inline).toMatchObject({ ok: false, stack: "Bad Name!", failure: { class: "invalid-spec", retryable: false } });
+      expect(inline.error).toMatch(/stackName = "Bad Name!": allowed letters, digits, '-', '_' and '\.'/);
+      expect((await status({ projectName: "p", stackName: "Bad Name!", program: async () => ({}), stateDir: keys })).ok).toBe(false);
+      const s = await status({ environment: "development", projectDir: ROOT });
+      expect(s).toMatchObject({ ok: false, operation: "status", resources: 0, failure: { class: "not-found" } });
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 });
