@@ -174,11 +174,13 @@ export function buildCli(): Command {
     cmd.action(async (opts: { environment: string; provider?: string; config: string[]; sshKeyFile?: string; expectNoChanges?: boolean }) => {
       const json = !!globals().json;
       const tty = !json && process.stdout.isTTY;
-      const config = { ...sshKeyConfig(opts.sshKeyFile), ...parseConfig(opts.config) };
+      const config = parseConfig(opts.config);
+      // The key stays in the stack's config: a later `up` without --ssh-key-file keeps it on the machines.
+      const keepConfig = sshKeyConfig(opts.sshKeyFile);
       checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
       const summary = await run(
         operation,
-        { environment: opts.environment, provider: opts.provider, projectDir: projectDir(globals().projectDir), config },
+        { environment: opts.environment, provider: opts.provider, projectDir: projectDir(globals().projectDir), config, keepConfig },
         {
           onProgress: json ? undefined : (e: ProgressEvent) => {
             const line = progressLine(e);

@@ -119,7 +119,7 @@ function projectOf(target: Target): string {
 function precheck(target: EnvironmentTarget): void {
   const projectDir = path.resolve(target.projectDir ?? process.cwd());
   if (!existsSync(path.join(projectDir, "Pulumi.yaml"))) return; // selectEnvironmentStack says so
-  const check = checkEnvironment(projectDir, target.environment, target.provider, target.config);
+  const check = checkEnvironment(projectDir, target.environment, target.provider, { ...target.keepConfig, ...target.config });
   if (check.problems.length > 0) throw new InvalidEnvironmentError(target.environment, check.problems);
 }
 

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { MachinaError, UnknownEnvironmentError } from "../components/errors";
 import { resolveProvider } from "../providers/registry";
-import { listEnvironments, parseEnvironmentConfig, projectName, readEnvironmentFile, stackConfigDir, stackNameFor } from "../stacks/environment";
+import { checkEnvironmentConfig, listEnvironments, projectName, readEnvironmentFile, stackConfigDir, stackNameFor } from "../stacks/environment";
 import { localPassphrase } from "./passphrase";
 import { closeStateDir } from "./state-files";
 
@@ -16,6 +16,11 @@ export interface EnvironmentTarget {
   projectDir?: string;
   /** Config for this run only, e.g. `{ "libvirt:network": "user" }`; the stack file is not changed. */
   config?: Record<string, string>;
+  /**
+   * Config written to the stack file, kept for later runs (the key of `--ssh-key-file`: a later `up`
+   * without it must not take the key off the machines). Keys may be paths (`machina:sshKeys[0]`).
+   */
+  keepConfig?: Record<string, string>;
 }
 
 export interface InlineTarget {
@@ -80,7 +85,9 @@ export async function selectEnvironmentStack(target: EnvironmentTarget): Promise
   }
   const environments = listEnvironments(projectDir);
   if (!environments.includes(target.environment)) throw new UnknownEnvironmentError(target.environment, environments);
-  const env = parseEnvironmentConfig(readEnvironmentFile(projectDir, target.environment), `environment ${target.environment}`);
+  // Only the default provider is needed to name the stack: a config problem elsewhere must not stop a
+  // refresh or destroy (up and preview check the whole environment before they get here).
+  const { env } = checkEnvironmentConfig(readEnvironmentFile(projectDir, target.environment));
   const provider = target.provider ?? env.provider;
   if (!provider) throw new MachinaError(`environment ${target.environment} names no provider: set machina:provider in its stack file or pass --provider`);
   resolveProvider(provider);
@@ -89,6 +96,9 @@ export async function selectEnvironmentStack(target: EnvironmentTarget): Promise
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const engine = { ...engineEnv(stateDir), MACHINA_PROJECT_DIR: projectDir };
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: projectDir }, { envVars: engine });
+  if (target.keepConfig && Object.keys(target.keepConfig).length > 0) {
+    await stack.setAllConfig(Object.fromEntries(Object.entries(target.keepConfig).map(([k, v]) => [k, { value: v }])), true);
+  }
   const stackFile = path.join(stackConfigDir(projectDir), `Pulumi.${stackName}.yaml`);
   return { stack, stackName, environment: target.environment, provider, stateDir, workDir: projectDir, stackFile, env: engine, runConfig: target.config };
 }

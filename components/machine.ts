@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderModule } from "../providers/contract";
 import { assertSdkInstalled, resolveProvider } from "../providers/registry";
-import { MachinaError, ValidationError } from "./errors";
+import { FieldProblem, MachinaError, ValidationError } from "./errors";
 import { checkWhenResolved } from "./input-checks";
 import { perRun } from "./per-run";
 import { waitUntilReady } from "./readiness";
@@ -34,6 +34,29 @@ function claimPlatformName(provider: string, platformName: string, machine: stri
 function readConfig(key: string): string | undefined {
   const at = key.indexOf(":");
   return at > 0 ? new pulumi.Config(key.slice(0, at)).get(key.slice(at + 1)) : undefined;
+}
+
+function validationContext(args: MachineArgs) {
+  return {
+    stack: pulumi.getStack(),
+    project: pulumi.getProject(),
+    defaultRegion: args.region === undefined ? new pulumi.Config("machina").get("region") : undefined,
+    config: readConfig,
+  };
+}
+
+/**
+ * The problems `new Machine(name, args)` would refuse, without registering anything: a program that
+ * builds many Machines checks them all first and reports every problem at once.
+ */
+export function machineProblems(name: string, args: MachineArgs): FieldProblem[] {
+  try {
+    resolveMachineSpec(name, args, selectProvider(args), validationContext(args));
+    return [];
+  } catch (e) {
+    if (e instanceof ValidationError) return e.problems;
+    throw e;
+  }
 }
 
 /** The provider a Machine uses: its own argument, else the stack config `machina:provider`. */
@@ -78,12 +101,7 @@ export class Machine extends pulumi.ComponentResource {
 
   constructor(name: string, args: MachineArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     const module = selectProvider(args);
-    const spec = resolveMachineSpec(name, args, module, {
-      stack: pulumi.getStack(),
-      project: pulumi.getProject(),
-      defaultRegion: args.region === undefined ? new pulumi.Config("machina").get("region") : undefined,
-      config: readConfig,
-    });
+    const spec = resolveMachineSpec(name, args, module, validationContext(args));
     claimPlatformName(module.name, spec.platformName, name);
     if (spec.userData !== undefined && typeof spec.userData !== "string") {
       const subject = `Machine ${JSON.stringify(name)} on ${module.name}`;

@@ -5,10 +5,12 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Machine } from "../components/machine";
+import { ValidationError } from "../components/errors";
+import { Machine, machineProblems } from "../components/machine";
+import { DEFAULT_LABEL_RULES } from "../components/validation";
 import { isSecretConfigKey, secretIf } from "../components/secret-config";
-import { knownProviderNames } from "../providers/registry";
-import { CONFIG_NAMESPACE, expandMachines, listEnvironments, parseEnvironmentConfig, parseStackName, readEnvironmentFile } from "./environment";
+import { knownProviderNames, resolveProvider } from "../providers/registry";
+import { checkEnvironmentConfig, CONFIG_NAMESPACE, environmentNameProblem, expandMachines, listEnvironments, parseStackName, readEnvironmentFile } from "./environment";
 
 const projectDir = process.env.MACHINA_PROJECT_DIR ?? process.cwd();
 const stack = pulumi.getStack();
@@ -28,13 +30,26 @@ if (Array.isArray(ownKeys) && ownKeys.length > 0) {
   const envKeys = merged[`${CONFIG_NAMESPACE}:sshKeys`];
   merged[`${CONFIG_NAMESPACE}:sshKeys`] = [...(Array.isArray(envKeys) && environment !== stack ? envKeys : []), ...ownKeys];
 }
-const env = parseEnvironmentConfig(merged, `stack ${stack} (${path.join("stacks", `Pulumi.${environment}.yaml`)})`);
+const { env, problems } = checkEnvironmentConfig(merged);
 const provider = providerFromName ?? env.provider;
+const expanded = expandMachines(env, provider);
+
+// Every problem of the stack at once, before any resource is registered: the stack's keys, the
+// environment's name (it becomes a label), and every machine.
+if (provider !== undefined && knownProviderNames().includes(provider)) {
+  const module = resolveProvider(provider);
+  const nameProblem = environmentNameProblem(environment, module.catalog.labelRules ?? DEFAULT_LABEL_RULES, provider);
+  if (nameProblem) problems.push(nameProblem);
+  // With a name the labels cannot carry, the machines are checked without it (one problem, not one per machine).
+  const environmentLabel: Record<string, string> = nameProblem ? {} : { environment };
+  for (const { name, args } of expanded) problems.push(...machineProblems(name, { ...args, provider, labels: { ...environmentLabel, ...args.labels } }));
+}
+if (problems.length > 0) throw new ValidationError(`stack ${stack} (${path.join("stacks", `Pulumi.${environment}.yaml`)})`, problems);
 
 // A machines list set with --secret stays readable (names, sizes and images build the Machines), but
 // the user data in it is a secret in every resource input and state file.
 const machinesAreSecret = isSecretConfigKey(`${CONFIG_NAMESPACE}:machines`);
-const machines = expandMachines(env, provider).map(({ name, args }) => ({
+const machines = expanded.map(({ name, args }) => ({
   name,
   machine: new Machine(name, {
     ...args,
