@@ -74,7 +74,7 @@ start=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/machina-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root="$work/rootfs"
-packages=cloud-init,openssh-server,systemd-sysv,udev,linux-image-cloud-amd64,initramfs-tools,python3-cffi-backend,ifupdown,isc-dhcp-client,iproute2,netbase,sudo,busybox-static
+packages=cloud-init,openssh-server,systemd-sysv,udev,dbus,linux-image-cloud-amd64,initramfs-tools,python3-cffi-backend,ifupdown,isc-dhcp-client,iproute2,netbase,sudo,busybox-static
 log "debootstrap bookworm (minbase + $packages)"
 debootstrap --variant=minbase --include="$packages" bookworm "$root" "$mirror" > "$work/debootstrap.log" 2>&1 \
   || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
@@ -84,9 +84,20 @@ rm -f "$root"/etc/ssh/ssh_host_*
 : > "$root/etc/machine-id"
 echo "/dev/vda / ext4 defaults,discard 0 1" > "$root/etc/fstab"
 echo "debian" > "$root/etc/hostname"
+# cloud-init comes up clean (`cloud-init status --wait` exits 0): the config stage is Debian's list
+# without the modules this offline image cannot run: locale (no locales are generated), grub-dpkg
+# (no grub: direct kernel boot) and set-passwords (passwords are locked, SSH keys only). /etc/hosts
+# names the host, so sudo resolves it. Only the NoCloud seed is looked for.
 cat > "$root/etc/cloud/cloud.cfg.d/90-machina.cfg" <<'CFG'
 datasource_list: [NoCloud, None]
+manage_etc_hosts: true
+cloud_config_modules: [snap, ssh-import-id, keyboard, apt-pipelining, apt-configure, ntp, timezone, disable-ec2-metadata, runcmd, byobu]
 CFG
+# The power button (ACPI) shuts the guest down: systemd-logind handles it (evdev and button modules
+# load through udev) and needs D-Bus, hence the dbus package. Without it, every graceful stop waited
+# the whole timeout and was then forced.
+mkdir -p "$root/etc/systemd/logind.conf.d"
+printf '[Login]\nHandlePowerKey=poweroff\nPowerKeyIgnoreInhibited=yes\n' > "$root/etc/systemd/logind.conf.d/90-machina.conf"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 
 mkdir -p "$work/debian-12" "$work/busybox"
