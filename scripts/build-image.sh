@@ -7,6 +7,12 @@
 #               banner), for lifecycle tests that need no cloud-init
 # Prints the image directory as its last line. Needs root (debootstrap, chroot) and the Debian tools
 # debootstrap, e2fsprogs, qemu-utils and cpio, which it installs when missing.
+#
+# The cache is shared by every checkout on the machine, and each checkout uses its own recipe's image
+# (guests' disks are copy-on-write over it). Each use touches <hash>/last-used (this script, and the
+# libvirt provider when it resolves offline:<name>). A build removes another recipe's image only when
+# all of these hold: it is not among the MACHINA_IMAGE_KEEP (3) most recently used, its last use is
+# more than MACHINA_IMAGE_KEEP_DAYS (2) days old, and no process has a file of it open.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 log() { echo "build-image: $*" >&2; }
@@ -14,7 +20,33 @@ log() { echo "build-image: $*" >&2; }
 recipe_hash=$(sha256sum "$here/build-image.sh" | cut -c1-12)
 cache=${MACHINA_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/machina/images}
 out="$cache/$recipe_hash"
+
+# Other recipes' images may be in use by other checkouts (their tests, their development stacks):
+# free the space of only those that are old, idle and not open (see the top of this file).
+in_use() { # a process has a file under $1 open (a running guest's disk chain, a kernel being read)
+  [ -n "$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$1/*" -print -quit 2>/dev/null)" ]
+}
+last_used() { # seconds since the epoch; an image of an older recipe has no stamp: its build counts
+  if [ -f "$1/last-used" ]; then stat -c %Y "$1/last-used"; else stat -c %Y "$1/kernel-version"; fi
+}
+prune_other_recipes() {
+  local keep=${MACHINA_IMAGE_KEEP:-3} keep_days=${MACHINA_IMAGE_KEEP_DAYS:-2} now rank=0 used dir
+  now=$(date +%s)
+  for dir in "$cache"/*/; do
+    dir=${dir%/}
+    if [ -f "$dir/kernel-version" ]; then printf '%s\t%s\n' "$(last_used "$dir")" "$dir"; fi
+  done | sort -rn | while IFS=$'\t' read -r used dir; do
+    rank=$((rank + 1))
+    [ "$dir" != "$out" ] && [ "$rank" -gt "$keep" ] && [ $((now - used)) -gt $((keep_days * 86400)) ] || continue
+    if in_use "$dir"; then log "kept $dir: a process has it open"; continue; fi
+    log "removing $dir (another recipe's image, unused for more than $keep_days days)"
+    rm -rf "$dir"
+  done
+}
+
 if [ -f "$out/debian-12/disk.qcow2" ] && [ -f "$out/busybox/initrd.img" ] && [ -z "${MACHINA_REBUILD_IMAGE:-}" ]; then
+  touch "$out/last-used" 2>/dev/null || true
+  prune_other_recipes
   log "cached: $out"
   echo "$out"
   exit 0
@@ -42,7 +74,7 @@ start=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/machina-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root="$work/rootfs"
-packages=cloud-init,openssh-server,systemd-sysv,udev,linux-image-cloud-amd64,initramfs-tools,python3-cffi-backend,ifupdown,isc-dhcp-client,iproute2,netbase,sudo,busybox-static
+packages=cloud-init,openssh-server,systemd-sysv,udev,dbus,linux-image-cloud-amd64,initramfs-tools,python3-cffi-backend,ifupdown,isc-dhcp-client,iproute2,netbase,sudo,busybox-static
 log "debootstrap bookworm (minbase + $packages)"
 debootstrap --variant=minbase --include="$packages" bookworm "$root" "$mirror" > "$work/debootstrap.log" 2>&1 \
   || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
@@ -52,9 +84,20 @@ rm -f "$root"/etc/ssh/ssh_host_*
 : > "$root/etc/machine-id"
 echo "/dev/vda / ext4 defaults,discard 0 1" > "$root/etc/fstab"
 echo "debian" > "$root/etc/hostname"
+# cloud-init comes up clean (`cloud-init status --wait` exits 0): the config stage is Debian's list
+# without the modules this offline image cannot run: locale (no locales are generated), grub-dpkg
+# (no grub: direct kernel boot) and set-passwords (passwords are locked, SSH keys only). /etc/hosts
+# names the host, so sudo resolves it. Only the NoCloud seed is looked for.
 cat > "$root/etc/cloud/cloud.cfg.d/90-machina.cfg" <<'CFG'
 datasource_list: [NoCloud, None]
+manage_etc_hosts: true
+cloud_config_modules: [snap, ssh-import-id, keyboard, apt-pipelining, apt-configure, ntp, timezone, disable-ec2-metadata, runcmd, byobu]
 CFG
+# The power button (ACPI) shuts the guest down: systemd-logind handles it (evdev and button modules
+# load through udev) and needs D-Bus, hence the dbus package. Without it, every graceful stop waited
+# the whole timeout and was then forced.
+mkdir -p "$root/etc/systemd/logind.conf.d"
+printf '[Login]\nHandlePowerKey=poweroff\nPowerKeyIgnoreInhibited=yes\n' > "$root/etc/systemd/logind.conf.d/90-machina.conf"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 
 mkdir -p "$work/debian-12" "$work/busybox"
@@ -109,11 +152,10 @@ echo "console=ttyS0 quiet" > "$work/busybox/cmdline"
 echo "$kver" > "$work/kernel-version"
 
 mkdir -p "$cache"
+touch "$work/last-used"
 rm -rf "$out.tmp" && mv "$work" "$out.tmp" && rm -rf "$out.tmp/rootfs" "$out.tmp/initrd" && rm -rf "$out" && mv "$out.tmp" "$out"
 trap - EXIT
-# Images of older recipes are not used by this checkout: free their space.
-for old in "$cache"/*/; do
-  [ "${old%/}" = "$out" ] || [ ! -f "$old/kernel-version" ] || rm -rf "${old%/}"
-done
+
+prune_other_recipes
 log "built in $(( $(date +%s) - start )) s: $out ($(du -sh "$out" | cut -f1))"
 echo "$out"

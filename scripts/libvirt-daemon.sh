@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # A libvirt daemon for the libvirt provider and its tests, on a machine without systemd.
 #   start:  install what is missing (Debian packages), then start virtlogd and libvirtd unless a
-#           daemon already answers on qemu:///system; remembers what it started
-#   stop:   stop only what `start` started
+#           daemon already answers on qemu:///system; remembers what it started, and registers the
+#           caller as a user of the daemon
+#   stop:   unregisters the caller; stops what `start` started only when no other registered user
+#           is still alive (the last one out turns off the light)
 #   status: exit 0 when qemu:///system answers
+# The caller is the process that runs this script ($PPID: the shell of scripts/test.sh, say), or
+# MACHINA_LIBVIRT_HOLDER (a pid). Several test runs can share one daemon: each `start` registers, and
+# the daemon stops with the last `stop`, whichever run started it; a user whose process is gone (a run
+# that was killed before its stop) no longer holds it. A daemon this script did not start (a system
+# service) is never stopped. Starts and stops are serialised by a lock in the run folder.
+# MACHINA_LIBVIRT_SYSTEM_SETUP=0 skips installing packages and configuring users and qemu.conf (for
+# hosts set up otherwise, and for the script's own tests).
 # QEMU runs as root: with a root-only /dev/kvm and QEMU as libvirt-qemu, libvirt re-probes QEMU on
 # every define (measured: 48 s each, against 0.4 s as root).
 set -euo pipefail
@@ -32,25 +41,48 @@ install_missing() {
 }
 
 configure() {
+  mkdir -p "$run_dir"
+  cat > "$run_dir/libvirtd.conf" <<CONF
+log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
+CONF
+  [ "${MACHINA_LIBVIRT_SYSTEM_SETUP:-1}" != 0 ] || return 0
   getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
   id libvirt-qemu >/dev/null 2>&1 || useradd --system --no-create-home --gid libvirt-qemu --shell /usr/sbin/nologin libvirt-qemu
   local conf=/etc/libvirt/qemu.conf
   if ! grep -q '^user = "root"' "$conf" 2>/dev/null; then
     printf '\n# machina: QEMU as root (see scripts/libvirt-daemon.sh)\nuser = "root"\ngroup = "root"\n' >> "$conf"
   fi
-  mkdir -p "$run_dir" /var/log/libvirt /var/lib/libvirt/qemu /var/lib/libvirt/images
-  cat > "$run_dir/libvirtd.conf" <<CONF
-log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
-CONF
+  mkdir -p /var/log/libvirt /var/lib/libvirt/qemu /var/lib/libvirt/images
+}
+
+holder=${MACHINA_LIBVIRT_HOLDER:-$PPID}
+holders="$run_dir/holders"
+
+# The registered users whose process still runs (a pid reused since is counted: it only keeps the
+# daemon running longer).
+live_holders() {
+  local f
+  for f in "$holders"/*; do
+    [ -e "$f" ] || continue
+    if kill -0 "${f##*/}" 2>/dev/null; then echo "${f##*/}"; else rm -f "$f"; fi
+  done
+}
+
+locked() {
+  mkdir -p "$run_dir"
+  exec 9>"$run_dir/lock"
+  flock -w 120 9 || { log "another start or stop held $run_dir/lock for 120 s"; return 1; }
+  "$@"
 }
 
 start() {
-  install_missing
+  if [ "${MACHINA_LIBVIRT_SYSTEM_SETUP:-1}" != 0 ]; then install_missing; fi
+  mkdir -p "$holders"
   if answers; then
-    # Someone else's daemon (or an earlier start's): this invocation did not start it, so its stop
-    # must leave it running.
+    # Someone's daemon (an earlier start's, or a system service): this call uses it and registers,
+    # and leaves the record of who started it alone.
     log "a libvirt daemon already answers on $uri"
-    rm -f "$run_dir/started"
+    : > "$holders/$holder"
     return 0
   fi
   configure
@@ -58,14 +90,15 @@ start() {
   t0=$(date +%s%N)
   : > "$run_dir/started"
   if ! pgrep -x virtlogd >/dev/null; then
-    virtlogd -d -p "$run_dir/virtlogd.pid"
+    virtlogd -d -p "$run_dir/virtlogd.pid" 9>&-
     echo virtlogd >> "$run_dir/started"
   fi
-  libvirtd -d --config "$run_dir/libvirtd.conf" -p "$run_dir/libvirtd.pid"
+  libvirtd -d --config "$run_dir/libvirtd.conf" -p "$run_dir/libvirtd.pid" 9>&- # the daemons must not hold the lock
   echo libvirtd >> "$run_dir/started"
   for _ in $(seq 1 60); do
     if answers; then
       log "libvirtd started in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+      : > "$holders/$holder"
       return 0
     fi
     sleep 0.5
@@ -76,6 +109,13 @@ start() {
 }
 
 stop() {
+  rm -f "$holders/$holder"
+  local others
+  others=$(live_holders | tr '\n' ' ')
+  if [ -n "$others" ]; then
+    log "left running: still used by pid ${others% }"
+    return 0
+  fi
   [ -f "$run_dir/started" ] || { log "nothing was started here"; return 0; }
   while read -r daemon; do
     local pidfile="$run_dir/$daemon.pid"
@@ -90,8 +130,8 @@ stop() {
 }
 
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) locked start ;;
+  stop) locked stop ;;
   status) answers ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

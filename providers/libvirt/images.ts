@@ -1,7 +1,7 @@
 /** Base images: a URL fetched once into a cache (checksum-verified when given), a local file, or an offline image. */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import * as path from "node:path";
@@ -25,17 +25,49 @@ export function cacheRoot(): string {
 
 export const OFFLINE_PREFIX = "offline:";
 
-/** The newest image built by scripts/build-image.sh that holds `name`. */
+/** The recipe hash of this checkout's scripts/build-image.sh (the cache folder it builds), if there is one. */
+function ownRecipeHash(): string | undefined {
+  // Compiled to dist/providers/libvirt, run from source at providers/libvirt: the checkout is above.
+  for (const up of ["../../..", "../.."]) {
+    const recipe = path.resolve(__dirname, up, "scripts", "build-image.sh");
+    if (existsSync(recipe)) return createHash("sha256").update(readFileSync(recipe)).digest("hex").slice(0, 12);
+  }
+  return undefined;
+}
+
+/**
+ * Records that an offline image is in use: scripts/build-image.sh never removes an image used in the
+ * last days. Best effort (a read-only cache is fine).
+ */
+export function markOfflineImageUsed(imageDir: string): void {
+  const stamp = path.join(imageDir, "last-used");
+  try {
+    const now = new Date();
+    if (existsSync(stamp)) utimesSync(stamp, now, now);
+    else writeFileSync(stamp, "");
+  } catch {
+    // not ours to write: the image is still usable
+  }
+}
+
+/**
+ * The image built by scripts/build-image.sh that holds `name`: this checkout's own recipe when it is
+ * built (other checkouts on the machine may have built other recipes into the same cache), else the
+ * most recently built one.
+ */
 export function offlineImage(name: string): BaseImage {
   const root = process.env.MACHINA_IMAGE_CACHE ?? path.join(cacheRoot(), "images");
   const candidates = (existsSync(root) ? readdirSync(root) : [])
+    .filter((d) => /^[0-9a-f]{12}$/.test(d))
     .map((d) => path.join(root, d, name))
     .filter((d) => existsSync(path.join(d, "vmlinuz")))
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  const dir = candidates[0];
+  const own = ownRecipeHash();
+  const dir = candidates.find((d) => path.basename(path.dirname(d)) === own) ?? candidates[0];
   if (!dir) {
     throw new Error(`the offline image ${name} is not built here (looked in ${root}): run scripts/build-image.sh (as root) first`);
   }
+  markOfflineImageUsed(path.dirname(dir));
   const disk = path.join(dir, "disk.qcow2");
   const cmdline = existsSync(path.join(dir, "cmdline")) ? readFileSync(path.join(dir, "cmdline"), "utf8").trim() : undefined;
   return {

@@ -13,7 +13,7 @@ import { waitForService } from "../../dist/components/service-probe";
 import { chooseAccelerator } from "../../dist/providers/libvirt/accelerator";
 import { resolveBaseImage } from "../../dist/providers/libvirt/images";
 import * as ops from "../../dist/providers/libvirt/machine-operations";
-import { domainInfo, virsh } from "../../dist/providers/libvirt/virsh";
+import { domainInfo, stopDomain, virsh } from "../../dist/providers/libvirt/virsh";
 import { recordTiming } from "../support/timings";
 
 const URI = "qemu:///system";
@@ -118,6 +118,17 @@ describe("a Debian cloud-init guest", () => {
     expect(ssh(outs, "id -un; hostname; sudo -n true && echo sudo-ok").stdout.split("\n")).toEqual(["machina", "debian", "sudo-ok", ""]);
     recordTiming("libvirt debian create-to-user-data", Date.now() - started);
 
+    // The guest comes up clean: a pipeline's `cloud-init status --wait` succeeds, and sudo resolves
+    // the host name (no "unable to resolve host" on stderr).
+    const status = ssh(outs, "timeout 300 cloud-init status --wait --long");
+    expect({ code: status.status, out: status.stdout }).toMatchObject({ code: 0, out: expect.stringMatching(/^status: done$/m) });
+    expect(status.stdout).not.toMatch(/^errors:\s*\n\s*-/m);
+    recordTiming("libvirt debian create-to-cloud-init-done", Date.now() - started);
+    const sudo = ssh(outs, "sudo -n true");
+    expect({ code: sudo.status, stderr: sudo.stderr }).toEqual({ code: 0, stderr: "" });
+    const hosts = ssh(outs, "getent hosts $(hostname)");
+    expect({ code: hosts.status, out: hosts.stdout }).toMatchObject({ code: 0, out: expect.stringMatching(/^\S+(\s+\S+)*\s+debian(\s|$)/m) });
+
     // The served port is reachable through its own 127.0.0.1 forward.
     const served = await new Promise<string>((resolve, reject) => {
       const deadline = Date.now() + 60_000;
@@ -149,6 +160,20 @@ describe("a Debian cloud-init guest", () => {
     recordTiming("libvirt debian resize (restart to SSH)", Date.now() - started);
     outs = updated;
   }, 480_000);
+
+  it("stops gracefully on the power button (ACPI), well within the shutdown timeout", async () => {
+    await waitForService({ host: "127.0.0.1", port: outs.sshPort!, expect: "ssh" }, { timeoutSeconds: 300 });
+    // Booted to the end (logind, which handles the power button, is up) before the button is pressed.
+    await sshUntil(outs, "cloud-init status --wait >/dev/null; systemctl is-system-running --wait || true", /running|degraded/, 300);
+    const timeoutSeconds = 120;
+    const started = Date.now();
+    await stopDomain(URI, outs.name, timeoutSeconds);
+    const ms = Date.now() - started;
+    recordTiming("libvirt debian graceful stop (ACPI shutdown to shut off)", ms);
+    // `virsh shutdown` then polling: a guest that ignores ACPI is destroyed at the timeout instead.
+    expect((await virsh(URI, ["domstate", outs.name, "--reason"])).trim()).toBe("shut off (shutdown)");
+    expect(ms).toBeLessThan((timeoutSeconds / 2) * 1000);
+  }, 600_000);
 
   it("deletes domain, disk and seed, and deleting again succeeds", async () => {
     const started = Date.now();
