@@ -8,19 +8,9 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
 import { recordTiming } from "../support/timings";
-import { domainExists, enginePath, listDomains, machina, machinaDetached, makeProject, ROOT } from "./support";
+import { busyboxEnvironment, domainExists, enginePath, listDomains, machina, machinaDetached, makeProject, ROOT } from "./support";
 
-const BUSYBOX_ENV = `config:
-  machina:provider: libvirt
-  libvirt:network: user
-  machina:machines:
-    - name: box
-      size: nano
-      image: busybox-offline
-      diskGiB: 1
-      waitForReady:
-        timeoutSeconds: 180
-`;
+const BUSYBOX_ENV = busyboxEnvironment({ waitForReadySeconds: 180 });
 
 let project: string;
 let ops: typeof Operations;

@@ -5,17 +5,9 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { domainExists, enginePath, machina, makeProject } from "./support";
+import { busyboxEnvironment, domainExists, enginePath, machina, makeProject } from "./support";
 
-const ENV = `config:
-  machina:provider: libvirt
-  libvirt:network: user
-  machina:machines:
-    - name: box
-      size: nano
-      image: busybox-offline
-      diskGiB: 1
-`;
+const ENV = busyboxEnvironment();
 const DOMAIN = "machina-broken-broken-box";
 let project: string;
 let env: NodeJS.ProcessEnv;

@@ -9,21 +9,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
-import { CLI, domainExists, enginePath, machina, makeProject } from "./support";
+import { busyboxEnvironment, CLI, domainExists, enginePath, machina, makeProject } from "./support";
 
 const STACK = "lockrun";
 const DOMAIN = `machina-e2e-${STACK}-box`;
-const ENV = `config:
-  machina:provider: libvirt
-  libvirt:network: user
-  machina:machines:
-    - name: box
-      size: nano
-      image: busybox-offline
-      diskGiB: 1
-      waitForReady:
-        timeoutSeconds: 180
-`;
+const ENV = busyboxEnvironment({ waitForReadySeconds: 180 });
 
 let project: string;
 let env: NodeJS.ProcessEnv;

@@ -32,6 +32,20 @@ export function makeProject(extraEnvironments: Record<string, string> = {}, proj
   return dir;
 }
 
+/** An environment of one busybox machine on libvirt with user-mode networking (boots in seconds). */
+export function busyboxEnvironment(options: { waitForReadySeconds?: number } = {}): string {
+  const ready = options.waitForReadySeconds === undefined ? "" : `      waitForReady:\n        timeoutSeconds: ${options.waitForReadySeconds}\n`;
+  return `config:
+  machina:provider: libvirt
+  libvirt:network: user
+  machina:machines:
+    - name: box
+      size: nano
+      image: busybox-offline
+      diskGiB: 1
+${ready}`;
+}
+
 export interface CliResult {
   code: number | null;
   out: string;
