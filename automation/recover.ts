@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { homedir, hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { MachinaError } from "../components/errors";
-import { READINESS_TYPE } from "../components/readiness";
+import { READINESS_TYPE } from "../components/readiness-type";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import type { SelectedStack } from "./workspace";
 

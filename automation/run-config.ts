@@ -5,10 +5,10 @@
  * (`--config-file`). The stack file is never rewritten; the copy is removed after the run.
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
+import { readYamlFile } from "../stacks/environment";
 
 /** Config keys that hold credentials, as the built-in providers declare them. */
 export function knownSecretKeys(): Set<string> {
@@ -22,7 +22,7 @@ export function knownSecretKeys(): Set<string> {
 /** Keys already stored as secrets (`secure:`) in a stack config file. */
 function secureKeys(stackFile: string): Set<string> {
   if (!existsSync(stackFile)) return new Set();
-  const doc = (parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const doc = readYamlFile(stackFile) as { config?: Record<string, unknown> };
   return new Set(
     Object.entries(doc.config ?? {})
       .filter(([, v]) => typeof v === "object" && v !== null && "secure" in v)

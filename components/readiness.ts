@@ -24,7 +24,7 @@ export interface ReadinessCheckArgs {
 }
 
 /** The readiness check keeps nothing outside Pulumi's state: an interrupted create is safe to forget. */
-export const READINESS_TYPE = "pulumi-nodejs:dynamic/machina:ReadinessCheck";
+export { READINESS_TYPE } from "./readiness-type";
 
 /** Waits, at create, until the machine's service answers on a port. */
 export class ReadinessCheck extends pulumi.dynamic.Resource {

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { isMap, parseDocument } from "yaml";
 import { FieldProblem, renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../components/errors";
 import type { MachineArgs } from "../components/spec";
 import type { LabelRules } from "../providers/contract";
@@ -38,6 +37,8 @@ function displayPath(file: string): string {
  */
 export function readYamlFile(file: string): Record<string, unknown> {
   const text = readFileSync(file, "utf8");
+  // Loaded here, not at the top: commands that read no stack file start without it.
+  const { isMap, parseDocument } = require("yaml") as typeof import("yaml");
   const doc = parseDocument(text);
   const problems: { line: number; column: number; message: string }[] = [];
   for (const e of doc.errors) {
