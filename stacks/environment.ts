@@ -186,6 +186,7 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): { env: 
     add("machines", rawMachines, "a list of machines, each with at least a name", "write machines: [{ name: web }]");
   } else {
     const seen = new Set<string>();
+    const entryIndex: number[] = [];
     rawMachines.forEach((m, i) => {
       if (typeof m !== "object" || m === null || Array.isArray(m)) {
         add(`machines[${i}]`, m, "an object with name, count, size, image, ports, ...", "write - name: web");
@@ -207,6 +208,19 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): { env: 
         return;
       }
       machines.push({ name, count: count as number | undefined, ...(rest as Omit<MachineGroup, "name" | "count">) });
+      entryIndex.push(i);
+    });
+    // A count expands `web` into web, web-2, ...: an expanded name must not meet another entry's name.
+    const madeBy = new Map<string, MachineGroup>();
+    machines.forEach((group, i) => {
+      for (const expanded of expandedNames(group)) {
+        const other = madeBy.get(expanded);
+        if (other !== undefined && other !== group) {
+          const otherEntry = `machines[${entryIndex[machines.indexOf(other)]}] (${other.name}${(other.count ?? 1) > 1 ? `, count ${other.count}` : ""})`;
+          add(`machines[${entryIndex[i]}].name`, group.name, `a name whose machines no other entry makes: ${JSON.stringify(expanded)} is also made by ${otherEntry}`, "rename one of them, or lower the count");
+        }
+        madeBy.set(expanded, group);
+      }
     });
   }
   return {
@@ -240,6 +254,11 @@ export function environmentNameProblem(environment: string, rules: LabelRules, p
 export function regionFor(env: EnvironmentConfig, provider: string | undefined): string | undefined {
   if (typeof env.region === "object") return provider === undefined ? undefined : env.region[provider];
   return provider === env.provider ? env.region : undefined;
+}
+
+/** The names a machine group makes: name, name-2, name-3, ... */
+function expandedNames(group: MachineGroup): string[] {
+  return Array.from({ length: group.count ?? 1 }, (_, i) => (i === 0 ? group.name : `${group.name}-${i + 1}`));
 }
 
 /**

@@ -93,3 +93,26 @@ describe("environments", () => {
     }
   });
 });
+
+describe("expanded machine names", () => {
+  it.each([
+    { machines: [{ name: "web", count: 2 }, { name: "web-2" }], entry: 1, name: "web-2", clash: "web-2", other: "machines[0] (web, count 2)" },
+    { machines: [{ name: "web-3" }, { name: "web", count: 3 }], entry: 1, name: "web", clash: "web-3", other: "machines[0] (web-3)" },
+    { machines: [{ name: "web", count: 2 }, { name: "web-2", count: 2 }, { name: "web-2-2" }], entry: 1, name: "web-2", clash: "web-2", other: "machines[0] (web, count 2)" },
+  ])("$machines.length entries: $clash is made twice, found before anything runs", ({ machines, entry, name, clash, other }) => {
+    let error: ValidationError | undefined;
+    try {
+      parseEnvironmentConfig({ "machina:machines": machines }, "environment t");
+    } catch (e) {
+      error = e as ValidationError;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error!.problems[0]).toMatchObject({ field: `machina:machines[${entry}].name`, value: JSON.stringify(name) });
+    expect(error!.problems[0].allowed).toContain(`${JSON.stringify(clash)} is also made by ${other}`);
+  });
+
+  it("counts that do not meet pass", () => {
+    const env = parseEnvironmentConfig({ "machina:machines": [{ name: "web", count: 2 }, { name: "web-3" }, { name: "db", count: 0 }] }, "environment t");
+    expect(expandMachines(env).map((m) => m.name)).toEqual(["web", "web-2", "web-3"]);
+  });
+});
