@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
-import { MachinaError, UnknownEnvironmentError, UnknownProviderError, UsageError } from "../components/errors";
-import { classifyError } from "../components/failure";
+import { MachinaError, UnknownEnvironmentError, UnknownProviderError, UsageError } from "../core/errors";
+import { classifyError } from "../core/failure";
 import { resolveProvider } from "../providers/registry";
 import { listEnvironments } from "../stacks/environment";
 import { environmentSummaries, probePlatform, providerInfo, providerSummaries, validateEnvironment } from "./inspect";

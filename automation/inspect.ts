@@ -2,10 +2,10 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
-import { MachinaError, StackFileError, UnknownProviderError, ValidationError } from "../components/errors";
-import { portRange } from "../components/firewall";
-import { DEFAULT_LABEL_RULES, machineShapeProblems, resolveMachineSpec } from "../components/validation";
-import type { ProviderModule } from "../providers/contract";
+import { MachinaError, StackFileError, UnknownProviderError, ValidationError } from "../core/errors";
+import { portRange } from "../providers/kit/firewall";
+import { DEFAULT_LABEL_RULES, machineShapeProblems, resolveMachineSpec } from "../core/validation";
+import type { ProviderModule } from "../core/contract";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import {
   checkEnvironmentConfig, CONFIG_NAMESPACE, environmentNameProblem, expandMachines, listEnvironments, parseEnvironmentConfig, parseStackName,

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OutputMap } from "@pulumi/pulumi/automation";
-import { InvalidEnvironmentError, MachinaError, renderValue, ValidationError } from "../components/errors";
-import { classifyError, classifyFailure, Failure, FAILURE_CLASS_INFO } from "../components/failure";
+import { InvalidEnvironmentError, MachinaError, renderValue, ValidationError } from "../core/errors";
+import { classifyError, classifyFailure, Failure, FAILURE_CLASS_INFO } from "../core/failure";
 import { projectName } from "../stacks/environment";
 import { checkEnvironment } from "./inspect";
 import { backendDirOf, describeLiveLock, LiveLockError, recoverInterrupted, RecoveryReport, StackLock, stackLocks } from "./recover";

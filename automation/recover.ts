@@ -9,8 +9,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { homedir, hostname, tmpdir } from "node:os";
 import * as path from "node:path";
-import { MachinaError } from "../components/errors";
-import { READINESS_TYPE } from "../components/readiness-type";
+import { MachinaError } from "../core/errors";
+import { READINESS_TYPE } from "../core/readiness-type";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import type { SelectedStack } from "./workspace";
 

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import * as path from "node:path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
-import { MachinaError, UnknownEnvironmentError } from "../components/errors";
+import { MachinaError, UnknownEnvironmentError } from "../core/errors";
 import { resolveProvider } from "../providers/registry";
 import { checkEnvironmentConfig, listEnvironments, projectName, readEnvironmentFile, stackConfigDir, stackNameFor } from "../stacks/environment";
 import { localPassphrase } from "./passphrase";

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ProviderModule } from "../providers/contract";
+import type { ProviderModule } from "../core/contract";
 import { assertSdkInstalled, resolveProvider } from "../providers/registry";
-import { FieldProblem, MachinaError, ValidationError } from "./errors";
-import { checkWhenResolved } from "./input-checks";
-import { perRun } from "./per-run";
+import { FieldProblem, MachinaError, ValidationError } from "../core/errors";
+import { checkWhenResolved } from "../core/input-checks";
+import { perRun } from "../core/per-run";
 import { waitUntilReady } from "./readiness";
-import type { MachineArgs } from "./spec";
-import { resolveMachineSpec, userDataProblems } from "./validation";
+import type { MachineArgs } from "../core/spec";
+import { resolveMachineSpec, userDataProblems } from "../core/validation";
 
 export const MACHINE_TYPE = "machina:index:Machine";
 

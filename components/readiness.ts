@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ReadinessSpec } from "./spec";
+import type { ReadinessSpec } from "../core/spec";
 
 /*
  * The provider object is serialized into the stack state and run from there by later versions:
@@ -24,7 +24,7 @@ export interface ReadinessCheckArgs {
 }
 
 /** The readiness check keeps nothing outside Pulumi's state: an interrupted create is safe to forget. */
-export { READINESS_TYPE } from "./readiness-type";
+export { READINESS_TYPE } from "../core/readiness-type";
 
 /** Waits, at create, until the machine's service answers on a port. */
 export class ReadinessCheck extends pulumi.dynamic.Resource {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
-import { MachinaError, MissingPrerequisiteError, UnknownProviderError } from "../components/errors";
-import type { ProviderModule } from "./contract";
+import { MachinaError, MissingPrerequisiteError, UnknownProviderError } from "../core/errors";
+import type { ProviderModule } from "../core/contract";
 
 const registered = new Map<string, ProviderModule>();
 const loaded = new Map<string, ProviderModule>();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, runs every tier, prints one summary line.
 #   unit + contract: Pulumi mocks, every provider module; Debian's cloud-init parser on the user data
+#                    and the floors of the source tree (no import points up: test/unit/floors.test.ts)
 #   package:         npm pack into a fresh program, SDK load isolation, the CLI
 #   libvirt:         the libvirt provider's operations on a real libvirt daemon and QEMU guests
 #   engine:          the real Pulumi engine (built offline) on the development stack, inline programs,

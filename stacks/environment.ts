@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { FieldProblem, renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../components/errors";
-import type { MachineArgs } from "../components/spec";
-import type { LabelRules } from "../providers/contract";
+import { FieldProblem, renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../core/errors";
+import type { MachineArgs } from "../core/spec";
+import type { LabelRules } from "../core/contract";
 
 /** One entry of `machina:machines`: Machine args plus a name and a count. */
 export interface MachineGroup extends Omit<MachineArgs, "provider"> {

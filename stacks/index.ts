@@ -5,10 +5,10 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../components/errors";
+import { ValidationError } from "../core/errors";
 import { Machine, machineProblems } from "../components/machine";
-import { DEFAULT_LABEL_RULES } from "../components/validation";
-import { isSecretConfigKey, secretIf } from "../components/secret-config";
+import { DEFAULT_LABEL_RULES } from "../core/validation";
+import { isSecretConfigKey, secretIf } from "../core/secret-config";
 import { knownProviderNames, resolveProvider } from "../providers/registry";
 import { checkEnvironmentConfig, CONFIG_NAMESPACE, environmentNameProblem, expandMachines, listEnvironments, parseStackName, readEnvironmentFile } from "./environment";
 

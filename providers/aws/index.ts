@@ -1,5 +1,5 @@
-import { optionChecks } from "../option-checks";
-import type { ProviderModule } from "../contract";
+import { optionChecks } from "../kit/option-checks";
+import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
 import { ec2UserData } from "./user-data";
 

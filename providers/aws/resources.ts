@@ -5,10 +5,11 @@ import { KeyPair } from "@pulumi/aws/ec2/keyPair";
 import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { sharedPerStack } from "../../components/shared";
-import { MANAGED_LABELS } from "../../components/validation";
-import type { Arch, FirewallRule } from "../../components/spec";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { sharedPerStack } from "../kit/shared";
+import { MANAGED_LABELS } from "../../core/validation";
+import type { Arch } from "../../core/arch";
+import type { FirewallRule } from "../../core/firewall-rule";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { ec2UserData } from "./user-data";
 
 const EVERYWHERE4 = ["0.0.0.0/0"];

@@ -1,5 +1,5 @@
-import { keysCloudConfig, mergeUserData } from "../../components/cloud-init";
-import type { ResolvedMachineSpec } from "../contract";
+import { keysCloudConfig, mergeUserData } from "../kit/cloud-init";
+import type { ResolvedMachineSpec } from "../../core/contract";
 
 /**
  * The user data EC2 receives. EC2 installs one key pair; every key also goes in through cloud-init,

@@ -7,12 +7,12 @@ import { VirtualNetwork } from "@pulumi/azure-native/network/virtualNetwork";
 import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { sharedPerStack } from "../../components/shared";
-import { portRange } from "../../components/firewall";
-import type { FirewallRule } from "../../components/spec";
-import { MANAGED_LABELS } from "../../components/validation";
-import { derivedName, platformNameFor } from "../../components/naming";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { sharedPerStack } from "../kit/shared";
+import { portRange } from "../kit/firewall";
+import type { FirewallRule } from "../../core/firewall-rule";
+import { MANAGED_LABELS } from "../../core/validation";
+import { derivedName, platformNameFor } from "../../core/naming";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { azureCustomData } from "./user-data";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];

@@ -1,6 +1,6 @@
-import { optionChecks } from "../option-checks";
-import { sshKeysViaProblem, userDataWithKeys } from "../ssh-keys-via";
-import type { ProviderModule } from "../contract";
+import { optionChecks } from "../kit/option-checks";
+import { sshKeysViaProblem, userDataWithKeys } from "../kit/ssh-keys-via";
+import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
 
 const KNOWN_OPTIONS = ["vpcUuid", "existingSshKeys", "droplet", "sshKeysVia"];

@@ -3,11 +3,11 @@ import { Firewall } from "@pulumi/digitalocean/firewall";
 import { SshKey } from "@pulumi/digitalocean/sshKey";
 import type * as doInputs from "@pulumi/digitalocean/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { sharedPerStack } from "../../components/shared";
-import { portRange } from "../../components/firewall";
-import type { FirewallRule } from "../../components/spec";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
-import { sshKeysVia, userDataWithKeys } from "../ssh-keys-via";
+import { sharedPerStack } from "../kit/shared";
+import { portRange } from "../kit/firewall";
+import type { FirewallRule } from "../../core/firewall-rule";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
 

@@ -2,10 +2,10 @@ import { Firewall } from "@pulumi/gcp/compute/firewall";
 import { Instance, InstanceArgs } from "@pulumi/gcp/compute/instance";
 import type * as gcpInputs from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { portRange } from "../../components/firewall";
-import type { FirewallRule } from "../../components/spec";
-import { derivedName } from "../../components/naming";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { portRange } from "../kit/firewall";
+import type { FirewallRule } from "../../core/firewall-rule";
+import { derivedName } from "../../core/naming";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import catalog from "./catalog.json";
 import { gceUserData } from "./user-data";
 

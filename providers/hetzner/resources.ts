@@ -3,12 +3,12 @@ import { Server, ServerArgs } from "@pulumi/hcloud/server";
 import { SshKey } from "@pulumi/hcloud/sshKey";
 import type * as hcloudInputs from "@pulumi/hcloud/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { sharedPerStack } from "../../components/shared";
-import { portRange } from "../../components/firewall";
-import { MANAGED_LABELS } from "../../components/validation";
-import type { FirewallRule } from "../../components/spec";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
-import { sshKeysVia, userDataWithKeys } from "../ssh-keys-via";
+import { sharedPerStack } from "../kit/shared";
+import { portRange } from "../kit/firewall";
+import { MANAGED_LABELS } from "../../core/validation";
+import type { FirewallRule } from "../../core/firewall-rule";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
   return rules.map((r) => ({

@@ -2,10 +2,10 @@ import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource"
 import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import { Service } from "@pulumi/kubernetes/core/v1/service";
 import * as pulumi from "@pulumi/pulumi";
-import { singlePorts } from "../../components/firewall";
-import { derivedName } from "../../components/naming";
-import { cpusAndMemory } from "../../components/sizes";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { singlePorts } from "../kit/firewall";
+import { derivedName } from "../../core/naming";
+import { cpusAndMemory } from "../../core/sizes";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { kubevirtUserData } from "./user-data";
 
 interface KubevirtOptions {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
+import { mergeUserData, userCloudConfig } from "../kit/cloud-init";
 
 const run = promisify(execFile);
 

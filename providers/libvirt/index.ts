@@ -1,7 +1,7 @@
-import { CUSTOM_SHAPE } from "../../components/sizes";
-import { portRange } from "../../components/firewall";
-import { optionChecks } from "../option-checks";
-import type { ProviderModule } from "../contract";
+import { CUSTOM_SHAPE } from "../../core/sizes";
+import { portRange } from "../kit/firewall";
+import { optionChecks } from "../kit/option-checks";
+import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
 import { mergedUserData } from "./cloud-init";
 

@@ -9,7 +9,7 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { withRetry } from "../../components/retry";
+import { withRetry } from "../kit/retry";
 import { chooseAccelerator } from "./accelerator";
 import { writeSeedIso } from "./cloud-init";
 import { domainXml, DomainSpec, METADATA_NS, PortForward } from "./domain-xml";

@@ -1,11 +1,11 @@
 import { homedir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { sharedPerStack } from "../../components/shared";
-import { isSecretConfigKey, secretIf } from "../../components/secret-config";
-import { singlePorts } from "../../components/firewall";
-import { cpusAndMemory } from "../../components/sizes";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { sharedPerStack } from "../kit/shared";
+import { isSecretConfigKey, secretIf } from "../../core/secret-config";
+import { singlePorts } from "../kit/firewall";
+import { cpusAndMemory } from "../../core/sizes";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import type { BaseImage } from "./images";
 import type { MachineInputs } from "./machine-operations";
 

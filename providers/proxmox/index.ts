@@ -1,6 +1,6 @@
-import { CUSTOM_SHAPE } from "../../components/sizes";
-import { optionChecks } from "../option-checks";
-import type { ProviderModule } from "../contract";
+import { CUSTOM_SHAPE } from "../../core/sizes";
+import { optionChecks } from "../kit/option-checks";
+import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
 import { snippetUserData } from "./user-data";
 

@@ -2,9 +2,9 @@ import { FileLegacy as DownloadedFile } from "@muhlba91/pulumi-proxmoxve/downloa
 import { FileLegacy } from "@muhlba91/pulumi-proxmoxve/fileLegacy";
 import { VmLegacy, VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
 import * as pulumi from "@pulumi/pulumi";
-import { contentHash, sharedPerStack } from "../../components/shared";
-import { cpusAndMemory } from "../../components/sizes";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { contentHash, sharedPerStack } from "../kit/shared";
+import { cpusAndMemory } from "../../core/sizes";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { guestAgentEnabled, snippetUserData } from "./user-data";
 
 interface ProxmoxOptions {

@@ -1,5 +1,5 @@
-import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
-import type { ResolvedMachineSpec } from "../contract";
+import { mergeUserData, userCloudConfig } from "../kit/cloud-init";
+import type { ResolvedMachineSpec } from "../../core/contract";
 
 /** Installs and starts the QEMU guest agent, through which Proxmox learns the VM's address. */
 export const GUEST_AGENT_CLOUD_CONFIG = "#cloud-config\npackages: [qemu-guest-agent]\nruncmd: [[systemctl, enable, --now, qemu-guest-agent]]\n";

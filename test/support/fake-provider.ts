@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ProviderModule } from "../../dist/providers/contract";
+import type { ProviderModule } from "../../dist/core/contract";
 
 class FakeVm extends pulumi.CustomResource {}
 

@@ -2,10 +2,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseWithCloudInit } from "../support/cloud-init";
 
-let ci: typeof import("../../dist/components/cloud-init");
+let ci: typeof import("../../dist/providers/kit/cloud-init");
 
 beforeAll(async () => {
-  ci = await import("../../dist/components/cloud-init.js");
+  ci = await import("../../dist/providers/kit/cloud-init.js");
 });
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA josé@café";

@@ -12,7 +12,7 @@ import { installMocks, KEY_A, RecordedResource, settle, valueOf } from "../suppo
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
-let cloudInit: typeof import("../../dist/components/cloud-init");
+let cloudInit: typeof import("../../dist/providers/kit/cloud-init");
 let mergedSeedUserData: typeof import("../../dist/providers/libvirt/cloud-init").mergedUserData;
 
 const included = path.join(mkdtempSync(path.join(tmpdir(), "machina-include-")), "included.yaml");
@@ -20,7 +20,7 @@ const included = path.join(mkdtempSync(path.join(tmpdir(), "machina-include-")),
 beforeAll(async () => {
   recorded = installMocks({ project: "parse", stack: "ci" });
   lib = await import("../../dist/index.js");
-  cloudInit = await import("../../dist/components/cloud-init.js");
+  cloudInit = await import("../../dist/providers/kit/cloud-init.js");
   ({ mergedUserData: mergedSeedUserData } = await import("../../dist/providers/libvirt/cloud-init.js"));
   writeFileSync(included, "#cloud-config\nwrite_files:\n  - path: /etc/machina-included\n    content: included\n");
 });

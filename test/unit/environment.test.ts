@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../dist/components/errors";
+import { ValidationError } from "../../dist/core/errors";
 import {
   expandMachines, listEnvironments, parseEnvironmentConfig, parseStackName, readEnvironmentFile, regionFor, stackNameFor,
 } from "../../dist/stacks/environment";

@@ -1,8 +1,8 @@
 /** The failure classifier on error messages as each platform (and Machina itself) writes them. */
 import { describe, expect, it } from "vitest";
 import { LiveLockError } from "../../dist/automation/recover";
-import { MissingPrerequisiteError, StackFileError, UnknownProviderError, ValidationError } from "../../dist/components/errors";
-import { classifyError, classifyFailure, FAILURE_CLASSES, FAILURE_RULES, retryAfterSeconds } from "../../dist/components/failure";
+import { MissingPrerequisiteError, StackFileError, UnknownProviderError, ValidationError } from "../../dist/core/errors";
+import { classifyError, classifyFailure, FAILURE_CLASSES, FAILURE_RULES, retryAfterSeconds } from "../../dist/core/failure";
 
 type Row = [source: string, message: string, cls: (typeof FAILURE_CLASSES)[number], retryable: boolean, retryAfter?: number];
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { derivedName, platformNameFor, stackScopedName } from "../../dist/components/naming";
+import { derivedName, platformNameFor, stackScopedName } from "../../dist/core/naming";
 
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const long = (c: string) => c.repeat(70);

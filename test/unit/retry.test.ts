@@ -7,7 +7,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { withRetry } from "../../dist/components/retry";
+import { withRetry } from "../../dist/providers/kit/retry";
 import { waitForService } from "../../dist/components/service-probe";
 import { domainInfo, virsh, VirshError } from "../../dist/providers/libvirt/virsh";
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cheapestFit, sellsIn } from "../../dist/components/sizes";
-import type { Catalog, CatalogSize, ProviderModule } from "../../dist/providers/contract";
+import { cheapestFit, sellsIn } from "../../dist/core/sizes";
+import type { Catalog, CatalogSize, ProviderModule } from "../../dist/core/contract";
 import digitalocean from "../../dist/providers/digitalocean";
 import hetzner from "../../dist/providers/hetzner";
 

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkEnvironment, validateEnvironment } from "../../dist/automation/inspect";
 import { run } from "../../dist/automation/operations";
-import { StackFileError } from "../../dist/components/errors";
+import { StackFileError } from "../../dist/core/errors";
 import { listEnvironments, readEnvironmentFile, readYamlFile } from "../../dist/stacks/environment";
 
 let dir: string;

@@ -1,14 +1,14 @@
 /** The user data size check measures what each platform receives, Machina's own parts included. */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ProviderModule, ResolvedMachineSpec } from "../../dist/providers/contract";
+import type { ProviderModule, ResolvedMachineSpec } from "../../dist/core/contract";
 import { fakeProvider } from "../support/fake-provider";
 import { KEY_A, KEY_B } from "../support/mocks";
 
-let userDataSizeProblem: typeof import("../../dist/components/user-data-size").userDataSizeProblem;
+let userDataSizeProblem: typeof import("../../dist/core/user-data-size").userDataSizeProblem;
 let registry: typeof import("../../dist/providers/registry");
 
 beforeAll(async () => {
-  ({ userDataSizeProblem } = await import("../../dist/components/user-data-size.js"));
+  ({ userDataSizeProblem } = await import("../../dist/core/user-data-size.js"));
   registry = await import("../../dist/providers/registry.js");
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../dist/components/errors";
-import type { MachineArgs } from "../../dist/components/spec";
-import { platformNameFor, resolveMachineSpec, toDnsLabel } from "../../dist/components/validation";
+import { ValidationError } from "../../dist/core/errors";
+import type { MachineArgs } from "../../dist/core/spec";
+import { platformNameFor, resolveMachineSpec, toDnsLabel } from "../../dist/core/validation";
 import digitalocean from "../../dist/providers/digitalocean";
 import hetzner from "../../dist/providers/hetzner";
 import { KEY_A, KEY_B } from "../support/mocks";

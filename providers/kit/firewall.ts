@@ -1,4 +1,4 @@
-import type { FirewallRule, Protocol } from "./spec";
+import type { FirewallRule, Protocol } from "../../core/firewall-rule";
 
 /** A rule's ports as platforms write them: `443` or `8000-8100`. */
 export function portRange(rule: Pick<FirewallRule, "port" | "toPort">): string {

@@ -1,4 +1,4 @@
-import type { FieldProblem } from "../components/errors";
+import type { FieldProblem } from "../../core/errors";
 
 /**
  * The start of every provider's `validate`: a problem list, a way to add to it, and one problem per

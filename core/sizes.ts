@@ -1,5 +1,6 @@
-import type { Catalog, CatalogSize } from "../providers/contract";
-import type { Arch, SizeClass, SizeSpec } from "./spec";
+import type { Catalog, CatalogSize } from "./contract";
+import type { Arch } from "./arch";
+import type { SizeClass, SizeSpec } from "./spec";
 
 /** The minimum each class asks for; a provider fills it with its cheapest type that fits. */
 export const SIZE_CLASSES: Record<SizeClass, { cpus: number; memoryGiB: number }> = {

@@ -1,5 +1,5 @@
 /** Whether a machine's user data fits its platform, measured on what the platform really receives. */
-import type { ProviderModule, ResolvedMachineSpec } from "../providers/contract";
+import type { ProviderModule, ResolvedMachineSpec } from "./contract";
 import type { FieldProblem } from "./errors";
 
 /**

@@ -1,5 +1,5 @@
-import { keysCloudConfig, mergeUserData } from "../components/cloud-init";
-import type { ResolvedMachineSpec } from "./contract";
+import { keysCloudConfig, mergeUserData } from "./cloud-init";
+import type { ResolvedMachineSpec } from "../../core/contract";
 
 /**
  * How SSH keys reach a server on platforms that refuse one public key twice per account (Hetzner,
