@@ -3,7 +3,13 @@ export type { Arch } from "./core/arch";
 export type { FirewallRule, Protocol } from "./core/firewall-rule";
 export type { ImageSpec, MachineArgs, PortSpec, ReadinessSpec, SizeClass, SizeSpec } from "./core/spec";
 export {
-  InvalidEnvironmentError, MachinaError, MissingPrerequisiteError, StackFileError, UnknownEnvironmentError, UnknownProviderError, UsageError,
+  InvalidEnvironmentError,
+  MachinaError,
+  MissingPrerequisiteError,
+  StackFileError,
+  UnknownEnvironmentError,
+  UnknownProviderError,
+  UsageError,
   ValidationError,
 } from "./core/errors";
 export type { FieldProblem } from "./core/errors";
@@ -11,6 +17,15 @@ export { resolveMachineSpec, toDnsLabel, platformNameFor } from "./core/validati
 export { SIZE_CLASSES, cheapestFit } from "./core/sizes";
 export { registerProvider, resolveProvider, knownProviderNames, builtInProviderNames } from "./providers/registry";
 export type {
-  Catalog, CatalogRegion, CatalogSize, CredentialRequirement, LabelRules, MachineResult, ProviderCapabilities,
-  ProviderModule, ProviderRequirements, ResolvedMachineSpec, ToolRequirement,
+  Catalog,
+  CatalogRegion,
+  CatalogSize,
+  CredentialRequirement,
+  LabelRules,
+  MachineResult,
+  ProviderCapabilities,
+  ProviderModule,
+  ProviderRequirements,
+  ResolvedMachineSpec,
+  ToolRequirement,
 } from "./core/contract";

@@ -119,7 +119,9 @@ export class Machine extends pulumi.ComponentResource {
     const endpointOf = (port: number) =>
       port === 22
         ? endpoint
-        : pulumi.all([result.portEndpoints, address]).apply(([known, host]) => known?.[`tcp/${port}`] ?? (host ? { host, port } : undefined));
+        : pulumi
+            .all([result.portEndpoints, address])
+            .apply(([known, host]) => known?.[`tcp/${port}`] ?? (host ? { host, port } : undefined));
 
     this.id = pulumi.output(result.id);
     this.provider = pulumi.output(module.name);
@@ -139,7 +141,12 @@ export class Machine extends pulumi.ComponentResource {
           {
             endpoint: endpointOf(readyPort),
             // Behind a forward that accepts before the guest does, the guest must answer SSH first.
-            guestUp: readyPort === 22 ? undefined : pulumi.all([endpointOf(readyPort), endpoint]).apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
+            guestUp:
+              readyPort === 22
+                ? undefined
+                : pulumi
+                    .all([endpointOf(readyPort), endpoint])
+                    .apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
             readiness: spec.readiness,
             machineId: this.id,
           },

@@ -33,7 +33,14 @@ export class ReadinessCheck extends pulumi.dynamic.Resource {
   declare readonly banner: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ReadinessCheckArgs, opts?: pulumi.CustomResourceOptions) {
-    super(readinessProvider, name, { waitedSeconds: undefined, attempts: undefined, banner: undefined, ...args }, opts, "machina", "ReadinessCheck");
+    super(
+      readinessProvider,
+      name,
+      { waitedSeconds: undefined, attempts: undefined, banner: undefined, ...args },
+      opts,
+      "machina",
+      "ReadinessCheck",
+    );
   }
 }
 
@@ -50,7 +57,10 @@ export function waitUntilReady(
 ): pulumi.Output<boolean> {
   const port = input.readiness.port ?? 22;
   const target = input.endpoint.apply((e) => {
-    if (!e) throw new Error(`${name}: the machine has no address to check readiness at; set publicIp or turn waitForReady off`);
+    if (!e)
+      throw new Error(
+        `${name}: the machine has no address to check readiness at; set publicIp or turn waitForReady off`,
+      );
     return e;
   });
   const check = new ReadinessCheck(

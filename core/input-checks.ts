@@ -17,7 +17,10 @@ export function checkWhenResolved<T>(
   return pulumi.output(input).apply((value) => {
     const problems = check(value as T);
     if (problems.length > 0) {
-      throw new ValidationError(subject, problems.map((p) => ({ ...p, field: `${fieldPrefix}.${p.field}` })));
+      throw new ValidationError(
+        subject,
+        problems.map((p) => ({ ...p, field: `${fieldPrefix}.${p.field}` })),
+      );
     }
     return value as T;
   }) as pulumi.Output<T>;

@@ -12,9 +12,7 @@ export type SizeSpec = SizeClass | { cpus: number; memoryGiB: number } | { type:
 export type ImageSpec = string | { id: string; arch?: Arch } | { snapshot: string; arch?: Arch };
 
 /** An inbound port: a number (TCP from anywhere) or a rule. */
-export type PortSpec =
-  | number
-  | { port: number; toPort?: number; protocol?: Protocol; sources?: string[] };
+export type PortSpec = number | { port: number; toPort?: number; protocol?: Protocol; sources?: string[] };
 
 export interface ReadinessSpec {
   /** Port whose service must answer; 22 reads the SSH banner. */

@@ -66,7 +66,8 @@ function loadPackage(name: string): ProviderModule | undefined {
  */
 export function resolveProvider(provider: string | ProviderModule): ProviderModule {
   if (typeof provider === "object" && provider !== null) return assertModule(provider, "the provider argument");
-  if (typeof provider !== "string" || provider === "") throw new UnknownProviderError(String(provider), knownProviderNames());
+  if (typeof provider !== "string" || provider === "")
+    throw new UnknownProviderError(String(provider), knownProviderNames());
   const cached = registered.get(provider) ?? loaded.get(provider);
   if (cached) return cached;
   let module: ProviderModule | undefined;

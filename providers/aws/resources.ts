@@ -47,7 +47,12 @@ export const EGRESS_ALL: awsInputs.ec2.SecurityGroupEgress[] = [
 ];
 
 export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const options = spec.options as { subnetId?: string; vpcId?: string; existingKeyName?: string; instance?: Partial<InstanceArgs> };
+  const options = spec.options as {
+    subnetId?: string;
+    vpcId?: string;
+    existingKeyName?: string;
+    instance?: Partial<InstanceArgs>;
+  };
   const region = spec.region;
   const invokeOpts = { parent };
 
@@ -57,9 +62,15 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
 
   // EC2 installs one key pair; every key also goes in through cloud-init (ec2UserData). The key
   // pair is the stack's own (AWS takes the same public key under several names).
-  const keyPair = spec.sshKeys.length > 0
-    ? sharedPerStack("aws", `key-${region}`, spec.sshKeys[0], (name, keyName) => new KeyPair(name, { keyName, publicKey: spec.sshKeys[0], region, tags: MANAGED_LABELS }))
-    : undefined;
+  const keyPair =
+    spec.sshKeys.length > 0
+      ? sharedPerStack(
+          "aws",
+          `key-${region}`,
+          spec.sshKeys[0],
+          (name, keyName) => new KeyPair(name, { keyName, publicKey: spec.sshKeys[0], region, tags: MANAGED_LABELS }),
+        )
+      : undefined;
   const userText: pulumi.Output<string | undefined> = pulumi.output(spec.userData);
   const userData = userText.apply((u) => ec2UserData(spec, u));
 
@@ -90,7 +101,12 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
       userData,
       userDataReplaceOnChange: true,
       associatePublicIpAddress: spec.publicIp,
-      rootBlockDevice: { volumeSize: spec.diskGiB ?? 20, volumeType: "gp3", encrypted: true, deleteOnTermination: true },
+      rootBlockDevice: {
+        volumeSize: spec.diskGiB ?? 20,
+        volumeType: "gp3",
+        encrypted: true,
+        deleteOnTermination: true,
+      },
       tags: { ...spec.labels, Name: spec.platformName },
       ...options.instance,
     },

@@ -37,7 +37,15 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
   // stack asks for key objects of its own (see sshKeysVia).
   const fingerprints =
     sshKeysVia(spec.options) === "api"
-      ? spec.sshKeys.map((publicKey) => sharedPerStack("digitalocean", "sshkey", publicKey, (name, platformName) => new SshKey(name, { name: platformName, publicKey })).fingerprint)
+      ? spec.sshKeys.map(
+          (publicKey) =>
+            sharedPerStack(
+              "digitalocean",
+              "sshkey",
+              publicKey,
+              (name, platformName) => new SshKey(name, { name: platformName, publicKey }),
+            ).fingerprint,
+        )
       : [];
 
   const droplet = new Droplet(

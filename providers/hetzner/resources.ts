@@ -26,15 +26,25 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
   // stack asks for key objects of its own (see sshKeysVia).
   const keyIds =
     sshKeysVia(spec.options) === "api"
-      ? spec.sshKeys.map((publicKey) =>
-          sharedPerStack("hetzner", "sshkey", publicKey, (name, platformName) => new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS })).id,
+      ? spec.sshKeys.map(
+          (publicKey) =>
+            sharedPerStack(
+              "hetzner",
+              "sshkey",
+              publicKey,
+              (name, platformName) => new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS }),
+            ).id,
         )
       : [];
 
   let firewall: Firewall | undefined;
   if (spec.firewall.length > 0) {
-    firewall = sharedPerStack("hetzner", "firewall", spec.firewall, (name, platformName) =>
-      new Firewall(name, { name: platformName, rules: hetznerFirewallRules(spec.firewall), labels: MANAGED_LABELS }),
+    firewall = sharedPerStack(
+      "hetzner",
+      "firewall",
+      spec.firewall,
+      (name, platformName) =>
+        new Firewall(name, { name: platformName, rules: hetznerFirewallRules(spec.firewall), labels: MANAGED_LABELS }),
     );
   }
 

@@ -22,6 +22,7 @@ export function sharedPerStack<T>(
   const name = `machina-${kind}-${hash}`;
   const resources = perRun<T>("shared-resources");
   const key = `${provider}/${name}`;
-  if (!resources.has(key)) resources.set(key, create(name, stackScopedName(pulumi.getProject(), pulumi.getStack(), kind, hash)));
+  if (!resources.has(key))
+    resources.set(key, create(name, stackScopedName(pulumi.getProject(), pulumi.getStack(), kind, hash)));
   return resources.get(key)!;
 }

@@ -33,15 +33,19 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
   // Cloud images are downloaded once per node and shared; a template is cloned instead.
   const image =
     o.templateVmId === undefined
-      ? sharedPerStack("proxmox", `image-${node}`, spec.image.id, (name) =>
-          new DownloadedFile(name, {
-            contentType: "iso",
-            datastoreId: o.imageDatastore ?? "local",
-            nodeName: node,
-            url: spec.image.id,
-            fileName: `machina-${contentHash(spec.image.id)}.img`,
-            overwrite: false,
-          }),
+      ? sharedPerStack(
+          "proxmox",
+          `image-${node}`,
+          spec.image.id,
+          (name) =>
+            new DownloadedFile(name, {
+              contentType: "iso",
+              datastoreId: o.imageDatastore ?? "local",
+              nodeName: node,
+              url: spec.image.id,
+              fileName: `machina-${contentHash(spec.image.id)}.img`,
+              overwrite: false,
+            }),
         )
       : undefined;
 
@@ -69,7 +73,9 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
       name: spec.hostname,
       nodeName: node,
       description: `Machina ${spec.platformName}`,
-      tags: Object.entries(spec.labels).map(([k, v]) => (v ? `${k}-${v}` : k)).sort(),
+      tags: Object.entries(spec.labels)
+        .map(([k, v]) => (v ? `${k}-${v}` : k))
+        .sort(),
       clone: o.templateVmId === undefined ? undefined : { vmId: o.templateVmId, full: true },
       cpu: { cores, type: "x86-64-v2-AES" },
       memory: { dedicated: memoryMiB },
@@ -103,6 +109,13 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
     id: vm.vmId.apply(String),
     publicIp: undefined,
     privateIp: vm.ipv4Addresses.apply((a) => firstAddress(a)),
-    details: { node, vmId: vm.vmId, datastore, guestAgent, imageFileId: image?.id, mode: o.templateVmId === undefined ? "import" : "clone" },
+    details: {
+      node,
+      vmId: vm.vmId,
+      datastore,
+      guestAgent,
+      imageFileId: image?.id,
+      mode: o.templateVmId === undefined ? "import" : "clone",
+    },
   };
 }

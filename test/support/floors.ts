@@ -29,7 +29,12 @@ export const SOURCE_ROOTS = ["index.ts", "core", "providers", "components", "int
 
 /** The Pulumi SDK packages of the built-in providers: only a provider's own folder may import them. */
 export const PROVIDER_SDKS = [
-  "@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/hcloud", "@pulumi/kubernetes",
+  "@pulumi/aws",
+  "@pulumi/gcp",
+  "@pulumi/azure-native",
+  "@pulumi/digitalocean",
+  "@pulumi/hcloud",
+  "@pulumi/kubernetes",
   "@muhlba91/pulumi-proxmoxve",
 ];
 
@@ -105,7 +110,8 @@ export function floorProblem(edge: ImportEdge): string | undefined {
     return undefined;
   }
   const to = floorOf(edge.to);
-  if (!to) return `${edge.from} imports "${edge.specifier}", which is outside the source floors (${SOURCE_ROOTS.join(", ")})`;
+  if (!to)
+    return `${edge.from} imports "${edge.specifier}", which is outside the source floors (${SOURCE_ROOTS.join(", ")})`;
   const where = `${edge.from} (${from.name}) imports "${edge.specifier}" (${to.name})`;
   if (to.name.startsWith("provider:")) {
     if (from.name.startsWith("provider:") && from.name !== to.name) {
@@ -130,7 +136,9 @@ export function floorProblem(edge: ImportEdge): string | undefined {
 /** Import cycles among files, each as the list of files around it (empty when there are none). */
 export function importCycles(edges: ImportEdge[]): string[][] {
   const next = new Map<string, string[]>();
-  for (const e of edges) if (e.to !== undefined) next.set(e.from.replace(/\.ts$/, ""), [...(next.get(e.from.replace(/\.ts$/, "")) ?? []), e.to]);
+  for (const e of edges)
+    if (e.to !== undefined)
+      next.set(e.from.replace(/\.ts$/, ""), [...(next.get(e.from.replace(/\.ts$/, "")) ?? []), e.to]);
   const cycles: string[][] = [];
   const state = new Map<string, "open" | "done">();
   const stack: string[] = [];

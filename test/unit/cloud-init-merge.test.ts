@@ -40,7 +40,9 @@ describe("mergeUserData", () => {
 
   it("chooses the first boundary candidate that occurs in no part", () => {
     expect(ci.chooseBoundary(["plain"])).toBe(ci.FIRST_BOUNDARY);
-    expect(ci.chooseBoundary([`x ${ci.boundaryCandidate(0)}`, `y ${ci.boundaryCandidate(1)}`])).toBe(ci.boundaryCandidate(2));
+    expect(ci.chooseBoundary([`x ${ci.boundaryCandidate(0)}`, `y ${ci.boundaryCandidate(1)}`])).toBe(
+      ci.boundaryCandidate(2),
+    );
     const merged = ci.mergeUserData(["#cloud-config\nhostname: a\n"], `#!/bin/sh\necho ${ci.boundaryCandidate(1)}\n`);
     expect(merged).toContain(`boundary="${ci.boundaryCandidate(2)}"`);
   });
@@ -62,7 +64,9 @@ describe("mergeUserData", () => {
     expect(merged).not.toMatch(/[^\x00-\x7f]/);
     const parsed = parse(merged);
     expect(parsed.warnings).toEqual([]);
-    expect(parsed.cloudConfig?.users).toContainEqual(expect.objectContaining({ name: "machina", ssh_authorized_keys: [KEY] }));
+    expect(parsed.cloudConfig?.users).toContainEqual(
+      expect.objectContaining({ name: "machina", ssh_authorized_keys: [KEY] }),
+    );
     expect(parsed.cloudConfig?.write_files).toEqual([{ path: "/etc/motd", content: "Grüße ☕" }]);
   });
 
@@ -89,7 +93,8 @@ describe("mergeUserData", () => {
   });
 
   it("keeps a multipart without its delimiters whole: cloud-init skips it as it would unmerged", () => {
-    const broken = "Content-Type: multipart/mixed; boundary=missing\nMIME-Version: 1.0\n\n#cloud-config\nruncmd: [[touch, /x]]\n";
+    const broken =
+      "Content-Type: multipart/mixed; boundary=missing\nMIME-Version: 1.0\n\n#cloud-config\nruncmd: [[touch, /x]]\n";
     const merged = ci.mergeUserData(["#cloud-config\nhostname: h\n"], broken);
     expect(merged).toContain("#cloud-config\nruncmd: [[touch, /x]]\n");
     expect(parse(merged).cloudConfig).toEqual({ hostname: "h" });

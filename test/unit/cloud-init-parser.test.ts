@@ -33,15 +33,24 @@ const USER_RUNCMD = ["touch", "/tmp/user-runcmd"];
 const heredocScript = (lines: string[]) => `#!/bin/sh\ncat > /etc/machina-user <<'EOF'\n${lines.join("\n")}\nEOF\n`;
 
 const multipart = (boundary: string, parts: string[]) =>
-  [`Content-Type: multipart/mixed; boundary="${boundary}"`, "MIME-Version: 1.0", "", ...parts.map((p) => `--${boundary}\n${p}`), `--${boundary}--`, ""].join("\n");
+  [
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    "MIME-Version: 1.0",
+    "",
+    ...parts.map((p) => `--${boundary}\n${p}`),
+    `--${boundary}--`,
+    "",
+  ].join("\n");
 
 interface Case {
   userData: () => string;
   check(parsed: ParsedUserData, userData: string): void;
 }
 
-const fileOf = (parsed: ParsedUserData, p: string) => (parsed.cloudConfig?.write_files ?? []).find((f: { path: string }) => f.path === p);
-const runs = (parsed: ParsedUserData, command: string[]) => expect(parsed.cloudConfig?.runcmd ?? []).toContainEqual(command);
+const fileOf = (parsed: ParsedUserData, p: string) =>
+  (parsed.cloudConfig?.write_files ?? []).find((f: { path: string }) => f.path === p);
+const runs = (parsed: ParsedUserData, command: string[]) =>
+  expect(parsed.cloudConfig?.runcmd ?? []).toContainEqual(command);
 const partOf = (parsed: ParsedUserData, type: string) => parsed.parts.find((p) => p.contentType === type);
 
 const CASES: Record<string, Case> = {
@@ -73,13 +82,24 @@ const CASES: Record<string, Case> = {
     },
   },
   "a script whose here-document holds Machina's old boundary lines": {
-    userData: () => heredocScript(["before", "--MACHINA-BOUNDARY-7d1e4c", "Content-Type: text/cloud-config", "", "--MACHINA-BOUNDARY-7d1e4c--", "after"]),
+    userData: () =>
+      heredocScript([
+        "before",
+        "--MACHINA-BOUNDARY-7d1e4c",
+        "Content-Type: text/cloud-config",
+        "",
+        "--MACHINA-BOUNDARY-7d1e4c--",
+        "after",
+      ]),
     check(parsed, userData) {
       expect(partOf(parsed, "text/x-shellscript")?.payload).toBe(userData);
     },
   },
   "a script whose here-document holds the next boundary candidates": {
-    userData: () => heredocScript([0, 1, 2].flatMap((n) => [`--${cloudInit.boundaryCandidate(n)}`, `--${cloudInit.boundaryCandidate(n)}--`])),
+    userData: () =>
+      heredocScript(
+        [0, 1, 2].flatMap((n) => [`--${cloudInit.boundaryCandidate(n)}`, `--${cloudInit.boundaryCandidate(n)}--`]),
+      ),
     check(parsed, userData) {
       expect(partOf(parsed, "text/x-shellscript")?.payload).toBe(userData);
     },
@@ -109,7 +129,8 @@ const CASES: Record<string, Case> = {
 };
 
 /** Where each provider's user data lands among the resources it registers, as the platform gets it. */
-const unwrapSecret = (v: any) => (v && v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270" ? v.value : v);
+const unwrapSecret = (v: any) =>
+  v && v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270" ? v.value : v;
 const byName = (type: string, name: string) => recorded.find((r) => r.type === type && r.name === name)?.inputs;
 const SENT: Record<string, (machine: string) => string | undefined> = {
   hetzner: (m) => byName("hcloud:index/server:Server", m)?.userData,
@@ -122,11 +143,20 @@ const SENT: Record<string, (machine: string) => string | undefined> = {
   // The dynamic provider writes the seed from the machine's inputs with this builder.
   libvirt: (m) => {
     const inputs = byName("pulumi-nodejs:dynamic/machina:LibvirtMachine", m);
-    return inputs && mergedSeedUserData({ hostname: inputs.hostname, sshUser: inputs.sshUser, sshKeys: inputs.sshKeys, userData: unwrapSecret(inputs.userData) });
+    return (
+      inputs &&
+      mergedSeedUserData({
+        hostname: inputs.hostname,
+        sshUser: inputs.sshUser,
+        sshKeys: inputs.sshKeys,
+        userData: unwrapSecret(inputs.userData),
+      })
+    );
   },
 };
 /** What cloud-init on the machine reads: Azure hands the guest its customData decoded. */
-const guestReads = (provider: string, sent: string) => (provider === "azure" ? Buffer.from(sent, "base64").toString("utf8") : sent);
+const guestReads = (provider: string, sent: string) =>
+  provider === "azure" ? Buffer.from(sent, "base64").toString("utf8") : sent;
 
 /** Providers whose user data carries Machina's keys (elsewhere they go in through the platform's API). */
 const KEYS_IN_USER_DATA = ["aws", "kubevirt", "libvirt", "proxmox"];
@@ -138,15 +168,23 @@ describe.each(Object.keys(SENT))("%s: the user data it sends, read by cloud-init
     const module = lib.resolveProvider(provider);
     const create = vi.spyOn(module, "create");
     const names = Object.keys(CASES);
-    const machines = names.map((c, i) => new lib.Machine(`${provider}-case-${i}`, { provider, sshKeys: [KEY_A], userData: CASES[c].userData() }));
+    const machines = names.map(
+      (c, i) => new lib.Machine(`${provider}-case-${i}`, { provider, sshKeys: [KEY_A], userData: CASES[c].userData() }),
+    );
     await Promise.all(machines.map((m) => valueOf(m.id)));
     await settle();
     const sent = names.map((_, i) => SENT[provider](`${provider}-case-${i}`));
     // Without the parser each test fails below, saying how to set it up.
-    const parsed = process.env.MACHINA_CLOUD_INIT_PYTHONPATH ? parseWithCloudInit(sent.map((s) => guestReads(provider, s ?? ""))) : [];
+    const parsed = process.env.MACHINA_CLOUD_INIT_PYTHONPATH
+      ? parseWithCloudInit(sent.map((s) => guestReads(provider, s ?? "")))
+      : [];
     names.forEach((c, i) => {
       const spec = create.mock.calls.find(([s]) => s.name === `${provider}-case-${i}`)![0];
-      results[c] = { sent: sent[i]!, expected: module.platformUserData?.(spec, CASES[c].userData()), parsed: parsed[i] };
+      results[c] = {
+        sent: sent[i]!,
+        expected: module.platformUserData?.(spec, CASES[c].userData()),
+        parsed: parsed[i],
+      };
     });
     create.mockRestore();
   });
@@ -161,11 +199,16 @@ describe.each(Object.keys(SENT))("%s: the user data it sends, read by cloud-init
 
     if (KEYS_IN_USER_DATA.includes(provider)) {
       const config = parsed.cloudConfig ?? {};
-      const keys = [...(config.ssh_authorized_keys ?? []), ...(config.users ?? []).flatMap((u: any) => u?.ssh_authorized_keys ?? [])];
+      const keys = [
+        ...(config.ssh_authorized_keys ?? []),
+        ...(config.users ?? []).flatMap((u: any) => u?.ssh_authorized_keys ?? []),
+      ];
       expect(keys, "Machina's keys are in the merged cloud-config").toContain(KEY_A);
     }
     if (provider !== "aws" && KEYS_IN_USER_DATA.includes(provider)) {
-      expect(parsed.cloudConfig?.users, "Machina's user is created").toContainEqual(expect.objectContaining({ name: "machina", ssh_authorized_keys: [KEY_A] }));
+      expect(parsed.cloudConfig?.users, "Machina's user is created").toContainEqual(
+        expect.objectContaining({ name: "machina", ssh_authorized_keys: [KEY_A] }),
+      );
       expect(parsed.cloudConfig?.hostname).toMatch(new RegExp(`^${provider}-case-\\d+$`));
     }
     if (provider === "proxmox") {

@@ -13,7 +13,17 @@ describe("the source tree", () => {
 
   it("is scanned: every floor has files and imports", () => {
     const floors = new Set(edges.map((e) => floorOf(e.from)?.name.replace(/^provider:.*/, "provider")));
-    expect([...floors].sort()).toEqual(["automation", "components", "core", "index", "internal", "kit", "provider", "registry", "stacks"]);
+    expect([...floors].sort()).toEqual([
+      "automation",
+      "components",
+      "core",
+      "index",
+      "internal",
+      "kit",
+      "provider",
+      "registry",
+      "stacks",
+    ]);
     expect(edges.filter((e) => e.to !== undefined).length).toBeGreaterThan(100);
   });
 
@@ -76,7 +86,10 @@ describe("floorProblem", () => {
   });
 
   it("sees require() calls and export-from, not only import declarations", () => {
-    const found = importsOf("core/x.ts", `export { a } from "./a";\nconst b = require("../components/b");\n// import "./c";`);
+    const found = importsOf(
+      "core/x.ts",
+      `export { a } from "./a";\nconst b = require("../components/b");\n// import "./c";`,
+    );
     expect(found.map((e) => e.to)).toEqual(["core/a", "components/b"]);
   });
 });

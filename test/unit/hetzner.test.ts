@@ -65,7 +65,10 @@ describe("hetzner module", () => {
     expect(ip).toMatch(/^203\.0\.113\.\d+$/);
     expect(await valueOf(m.ssh)).toBe(`ssh root@${ip}`);
     expect(await valueOf(m.labels)).toEqual({ team: "shop", "managed-by": "machina" });
-    expect(await valueOf(m.details)).toMatchObject({ datacenter: "fsn1-dc14", ipv6Address: expect.stringMatching(/^2001:db8::/) });
+    expect(await valueOf(m.details)).toMatchObject({
+      datacenter: "fsn1-dc14",
+      ipv6Address: expect.stringMatching(/^2001:db8::/),
+    });
     expect(await valueOf(m.ready)).toBe(true);
   });
 
@@ -89,7 +92,12 @@ describe("hetzner module", () => {
   });
 
   it("puts arm64 on CAX with the arm64 image, in a datacenter when a zone is given", async () => {
-    const m = new Machine("arm", { size: { cpus: 4, memoryGiB: 8 }, arch: "arm64", image: "debian-13", zone: "fsn1-dc14" });
+    const m = new Machine("arm", {
+      size: { cpus: 4, memoryGiB: 8 },
+      arch: "arm64",
+      image: "debian-13",
+      zone: "fsn1-dc14",
+    });
     await valueOf(m.id);
     await settle();
     const inputs = serverNamed("arm").inputs;

@@ -35,7 +35,10 @@ describe("user data given as an Output", () => {
     expect(result.error!.message).toMatch(/late\.userData = <\d+ bytes.*>: allowed at most 32768 bytes on hetzner/);
     expect(result.error!.message).not.toContain(marker);
     await settle();
-    expect(ofType(recorded, "hcloud:index/server:Server").find((r) => r.name === "late"), "no server was registered").toBeUndefined();
+    expect(
+      ofType(recorded, "hcloud:index/server:Server").find((r) => r.name === "late"),
+      "no server was registered",
+    ).toBeUndefined();
   });
 
   it("passes through, still secret, when it is fine", async () => {

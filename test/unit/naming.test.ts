@@ -41,7 +41,10 @@ describe("platformNameFor", () => {
   });
 
   it("gives different tuples different names, unless both are lossless and join to the same text", () => {
-    const part = fc.oneof(fc.constantFrom("a", "b-c", "a-b", "c", "Web_1", "web-1", "x.y", "x-y", "ü"), fc.string({ maxLength: 30 }));
+    const part = fc.oneof(
+      fc.constantFrom("a", "b-c", "a-b", "c", "Web_1", "web-1", "x.y", "x-y", "ü"),
+      fc.string({ maxLength: 30 }),
+    );
     fc.assert(
       fc.property(fc.tuple(part, part, part), fc.tuple(part, part, part), (a, b) => {
         if (platformNameFor(...a) !== platformNameFor(...b)) return;

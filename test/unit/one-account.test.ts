@@ -53,7 +53,12 @@ describe.each(Object.keys(ACCOUNT_RULES))("%s: staging and production in one acc
     const { Machine } = await import("../../dist/components/machine.js");
     const ids: string[] = [];
     for (const stack of ["staging", "production"]) {
-      installMocks({ project: "shop", stack, config: { "machina:provider": provider, "gcp:project": "shop-1" }, platform });
+      installMocks({
+        project: "shop",
+        stack,
+        config: { "machina:provider": provider, "gcp:project": "shop-1" },
+        platform,
+      });
       // Each stack is its own program run, as under the engine.
       await pulumi.runtime.runInPulumiStack(async () => {
         const web = new Machine("web", { sshKeys: [KEY_A], ports: [443] });
@@ -82,6 +87,8 @@ describe("the mocked account", () => {
       });
       await settle();
     }
-    expect(refusals).toEqual([expect.stringMatching(/^platform refuses: hcloud:index\/sshKey:SshKey publicKey="ssh-ed25519 /)]);
+    expect(refusals).toEqual([
+      expect.stringMatching(/^platform refuses: hcloud:index\/sshKey:SshKey publicKey="ssh-ed25519 /),
+    ]);
   });
 });
