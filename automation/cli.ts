@@ -7,7 +7,8 @@ import { classifyError } from "../core/failure";
 import { resolveProvider } from "../providers/registry";
 import { listEnvironments } from "../stacks/environment";
 import { environmentSummaries, probePlatform, providerInfo, providerSummaries, validateEnvironment } from "./inspect";
-import { Operation, ProgressEvent, run, status, Summary } from "./operations";
+import type { Operation, ProgressEvent, Summary } from "./operations";
+import { run, status } from "./operations";
 
 const SYMBOL: Record<string, string> = {
   create: "+",

@@ -4,21 +4,16 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OutputMap } from "@pulumi/pulumi/automation";
 import { InvalidEnvironmentError, MachinaError, renderValue, ValidationError } from "../core/errors";
-import { classifyError, classifyFailure, Failure, FAILURE_CLASS_INFO } from "../core/failure";
+import type { Failure } from "../core/failure";
+import { classifyError, classifyFailure, FAILURE_CLASS_INFO } from "../core/failure";
 import { projectName } from "../stacks/environment";
 import { checkEnvironment } from "./inspect";
-import {
-  backendDirOf,
-  describeLiveLock,
-  LiveLockError,
-  recoverInterrupted,
-  RecoveryReport,
-  StackLock,
-  stackLocks,
-} from "./recover";
+import type { RecoveryReport, StackLock } from "./recover";
+import { backendDirOf, describeLiveLock, LiveLockError, recoverInterrupted, stackLocks } from "./recover";
 import { withRunConfig } from "./run-config";
 import { tightenStateFiles } from "./state-files";
-import { EnvironmentTarget, InlineTarget, SelectedStack, selectEnvironmentStack, selectInlineStack } from "./workspace";
+import type { EnvironmentTarget, InlineTarget, SelectedStack } from "./workspace";
+import { selectEnvironmentStack, selectInlineStack } from "./workspace";
 
 export type Operation = "preview" | "up" | "refresh" | "destroy";
 

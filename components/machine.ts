@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderModule } from "../core/contract";
 import { assertSdkInstalled, resolveProvider } from "../providers/registry";
-import { FieldProblem, MachinaError, ValidationError } from "../core/errors";
+import type { FieldProblem } from "../core/errors";
+import { MachinaError, ValidationError } from "../core/errors";
 import { checkWhenResolved } from "../core/input-checks";
 import { perRun } from "../core/per-run";
 import { waitUntilReady } from "./readiness";

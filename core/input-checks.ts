@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FieldProblem, ValidationError } from "./errors";
+import type { FieldProblem } from "./errors";
+import { ValidationError } from "./errors";
 
 /**
  * An Input checked when its value is known: plain values are checked at construction; an Output

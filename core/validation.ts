@@ -1,12 +1,14 @@
 import { isIP } from "node:net";
 import type { Catalog, LabelRules, ProviderModule, ResolvedMachineSpec } from "./contract";
-import { FieldProblem, renderValue, ValidationError } from "./errors";
+import type { FieldProblem } from "./errors";
+import { renderValue, ValidationError } from "./errors";
 import { platformNameFor, toDnsLabel } from "./naming";
 import { userDataSizeProblem } from "./user-data-size";
 import { cheapestFit, isSizeClass, SIZE_CLASSES, sellsIn, sizeMinimum } from "./sizes";
-import { ARCHES, Arch } from "./arch";
+import type { Arch } from "./arch";
+import { ARCHES } from "./arch";
 import type { FirewallRule, Protocol } from "./firewall-rule";
-import { ImageSpec, MachineArgs, PortSpec, ReadinessSpec } from "./spec";
+import type { ImageSpec, MachineArgs, PortSpec, ReadinessSpec } from "./spec";
 
 /** Where the Machine is being built: things that are not in its args. */
 export interface ValidationContext {

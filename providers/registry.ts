@@ -55,7 +55,6 @@ function loadPackage(name: string): ProviderModule | undefined {
   } catch {
     return undefined;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exported = require(resolved);
   return assertModule(exported?.default ?? exported, `package ${name}`);
 }
@@ -72,7 +71,6 @@ export function resolveProvider(provider: string | ProviderModule): ProviderModu
   if (cached) return cached;
   let module: ProviderModule | undefined;
   if (builtInProviderNames().includes(provider)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = require(path.join(__dirname, provider));
     module = assertModule(exported.default ?? exported, `built-in provider ${provider}`);
   } else if (looksLikePackageName(provider)) {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { FieldProblem, renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../core/errors";
+import type { FieldProblem } from "../core/errors";
+import { renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../core/errors";
 import type { MachineArgs } from "../core/spec";
 import type { LabelRules } from "../core/contract";
 

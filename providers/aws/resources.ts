@@ -1,6 +1,7 @@
 import { getAmiOutput } from "@pulumi/aws/ec2/getAmi";
 import { getVpcOutput } from "@pulumi/aws/ec2/getVpc";
-import { Instance, InstanceArgs } from "@pulumi/aws/ec2/instance";
+import type { InstanceArgs } from "@pulumi/aws/ec2/instance";
+import { Instance } from "@pulumi/aws/ec2/instance";
 import { KeyPair } from "@pulumi/aws/ec2/keyPair";
 import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import type * as awsInputs from "@pulumi/aws/types/input";

@@ -1,4 +1,5 @@
-import { Droplet, DropletArgs } from "@pulumi/digitalocean/droplet";
+import type { DropletArgs } from "@pulumi/digitalocean/droplet";
+import { Droplet } from "@pulumi/digitalocean/droplet";
 import { Firewall } from "@pulumi/digitalocean/firewall";
 import { SshKey } from "@pulumi/digitalocean/sshKey";
 import type * as doInputs from "@pulumi/digitalocean/types/input";

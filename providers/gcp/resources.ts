@@ -1,5 +1,6 @@
 import { Firewall } from "@pulumi/gcp/compute/firewall";
-import { Instance, InstanceArgs } from "@pulumi/gcp/compute/instance";
+import type { InstanceArgs } from "@pulumi/gcp/compute/instance";
+import { Instance } from "@pulumi/gcp/compute/instance";
 import type * as gcpInputs from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { portRange } from "../kit/firewall";

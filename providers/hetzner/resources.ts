@@ -1,5 +1,6 @@
 import { Firewall } from "@pulumi/hcloud/firewall";
-import { Server, ServerArgs } from "@pulumi/hcloud/server";
+import type { ServerArgs } from "@pulumi/hcloud/server";
+import { Server } from "@pulumi/hcloud/server";
 import { SshKey } from "@pulumi/hcloud/sshKey";
 import type * as hcloudInputs from "@pulumi/hcloud/types/input";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,6 +1,7 @@
 /** Cloud-init documents Machina adds to a machine's user data, and how they merge with the user's. */
 import { stringify } from "yaml";
-import { contentType, entityText, headerValue, isMimeMessage, leafEntities, MimeEntity, sevenBit } from "./mime-parts";
+import type { MimeEntity } from "./mime-parts";
+import { contentType, entityText, headerValue, isMimeMessage, leafEntities, sevenBit } from "./mime-parts";
 
 /** A cloud-config that creates `user` (passwordless sudo) with the keys, and sets the host name. */
 export function userCloudConfig(hostname: string, user: string, sshKeys: string[]): string {

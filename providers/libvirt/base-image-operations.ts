@@ -1,7 +1,8 @@
 /** The shared base image as a dynamic resource: resolved (and downloaded) once, kept in the cache. */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { BaseImage, markOfflineImageUsed, OFFLINE_PREFIX, resolveBaseImage } from "./images";
+import type { BaseImage } from "./images";
+import { markOfflineImageUsed, OFFLINE_PREFIX, resolveBaseImage } from "./images";
 
 export interface BaseImageInputs {
   source: string;

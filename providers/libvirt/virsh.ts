@@ -1,6 +1,7 @@
 /** A thin, bounded wrapper over `virsh`: the libvirt CLI is on every libvirt host; a native binding is not. */
 import { execFile } from "node:child_process";
-import { RetryOptions, withRetry } from "../kit/retry";
+import type { RetryOptions } from "../kit/retry";
+import { withRetry } from "../kit/retry";
 
 export class VirshError extends Error {
   constructor(

@@ -1,6 +1,7 @@
 import { FileLegacy as DownloadedFile } from "@muhlba91/pulumi-proxmoxve/download/fileLegacy";
 import { FileLegacy } from "@muhlba91/pulumi-proxmoxve/fileLegacy";
-import { VmLegacy, VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
+import type { VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
+import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
 import * as pulumi from "@pulumi/pulumi";
 import { contentHash, sharedPerStack } from "../kit/shared";
 import { cpusAndMemory } from "../../core/sizes";

@@ -5,7 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { fakeProvider } from "../support/fake-provider";
-import { installMocks, KEY_A, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");

@@ -56,7 +56,9 @@ describe("Automation API functions", () => {
         (e) => e.op === "create" && e.type === "pulumi-nodejs:dynamic/machina:LibvirtMachine" && e.phase === "done",
       ),
     ).toBe(true);
-    expect((up.outputs.machineOutputs as any).dev.ssh).toMatch(/^ssh -p \d+ machina@127\.0\.0\.1$/);
+    expect((up.outputs.machineOutputs as { dev: { ssh: string } }).dev.ssh).toMatch(
+      /^ssh -p \d+ machina@127\.0\.0\.1$/,
+    );
 
     const again = await ops.run("up", target);
     expect(again).toMatchObject({ ok: true, changed: false });

@@ -32,7 +32,7 @@ afterAll(() => {
 
 const cli = (...args: string[]) => machina(["--json", ...args, "-e", "development", "--project-dir", project], env);
 
-function sshPort(outputs: any): number {
+function sshPort(outputs: { machineOutputs: { dev: { ssh: string } } }): number {
   return Number(/-p (\d+)/.exec(outputs.machineOutputs.dev.ssh)![1]);
 }
 

@@ -2,6 +2,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import type { Untyped } from "../support/untyped";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const CLI = path.join(ROOT, "dist/automation/cli.js");
@@ -69,7 +70,8 @@ export interface CliResult {
   code: number | null;
   out: string;
   err: string;
-  json?: any;
+  /** What `--json` printed; empty when it printed no JSON, so an assertion on a field of it fails. */
+  json: Untyped;
 }
 
 export function machina(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 900_000): CliResult {
@@ -79,12 +81,12 @@ export function machina(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 900_
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
   });
-  let json: unknown;
+  let json: Untyped = {};
   if (args.includes("--json")) {
     try {
-      json = JSON.parse(r.stdout);
+      json = JSON.parse(r.stdout) as Untyped;
     } catch {
-      json = undefined;
+      // not JSON: stays empty
     }
   }
   return { code: r.status, out: r.stdout, err: r.stderr, json };

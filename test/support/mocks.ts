@@ -1,9 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { Untyped } from "./untyped";
+
+/**
+ * Resource inputs as the mocks record them. They have every provider SDK's shape, so tests index them
+ * freely; a wrong path reads undefined and the assertion on it fails.
+ */
+export type RecordedInputs = Untyped;
 
 export interface RecordedResource {
   type: string;
   name: string;
-  inputs: Record<string, any>;
+  inputs: RecordedInputs;
   /** The serialized provider of a dynamic resource. */
   provider?: string;
 }
@@ -11,10 +18,10 @@ export interface RecordedResource {
 let nextId = 1000;
 
 /** Every invoke (data source call) the program made, in order. */
-export const invokes: { token: string; inputs: Record<string, any> }[] = [];
+export const invokes: { token: string; inputs: RecordedInputs }[] = [];
 
 /** Outputs a real platform would add, so the Machine's outputs have something to read. */
-function platformState(type: string, name: string, id: string, inputs: Record<string, any>): Record<string, unknown> {
+function platformState(type: string, name: string, id: string, inputs: RecordedInputs): Record<string, unknown> {
   const n = Number(id) % 250;
   switch (type) {
     case "hcloud:index/server:Server":
@@ -39,10 +46,10 @@ function platformState(type: string, name: string, id: string, inputs: Record<st
       return {
         instanceId: `gce-${id}`,
         selfLink: `projects/p/zones/${inputs.zone}/instances/${inputs.name}`,
-        networkInterfaces: (inputs.networkInterfaces ?? []).map((nic: any) => ({
+        networkInterfaces: (inputs.networkInterfaces ?? []).map((nic: RecordedInputs) => ({
           ...nic,
           networkIp: `10.128.0.${n}`,
-          accessConfigs: (nic.accessConfigs ?? []).map((a: any) => ({ ...a, natIp: `34.0.0.${n}` })),
+          accessConfigs: (nic.accessConfigs ?? []).map((a: object) => ({ ...a, natIp: `34.0.0.${n}` })),
         })),
       };
     case "azure-native:resources:ResourceGroup":
@@ -51,7 +58,10 @@ function platformState(type: string, name: string, id: string, inputs: Record<st
       return { ipAddress: `20.0.0.${n}` };
     case "azure-native:network:NetworkInterface":
       return {
-        ipConfigurations: (inputs.ipConfigurations ?? []).map((c: any) => ({ ...c, privateIPAddress: `10.42.0.${n}` })),
+        ipConfigurations: (inputs.ipConfigurations ?? []).map((c: object) => ({
+          ...c,
+          privateIPAddress: `10.42.0.${n}`,
+        })),
       };
     case "azure-native:compute:VirtualMachine":
       return { vmId: `vm-${id}` };
@@ -108,7 +118,7 @@ export function installMocks(
     stack?: string;
     config?: Record<string, string>;
     /** Sees every registration first; throws to refuse it as the platform would. */
-    platform?: (type: string, inputs: Record<string, any>) => void;
+    platform?: (type: string, inputs: RecordedInputs) => void;
   } = {},
 ): RecordedResource[] {
   const recorded: RecordedResource[] = [];

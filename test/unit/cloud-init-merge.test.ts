@@ -77,7 +77,9 @@ describe("mergeUserData", () => {
     const base = ci.userCloudConfig("h", "machina", ["ssh-ed25519 AAAA k"]);
 
     const merged = parse(ci.mergeUserData([base], userMultipart("")));
-    expect(merged.cloudConfig?.users.map((u: any) => u.name ?? u)).toEqual(["default", "machina", "alice"]);
+    expect(
+      merged.cloudConfig?.users.map((u: string | { name: string }) => (typeof u === "string" ? u : u.name)),
+    ).toEqual(["default", "machina", "alice"]);
     expect(merged.parts[1].headers["Merge-Type"]).toBe(ci.MERGE_TYPE);
 
     const kept = parse(ci.mergeUserData([base], userMultipart(`Merge-Type: ${own}\n`)));

@@ -7,8 +7,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { cloudInitPythonPath, parseWithCloudInit, ParsedUserData } from "../support/cloud-init";
-import { installMocks, KEY_A, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { ParsedUserData } from "../support/cloud-init";
+import { cloudInitPythonPath, parseWithCloudInit } from "../support/cloud-init";
+import type { RecordedResource } from "../support/mocks";
+import type { Untyped } from "../support/untyped";
+import { installMocks, KEY_A, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
@@ -129,7 +132,7 @@ const CASES: Record<string, Case> = {
 };
 
 /** Where each provider's user data lands among the resources it registers, as the platform gets it. */
-const unwrapSecret = (v: any) =>
+const unwrapSecret = (v: Untyped) =>
   v && v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270" ? v.value : v;
 const byName = (type: string, name: string) => recorded.find((r) => r.type === type && r.name === name)?.inputs;
 const SENT: Record<string, (machine: string) => string | undefined> = {
@@ -201,7 +204,9 @@ describe.each(Object.keys(SENT))("%s: the user data it sends, read by cloud-init
       const config = parsed.cloudConfig ?? {};
       const keys = [
         ...(config.ssh_authorized_keys ?? []),
-        ...(config.users ?? []).flatMap((u: any) => u?.ssh_authorized_keys ?? []),
+        ...(config.users ?? []).flatMap((u: string | { ssh_authorized_keys?: string[] }) =>
+          typeof u === "string" ? [] : (u.ssh_authorized_keys ?? []),
+        ),
       ];
       expect(keys, "Machina's keys are in the merged cloud-config").toContain(KEY_A);
     }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, KEY_A, KEY_B, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, KEY_B, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let Machine: typeof import("../../dist/components/machine.js").Machine;

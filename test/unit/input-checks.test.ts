@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, KEY_A, ofType, RecordedResource, settle } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, ofType, settle } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");

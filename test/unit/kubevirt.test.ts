@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { probeKubevirt } from "../../dist/providers/kubevirt/index";
 import { serviceAddresses } from "../../dist/providers/kubevirt/resources";
-import { installMocks, KEY_A, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let Machine: typeof import("../../dist/components/machine").Machine;

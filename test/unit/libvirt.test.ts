@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { baseCloudConfig, mergedUserData, metaData } from "../../dist/providers/libvirt/cloud-init";
-import { domainXml, DomainSpec } from "../../dist/providers/libvirt/domain-xml";
+import type { DomainSpec } from "../../dist/providers/libvirt/domain-xml";
+import { domainXml } from "../../dist/providers/libvirt/domain-xml";
 import { probeBootSector } from "../../dist/providers/libvirt/accelerator";
 import { ownerOf } from "../../dist/providers/libvirt/machine-operations";
-import { installMocks, KEY_A, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let Machine: typeof import("../../dist/components/machine").Machine;

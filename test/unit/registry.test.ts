@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fakeProvider } from "../support/fake-provider";
-import { installMocks, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
