@@ -1,16 +1,31 @@
 export { Machine, MACHINE_TYPE, selectProvider } from "./components/machine";
-export type {
-  Arch, FirewallRule, ImageSpec, MachineArgs, PortSpec, Protocol, ReadinessSpec, SizeClass, SizeSpec,
-} from "./components/spec";
+export type { Arch } from "./core/arch";
+export type { FirewallRule, Protocol } from "./core/firewall-rule";
+export type { ImageSpec, MachineArgs, PortSpec, ReadinessSpec, SizeClass, SizeSpec } from "./core/spec";
 export {
-  InvalidEnvironmentError, MachinaError, MissingPrerequisiteError, StackFileError, UnknownEnvironmentError, UnknownProviderError, UsageError,
+  InvalidEnvironmentError,
+  MachinaError,
+  MissingPrerequisiteError,
+  StackFileError,
+  UnknownEnvironmentError,
+  UnknownProviderError,
+  UsageError,
   ValidationError,
-} from "./components/errors";
-export type { FieldProblem } from "./components/errors";
-export { resolveMachineSpec, toDnsLabel, platformNameFor } from "./components/validation";
-export { SIZE_CLASSES, cheapestFit } from "./components/sizes";
+} from "./core/errors";
+export type { FieldProblem } from "./core/errors";
+export { resolveMachineSpec, toDnsLabel, platformNameFor } from "./core/validation";
+export { SIZE_CLASSES, cheapestFit } from "./core/sizes";
 export { registerProvider, resolveProvider, knownProviderNames, builtInProviderNames } from "./providers/registry";
 export type {
-  Catalog, CatalogRegion, CatalogSize, CredentialRequirement, LabelRules, MachineResult, ProviderCapabilities,
-  ProviderModule, ProviderRequirements, ResolvedMachineSpec, ToolRequirement,
-} from "./providers/contract";
+  Catalog,
+  CatalogRegion,
+  CatalogSize,
+  CredentialRequirement,
+  LabelRules,
+  MachineResult,
+  ProviderCapabilities,
+  ProviderModule,
+  ProviderRequirements,
+  ResolvedMachineSpec,
+  ToolRequirement,
+} from "./core/contract";

@@ -2,14 +2,25 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
-import { MachinaError, UnknownEnvironmentError, UnknownProviderError, UsageError } from "../components/errors";
-import { classifyError } from "../components/failure";
+import { MachinaError, UnknownEnvironmentError, UnknownProviderError, UsageError } from "../core/errors";
+import { classifyError } from "../core/failure";
 import { resolveProvider } from "../providers/registry";
 import { listEnvironments } from "../stacks/environment";
 import { environmentSummaries, probePlatform, providerInfo, providerSummaries, validateEnvironment } from "./inspect";
-import { Operation, ProgressEvent, run, status, Summary } from "./operations";
+import type { Operation, ProgressEvent, Summary } from "./operations";
+import { run, status } from "./operations";
 
-const SYMBOL: Record<string, string> = { create: "+", update: "~", delete: "-", replace: "+-", "create-replacement": "+-", "delete-replaced": "--", same: " ", refresh: ">", read: ">" };
+const SYMBOL: Record<string, string> = {
+  create: "+",
+  update: "~",
+  delete: "-",
+  replace: "+-",
+  "create-replacement": "+-",
+  "delete-replaced": "--",
+  same: " ",
+  refresh: ">",
+  read: ">",
+};
 
 function progressLine(e: ProgressEvent): string | undefined {
   if (e.op === "same" && e.phase !== "failed") return undefined;
@@ -18,23 +29,36 @@ function progressLine(e: ProgressEvent): string | undefined {
 }
 
 function machinesText(outputs: Record<string, unknown>): string[] {
-  const machines = (outputs.machineOutputs ?? {}) as Record<string, { ssh?: string; publicIp?: string; privateIp?: string; type?: string }>;
+  const machines = (outputs.machineOutputs ?? {}) as Record<
+    string,
+    { ssh?: string; publicIp?: string; privateIp?: string; type?: string }
+  >;
   return Object.entries(machines).map(
-    ([name, m]) => `  ${name}: ${m.type ?? "?"}, address ${m.publicIp ?? m.privateIp ?? "none"}${m.ssh ? `, ${m.ssh}` : ""}`,
+    ([name, m]) =>
+      `  ${name}: ${m.type ?? "?"}, address ${m.publicIp ?? m.privateIp ?? "none"}${m.ssh ? `, ${m.ssh}` : ""}`,
   );
 }
 
 export function summaryText(s: Summary): string {
-  const counts = Object.entries(s.changes).filter(([, n]) => n > 0).map(([op, n]) => `${n} ${op}`).join(", ") || "nothing";
-  const lines = [`${s.operation} ${s.stack}: ${s.ok ? "ok" : "FAILED"} in ${s.durationSeconds.toFixed(1)} s (${counts})`];
+  const counts =
+    Object.entries(s.changes)
+      .filter(([, n]) => n > 0)
+      .map(([op, n]) => `${n} ${op}`)
+      .join(", ") || "nothing";
+  const lines = [
+    `${s.operation} ${s.stack}: ${s.ok ? "ok" : "FAILED"} in ${s.durationSeconds.toFixed(1)} s (${counts})`,
+  ];
   const r = s.recovered;
   if (r) {
     for (const l of r.removedLocks) lines.push(`  recovered: removed ${l}`);
-    for (const p of r.clearedPendingCreates) lines.push(`  recovered: cleared interrupted ${p} (its next create cleans up what it left)`);
-    for (const p of r.remainingPending) lines.push(`  pending, left alone: ${p}: check it on the platform, then pulumi refresh --clear-pending-creates`);
+    for (const p of r.clearedPendingCreates)
+      lines.push(`  recovered: cleared interrupted ${p} (its next create cleans up what it left)`);
+    for (const p of r.remainingPending)
+      lines.push(`  pending, left alone: ${p}: check it on the platform, then pulumi refresh --clear-pending-creates`);
   }
   if (s.ok && s.operation !== "destroy" && s.operation !== "preview") lines.push(...machinesText(s.outputs));
-  for (const name of s.goneMachines ?? []) lines.push(`  ${name}: gone (deleted outside the stack; \`machina up\` creates it again)`);
+  for (const name of s.goneMachines ?? [])
+    lines.push(`  ${name}: gone (deleted outside the stack; \`machina up\` creates it again)`);
   if (s.error) lines.push(s.error);
   if (s.failure) lines.push(failureLine(s.failure));
   return lines.join("\n");
@@ -47,9 +71,11 @@ function failureLine(f: NonNullable<Summary["failure"]>): string {
 
 function sshKeyConfig(file: string | undefined): Record<string, string> {
   if (!file) return {};
-  if (!existsSync(file)) throw new UsageError(`--ssh-key-file ${file}: no such file (create one with ssh-keygen -t ed25519)`);
+  if (!existsSync(file))
+    throw new UsageError(`--ssh-key-file ${file}: no such file (create one with ssh-keygen -t ed25519)`);
   const key = readFileSync(file, "utf8").trim();
-  if (/PRIVATE KEY/.test(key)) throw new UsageError(`--ssh-key-file ${file} is a private key: pass the .pub file next to it`);
+  if (/PRIVATE KEY/.test(key))
+    throw new UsageError(`--ssh-key-file ${file} is a private key: pass the .pub file next to it`);
   return { "machina:sshKeys[0]": key };
 }
 
@@ -60,7 +86,9 @@ function parseConfig(pairs: string[]): Record<string, string> {
       const key = i > 0 ? pair.slice(0, i) : "";
       // Pulumi config keys are namespace:name (a path may follow: machina:sshKeys[0]).
       if (i <= 0 || !/^[A-Za-z][\w.-]*:[^\s=]+$/.test(key)) {
-        throw new UsageError(`--config ${JSON.stringify(pair)}: write namespace:key=value, e.g. --config libvirt:network=user`);
+        throw new UsageError(
+          `--config ${JSON.stringify(pair)}: write namespace:key=value, e.g. --config libvirt:network=user`,
+        );
       }
       return [key, pair.slice(i + 1)];
     }),
@@ -113,7 +141,16 @@ export function buildCli(): Command {
     .action(() => {
       const list = providerSummaries();
       const width = Math.max(...list.map((p) => p.name.length));
-      print(!!globals().json, list, list.map((p) => `${p.name.padEnd(width)}  ${p.description}\n${" ".repeat(width)}  capabilities: ${p.capabilities.join(", ")}`).join("\n"));
+      print(
+        !!globals().json,
+        list,
+        list
+          .map(
+            (p) =>
+              `${p.name.padEnd(width)}  ${p.description}\n${" ".repeat(width)}  capabilities: ${p.capabilities.join(", ")}`,
+          )
+          .join("\n"),
+      );
     });
 
   program
@@ -121,7 +158,11 @@ export function buildCli(): Command {
     .description("list the environments (stacks/Pulumi.<environment>.yaml) and their default providers")
     .action(() => {
       const list = environmentSummaries(projectDir(globals().projectDir));
-      print(!!globals().json, list, list.map((e) => `${e.name.padEnd(12)} provider ${e.provider ?? "(none)"}, ${e.machines} machine(s)`).join("\n"));
+      print(
+        !!globals().json,
+        list,
+        list.map((e) => `${e.name.padEnd(12)} provider ${e.provider ?? "(none)"}, ${e.machines} machine(s)`).join("\n"),
+      );
     });
 
   program
@@ -135,17 +176,22 @@ export function buildCli(): Command {
 
   program
     .command("validate")
-    .description("check an environment on a provider before anything is created: config, every machine, credentials, tools")
+    .description(
+      "check an environment on a provider before anything is created: config, every machine, credentials, tools",
+    )
     .requiredOption("-e, --environment <environment>", "development, staging, production, ...")
     .option("-p, --provider <name>", "run the environment on this provider instead of its default")
     .action(async (opts: { environment: string; provider?: string }) => {
       checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
       const report = validateEnvironment(projectDir(globals().projectDir), opts.environment, opts.provider);
-      if (report.provider && report.problems.length === 0) report.problems.push(...(await probePlatform(report.provider)));
+      if (report.provider && report.problems.length === 0)
+        report.problems.push(...(await probePlatform(report.provider)));
       const lines = [`environment ${report.environment} on ${report.provider || "?"} (stack ${report.stack || "?"})`];
       for (const m of report.machines) {
         const price = m.hourlyPrice === undefined ? "" : `, ${m.hourlyPrice} ${report.currency}/h`;
-        lines.push(`  ${m.name}: ${m.type} in ${m.region}, image ${m.image}${price}, ports ${m.ports.join(" ") || "none"}`);
+        lines.push(
+          `  ${m.name}: ${m.type} in ${m.region}, image ${m.image}${price}, ports ${m.ports.join(" ") || "none"}`,
+        );
       }
       if (report.problems.length > 0) {
         lines.push("problems:", ...report.problems.map((p) => `  - ${p.replace(/\n/g, "\n    ")}`));
@@ -160,8 +206,16 @@ export function buildCli(): Command {
     cmd
       .requiredOption("-e, --environment <environment>", "development, staging, production, ...")
       .option("-p, --provider <name>", "run the environment on this provider (its own stack and state)")
-      .option("-c, --config <key=value>", "extra stack config (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
-      .option("--ssh-key-file <file>", "install this public key on every machine (stored as the stack's machina:sshKeys)");
+      .option(
+        "-c, --config <key=value>",
+        "extra stack config (repeatable)",
+        (v: string, all: string[]) => [...all, v],
+        [] as string[],
+      )
+      .option(
+        "--ssh-key-file <file>",
+        "install this public key on every machine (stored as the stack's machina:sshKeys)",
+      );
 
   for (const [operation, description] of [
     ["preview", "show what up would change"],
@@ -170,45 +224,77 @@ export function buildCli(): Command {
     ["destroy", "remove every resource of the environment's stack"],
   ] as [Operation, string][]) {
     const cmd = stackOptions(program.command(operation).description(description));
-    if (operation === "preview") cmd.option("--expect-no-changes", `exit ${EXIT.changesPending} when anything would change`);
-    cmd.action(async (opts: { environment: string; provider?: string; config: string[]; sshKeyFile?: string; expectNoChanges?: boolean }) => {
-      const json = !!globals().json;
-      const tty = !json && process.stdout.isTTY;
-      const config = parseConfig(opts.config);
-      // The key stays in the stack's config: a later `up` without --ssh-key-file keeps it on the machines.
-      const keepConfig = sshKeyConfig(opts.sshKeyFile);
-      checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
-      const summary = await run(
-        operation,
-        { environment: opts.environment, provider: opts.provider, projectDir: projectDir(globals().projectDir), config, keepConfig },
-        {
-          onProgress: json ? undefined : (e: ProgressEvent) => {
-            const line = progressLine(e);
-            if (line) process.stdout.write(tty ? `\x1b[2m${line}\x1b[0m\n` : `${line}\n`);
+    if (operation === "preview")
+      cmd.option("--expect-no-changes", `exit ${EXIT.changesPending} when anything would change`);
+    cmd.action(
+      async (opts: {
+        environment: string;
+        provider?: string;
+        config: string[];
+        sshKeyFile?: string;
+        expectNoChanges?: boolean;
+      }) => {
+        const json = !!globals().json;
+        const tty = !json && process.stdout.isTTY;
+        const config = parseConfig(opts.config);
+        // The key stays in the stack's config: a later `up` without --ssh-key-file keeps it on the machines.
+        const keepConfig = sshKeyConfig(opts.sshKeyFile);
+        checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
+        const summary = await run(
+          operation,
+          {
+            environment: opts.environment,
+            provider: opts.provider,
+            projectDir: projectDir(globals().projectDir),
+            config,
+            keepConfig,
           },
-          onMessage: json ? undefined : (severity: string, message: string) => {
-            if (severity === "error" || severity === "warning") process.stderr.write(`${severity}: ${message}\n`);
+          {
+            onProgress: json
+              ? undefined
+              : (e: ProgressEvent) => {
+                  const line = progressLine(e);
+                  if (line) process.stdout.write(tty ? `\x1b[2m${line}\x1b[0m\n` : `${line}\n`);
+                },
+            onMessage: json
+              ? undefined
+              : (severity: string, message: string) => {
+                  if (severity === "error" || severity === "warning") process.stderr.write(`${severity}: ${message}\n`);
+                },
           },
-        },
-      );
-      print(json, summary, summaryText(summary));
-      if (!summary.ok) process.exitCode = exitCodeOf(summary);
-      else if (operation === "preview" && opts.expectNoChanges && summary.changed) process.exitCode = EXIT.changesPending;
-    });
+        );
+        print(json, summary, summaryText(summary));
+        if (!summary.ok) process.exitCode = exitCodeOf(summary);
+        else if (operation === "preview" && opts.expectNoChanges && summary.changed)
+          process.exitCode = EXIT.changesPending;
+      },
+    );
   }
 
   stackOptions(program.command("status").description("the stack's last run, resources and outputs")).action(
     async (opts: { environment: string; provider?: string }) => {
       checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
-      const s = await status({ environment: opts.environment, provider: opts.provider, projectDir: projectDir(globals().projectDir) });
+      const s = await status({
+        environment: opts.environment,
+        provider: opts.provider,
+        projectDir: projectDir(globals().projectDir),
+      });
       if (!s.ok) {
         print(!!globals().json, s, summaryText(s));
         process.exitCode = exitCodeOf(s);
         return;
       }
-      const last = s.lastUpdate ? `last ${s.lastUpdate.kind} ${s.lastUpdate.result}${s.lastUpdate.endTime ? ` at ${s.lastUpdate.endTime}` : ""}` : "never run";
-      const gone = (s.goneMachines ?? []).map((name) => `  ${name}: gone (deleted outside the stack; \`machina up\` creates it again)`);
-      print(!!globals().json, s, [`${s.stack}: ${s.resources} resources, ${last}`, ...machinesText(s.outputs), ...gone].join("\n"));
+      const last = s.lastUpdate
+        ? `last ${s.lastUpdate.kind} ${s.lastUpdate.result}${s.lastUpdate.endTime ? ` at ${s.lastUpdate.endTime}` : ""}`
+        : "never run";
+      const gone = (s.goneMachines ?? []).map(
+        (name) => `  ${name}: gone (deleted outside the stack; \`machina up\` creates it again)`,
+      );
+      print(
+        !!globals().json,
+        s,
+        [`${s.stack}: ${s.resources} resources, ${last}`, ...machinesText(s.outputs), ...gone].join("\n"),
+      );
     },
   );
 

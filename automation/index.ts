@@ -4,5 +4,5 @@ export type { LockHolder, Operation, ProgressEvent, RunOptions, StatusSummary, S
 export type { EnvironmentTarget, InlineTarget } from "./workspace";
 export { LiveLockError } from "./recover";
 export type { RecoveryReport, StackLock } from "./recover";
-export { classifyError, classifyFailure, FAILURE_CLASSES, FAILURE_CLASS_INFO } from "../components/failure";
-export type { Failure, FailureClass } from "../components/failure";
+export { classifyError, classifyFailure, FAILURE_CLASSES, FAILURE_CLASS_INFO } from "../core/failure";
+export type { Failure, FailureClass } from "../core/failure";

@@ -2,14 +2,24 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
-import { MachinaError, StackFileError, UnknownProviderError, ValidationError } from "../components/errors";
-import { portRange } from "../components/firewall";
-import { DEFAULT_LABEL_RULES, machineShapeProblems, resolveMachineSpec } from "../components/validation";
-import type { ProviderModule } from "../providers/contract";
+import { MachinaError, StackFileError, UnknownProviderError, ValidationError } from "../core/errors";
+import { portRange } from "../providers/kit/firewall";
+import { DEFAULT_LABEL_RULES, machineShapeProblems, resolveMachineSpec } from "../core/validation";
+import type { ProviderModule } from "../core/contract";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import {
-  checkEnvironmentConfig, CONFIG_NAMESPACE, environmentNameProblem, expandMachines, listEnvironments, parseEnvironmentConfig, parseStackName,
-  projectName, readEnvironmentFile, readYamlFile, stackConfigDir, stackNameFor,
+  checkEnvironmentConfig,
+  CONFIG_NAMESPACE,
+  environmentNameProblem,
+  expandMachines,
+  listEnvironments,
+  parseEnvironmentConfig,
+  parseStackName,
+  projectName,
+  readEnvironmentFile,
+  readYamlFile,
+  stackConfigDir,
+  stackNameFor,
 } from "../stacks/environment";
 
 export interface ProviderSummary {
@@ -24,7 +34,9 @@ export function providerSummaries(): ProviderSummary[] {
     return {
       name,
       description: m.description,
-      capabilities: Object.entries(m.capabilities).filter(([, on]) => on).map(([k]) => k),
+      capabilities: Object.entries(m.capabilities)
+        .filter(([, on]) => on)
+        .map(([k]) => k),
     };
   });
 }
@@ -65,23 +77,40 @@ export function providerInfo(name: string, projectDir: string): string {
   const c = m.catalog;
   const lines = [`${m.name}: ${m.description}`, ""];
   if (m.requirements.sdkPackage) {
-    lines.push(`SDK: ${m.requirements.sdkPackage} (${sdkInstalled(m.requirements.sdkPackage, projectDir) ? "installed" : `not installed: npm install ${m.requirements.sdkPackage}`})`);
+    lines.push(
+      `SDK: ${m.requirements.sdkPackage} (${sdkInstalled(m.requirements.sdkPackage, projectDir) ? "installed" : `not installed: npm install ${m.requirements.sdkPackage}`})`,
+    );
   }
   lines.push("Credentials:");
   if (m.requirements.credentials.length === 0) lines.push("  none");
   for (const cred of m.requirements.credentials) {
-    const via = [...cred.configKeys.map((k) => `config ${k}`), ...cred.envVars.map((e) => `env ${e}`), ...(cred.files ?? []).map((f) => `file ${f}`)].join(" or ");
+    const via = [
+      ...cred.configKeys.map((k) => `config ${k}`),
+      ...cred.envVars.map((e) => `env ${e}`),
+      ...(cred.files ?? []).map((f) => `file ${f}`),
+    ].join(" or ");
     lines.push(`  ${cred.name}: ${via}`, `    ${cred.howTo}`);
   }
   lines.push("Local tools:");
   if (m.requirements.tools.length === 0) lines.push("  none");
-  for (const tool of m.requirements.tools) lines.push(`  ${tool.command} (${onPath(tool.command) ? "found" : "missing"}): ${tool.howTo}`);
-  lines.push(`Capabilities: ${Object.entries(m.capabilities).map(([k, v]) => `${k}=${v ? "yes" : "no"}`).join(", ")}`);
+  for (const tool of m.requirements.tools)
+    lines.push(`  ${tool.command} (${onPath(tool.command) ? "found" : "missing"}): ${tool.howTo}`);
+  lines.push(
+    `Capabilities: ${Object.entries(m.capabilities)
+      .map(([k, v]) => `${k}=${v ? "yes" : "no"}`)
+      .join(", ")}`,
+  );
   lines.push(`Regions: ${c.regions.map((r) => r.id).join(", ")} (default ${c.defaults.region})`);
-  lines.push(`Images: ${Object.entries(c.images).map(([alias, byArch]) => `${alias} [${Object.keys(byArch).join(", ")}]`).join(", ")} (default ${c.defaults.image})`);
+  lines.push(
+    `Images: ${Object.entries(c.images)
+      .map(([alias, byArch]) => `${alias} [${Object.keys(byArch).join(", ")}]`)
+      .join(", ")} (default ${c.defaults.image})`,
+  );
   lines.push(`Sizes (${c.currency} per hour, as of ${c.pricesAsOf}):`);
   for (const s of [...c.sizes].sort((a, b) => a.hourlyPrice - b.hourlyPrice)) {
-    lines.push(`  ${s.type.padEnd(20)} ${s.arch.padEnd(7)} ${String(s.cpus).padStart(3)} vCPU ${String(s.memoryGiB).padStart(6)} GiB${s.diskGiB ? ` ${String(s.diskGiB).padStart(5)} GiB disk` : ""}  ${s.hourlyPrice}${s.regions ? `  (${s.regions.join(", ")})` : ""}`);
+    lines.push(
+      `  ${s.type.padEnd(20)} ${s.arch.padEnd(7)} ${String(s.cpus).padStart(3)} vCPU ${String(s.memoryGiB).padStart(6)} GiB${s.diskGiB ? ` ${String(s.diskGiB).padStart(5)} GiB disk` : ""}  ${s.hourlyPrice}${s.regions ? `  (${s.regions.join(", ")})` : ""}`,
+    );
   }
   lines.push(`Source: ${c.source}`);
   return lines.join("\n");
@@ -102,10 +131,17 @@ function stackConfigKeys(projectDir: string, stack: string): Set<string> {
 }
 
 /** Credentials, tools and SDK a provider needs that are missing here, each with how to supply it. */
-export function missingPrerequisites(m: ProviderModule, projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): string[] {
+export function missingPrerequisites(
+  m: ProviderModule,
+  projectDir: string,
+  stack: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
   const missing: string[] = [];
   if (m.requirements.sdkPackage && !sdkInstalled(m.requirements.sdkPackage, projectDir)) {
-    missing.push(`the Pulumi SDK ${m.requirements.sdkPackage} is not installed: npm install ${m.requirements.sdkPackage}`);
+    missing.push(
+      `the Pulumi SDK ${m.requirements.sdkPackage} is not installed: npm install ${m.requirements.sdkPackage}`,
+    );
   }
   const keys = stackConfigKeys(projectDir, stack);
   for (const cred of m.requirements.credentials) {
@@ -115,7 +151,10 @@ export function missingPrerequisites(m: ProviderModule, projectDir: string, stac
       (cred.files ?? []).some((f) => existsSync(f.replace(/^~(?=\/)/, env.HOME ?? homedir())));
     if (!found) {
       const secret = cred.secret === false ? "" : "--secret ";
-      const via = [...cred.configKeys.map((k) => `\`pulumi config set ${secret}${k} <value> --stack ${stack}\``), ...cred.envVars.map((e) => `export ${e}`)];
+      const via = [
+        ...cred.configKeys.map((k) => `\`pulumi config set ${secret}${k} <value> --stack ${stack}\``),
+        ...cred.envVars.map((e) => `export ${e}`),
+      ];
       missing.push(`missing ${cred.name}: ${via.join(" or ")}. ${cred.howTo}`);
     }
   }
@@ -139,7 +178,12 @@ export interface ValidationReport {
  * of another name (`staging-hetzner`) its own file's plain values, then per-run config (`-c`). Secure
  * values are left out (they cannot be read without the passphrase, and are checked by the program).
  */
-export function stackConfig(projectDir: string, environment: string, stack: string, extra: Record<string, string> = {}): Record<string, unknown> {
+export function stackConfig(
+  projectDir: string,
+  environment: string,
+  stack: string,
+  extra: Record<string, string> = {},
+): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...readEnvironmentFile(projectDir, environment) };
   const parseJson = (v: unknown) => {
     if (typeof v !== "string" || !/^\s*[[{]/.test(v)) return v;
@@ -153,7 +197,8 @@ export function stackConfig(projectDir: string, environment: string, stack: stri
   const overlay = (config: Record<string, unknown>) => {
     for (const [key, value] of Object.entries(config)) {
       if (key === `${CONFIG_NAMESPACE}:sshKeys`) merged[key] = [...keysOf(merged[key]), ...keysOf(value)];
-      else if (/^machina:sshKeys\[\d+\]$/.test(key)) merged[`${CONFIG_NAMESPACE}:sshKeys`] = [...keysOf(merged[`${CONFIG_NAMESPACE}:sshKeys`]), value];
+      else if (/^machina:sshKeys\[\d+\]$/.test(key))
+        merged[`${CONFIG_NAMESPACE}:sshKeys`] = [...keysOf(merged[`${CONFIG_NAMESPACE}:sshKeys`]), value];
       else if (!/[[\]]/.test(key)) merged[key] = value;
     }
   };
@@ -177,7 +222,12 @@ export interface EnvironmentCheck {
  * provider is itself a problem, each machine's provider-independent fields). Prerequisites are not
  * checked here. An unknown environment throws UnknownEnvironmentError.
  */
-export function checkEnvironment(projectDir: string, environment: string, provider?: string, extra: Record<string, string> = {}): EnvironmentCheck {
+export function checkEnvironment(
+  projectDir: string,
+  environment: string,
+  provider?: string,
+  extra: Record<string, string> = {},
+): EnvironmentCheck {
   const check: EnvironmentCheck = { provider: provider ?? "", stack: "", machines: [], problems: [] };
   const file = path.join(path.relative(projectDir, stackConfigDir(projectDir)) || ".", `Pulumi.${environment}.yaml`);
   let config: Record<string, unknown>;
@@ -195,11 +245,14 @@ export function checkEnvironment(projectDir: string, environment: string, provid
     throw e;
   }
   const { env: parsed, problems: configProblems } = checkEnvironmentConfig(config);
-  if (configProblems.length > 0) check.problems.push(new ValidationError(`environment ${environment} (${file})`, configProblems).message);
+  if (configProblems.length > 0)
+    check.problems.push(new ValidationError(`environment ${environment} (${file})`, configProblems).message);
   const chosen = provider ?? parsed.provider;
   if (!chosen) {
     if (!configProblems.some((p) => p.field === `${CONFIG_NAMESPACE}:provider`)) {
-      check.problems.push(`environment ${environment} names no provider: set machina:provider in its stack file or pass --provider`);
+      check.problems.push(
+        `environment ${environment} names no provider: set machina:provider in its stack file or pass --provider`,
+      );
     }
   } else {
     check.provider = chosen;
@@ -212,14 +265,18 @@ export function checkEnvironment(projectDir: string, environment: string, provid
     }
   }
   const module = check.module;
-  const nameProblem = module ? environmentNameProblem(environment, module.catalog.labelRules ?? DEFAULT_LABEL_RULES, module.name) : undefined;
-  if (nameProblem) check.problems.push(new ValidationError(`environment ${environment} on ${module!.name}`, [nameProblem]).message);
+  const nameProblem = module
+    ? environmentNameProblem(environment, module.catalog.labelRules ?? DEFAULT_LABEL_RULES, module.name)
+    : undefined;
+  if (nameProblem)
+    check.problems.push(new ValidationError(`environment ${environment} on ${module!.name}`, [nameProblem]).message);
   for (const { name, args } of expandMachines(parsed, chosen)) {
     // The environment label carries the environment's name; a name it cannot carry is reported once, above.
     const labels = nameProblem ? args.labels : { environment, ...args.labels };
     if (!module) {
       const problems = machineShapeProblems(name, { ...args, labels });
-      if (problems.length > 0) check.problems.push(new ValidationError(`Machine ${JSON.stringify(name)}`, problems).message);
+      if (problems.length > 0)
+        check.problems.push(new ValidationError(`Machine ${JSON.stringify(name)}`, problems).message);
       continue;
     }
     try {
@@ -245,7 +302,12 @@ export function checkEnvironment(projectDir: string, environment: string, provid
 }
 
 /** Everything `pulumi up` would check first, without the engine: config, specs, prerequisites; every problem at once. */
-export function validateEnvironment(projectDir: string, environment: string, provider?: string, env: NodeJS.ProcessEnv = process.env): ValidationReport {
+export function validateEnvironment(
+  projectDir: string,
+  environment: string,
+  provider?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ValidationReport {
   const check = checkEnvironment(projectDir, environment, provider);
   const report: ValidationReport = {
     environment,

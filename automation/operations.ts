@@ -3,14 +3,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OutputMap } from "@pulumi/pulumi/automation";
-import { InvalidEnvironmentError, MachinaError, renderValue, ValidationError } from "../components/errors";
-import { classifyError, classifyFailure, Failure, FAILURE_CLASS_INFO } from "../components/failure";
+import { InvalidEnvironmentError, MachinaError, renderValue, ValidationError } from "../core/errors";
+import type { Failure } from "../core/failure";
+import { classifyError, classifyFailure, FAILURE_CLASS_INFO } from "../core/failure";
 import { projectName } from "../stacks/environment";
 import { checkEnvironment } from "./inspect";
-import { backendDirOf, describeLiveLock, LiveLockError, recoverInterrupted, RecoveryReport, StackLock, stackLocks } from "./recover";
+import type { RecoveryReport, StackLock } from "./recover";
+import { backendDirOf, describeLiveLock, LiveLockError, recoverInterrupted, stackLocks } from "./recover";
 import { withRunConfig } from "./run-config";
 import { tightenStateFiles } from "./state-files";
-import { EnvironmentTarget, InlineTarget, SelectedStack, selectEnvironmentStack, selectInlineStack } from "./workspace";
+import type { EnvironmentTarget, InlineTarget, SelectedStack } from "./workspace";
+import { selectEnvironmentStack, selectInlineStack } from "./workspace";
 
 export type Operation = "preview" | "up" | "refresh" | "destroy";
 
@@ -89,7 +92,8 @@ function progressFrom(event: EngineEvent): ProgressEvent | undefined {
   const done = event.resOutputsEvent?.metadata;
   if (done) return { op: done.op, type: done.type, name: done.urn.split("::").pop() ?? done.urn, phase: "done" };
   const failed = event.resOpFailedEvent?.metadata;
-  if (failed) return { op: failed.op, type: failed.type, name: failed.urn.split("::").pop() ?? failed.urn, phase: "failed" };
+  if (failed)
+    return { op: failed.op, type: failed.type, name: failed.urn.split("::").pop() ?? failed.urn, phase: "failed" };
   return undefined;
 }
 
@@ -103,7 +107,12 @@ function countChanged(changes: Record<string, number>): boolean {
 function checkStackName(target: Target): void {
   if (isInline(target) && !/^[A-Za-z0-9_.-]+$/.test(target.stackName ?? "")) {
     throw new ValidationError(`stack ${JSON.stringify(target.stackName)}`, [
-      { field: "stackName", value: renderValue(target.stackName), allowed: "letters, digits, '-', '_' and '.'", fix: "rename the stack, e.g. ci-1" },
+      {
+        field: "stackName",
+        value: renderValue(target.stackName),
+        allowed: "letters, digits, '-', '_' and '.'",
+        fix: "rename the stack, e.g. ci-1",
+      },
     ]);
   }
 }
@@ -119,12 +128,18 @@ function projectOf(target: Target): string {
 function precheck(target: EnvironmentTarget): void {
   const projectDir = path.resolve(target.projectDir ?? process.cwd());
   if (!existsSync(path.join(projectDir, "Pulumi.yaml"))) return; // selectEnvironmentStack says so
-  const check = checkEnvironment(projectDir, target.environment, target.provider, { ...target.keepConfig, ...target.config });
+  const check = checkEnvironment(projectDir, target.environment, target.provider, {
+    ...target.keepConfig,
+    ...target.config,
+  });
   if (check.problems.length > 0) throw new InvalidEnvironmentError(target.environment, check.problems);
 }
 
 /** Machine outputs whose resource (by the machine's platform id) is still in the stack's state. */
-function withoutGoneMachines(outputs: Record<string, unknown>, resources: { id?: string }[]): { outputs: Record<string, unknown>; gone: string[] } {
+function withoutGoneMachines(
+  outputs: Record<string, unknown>,
+  resources: { id?: string }[],
+): { outputs: Record<string, unknown>; gone: string[] } {
   const machines = outputs.machineOutputs;
   if (typeof machines !== "object" || machines === null) return { outputs, gone: [] };
   const ids = new Set(resources.map((r) => r.id).filter((id): id is string => typeof id === "string" && id !== ""));
@@ -140,7 +155,7 @@ function withoutGoneMachines(outputs: Record<string, unknown>, resources: { id?:
 
 async function stateResources(selected: SelectedStack): Promise<{ id?: string }[]> {
   const exported = await selected.stack.exportStack();
-  return ((exported.deployment as { resources?: { id?: string }[] })?.resources ?? []);
+  return (exported.deployment as { resources?: { id?: string }[] })?.resources ?? [];
 }
 
 const ENGINE_TMP_PREFIX = ".machina-tmp-";
@@ -159,7 +174,8 @@ function engineTmpdir(selected: SelectedStack): string {
     try {
       process.kill(pid, 0);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(path.join(base, entry), { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code === "ESRCH")
+        rmSync(path.join(base, entry), { recursive: true, force: true });
     }
   }
   return mkdtempSync(path.join(base, `${ENGINE_TMP_PREFIX}${process.pid}-`));
@@ -170,10 +186,19 @@ function lockHolder(lock: StackLock): LockHolder {
 }
 
 /** The failed summary's fields for an error: message, class, and who holds the lock if that was it. */
-function failureOf(e: unknown, diagnostics: string[], selected: SelectedStack | undefined, project: string): Pick<Summary, "error" | "failure" | "lockedBy"> {
+function failureOf(
+  e: unknown,
+  diagnostics: string[],
+  selected: SelectedStack | undefined,
+  project: string,
+): Pick<Summary, "error" | "failure" | "lockedBy"> {
   const conflict = FAILURE_CLASS_INFO.conflict;
   if (e instanceof LiveLockError) {
-    return { error: e.message, failure: { class: "conflict", retryable: conflict.retryable, hint: conflict.hint }, lockedBy: lockHolder(e.locks[0]) };
+    return {
+      error: e.message,
+      failure: { class: "conflict", retryable: conflict.retryable, hint: conflict.hint },
+      lockedBy: lockHolder(e.locks[0]),
+    };
   }
   const message = String((e as Error)?.message ?? e);
   // Another run took the lock after this one looked: name it as the lock check would have.
@@ -181,9 +206,12 @@ function failureOf(e: unknown, diagnostics: string[], selected: SelectedStack | 
     const dir = selected ? backendDirOf(selected) : undefined;
     const live = dir && selected ? stackLocks(dir, project, selected.stackName).filter((l) => l.live) : [];
     const m = /created by (\S+?)@(\S+) \(pid (\d+)\) at (\S+)/.exec(message);
-    const lock: StackLock | undefined = live[0] ?? (m ? { file: "", hostname: m[2], pid: Number(m[3]), timestamp: m[4], live: true } : undefined);
+    const lock: StackLock | undefined =
+      live[0] ?? (m ? { file: "", hostname: m[2], pid: Number(m[3]), timestamp: m[4], live: true } : undefined);
     const failure: Failure = { class: "conflict", retryable: conflict.retryable, hint: conflict.hint };
-    return lock ? { error: describeLiveLock(lock), failure, lockedBy: lockHolder(lock) } : { error: explainEngineError(message), failure };
+    return lock
+      ? { error: describeLiveLock(lock), failure, lockedBy: lockHolder(lock) }
+      : { error: explainEngineError(message), failure };
   }
   const failure = e instanceof MachinaError ? classifyError(e) : classifyFailure(...diagnostics, message);
   return { error: explainEngineError(message), failure };
@@ -249,7 +277,13 @@ export async function run(operation: Operation, target: Target, options: RunOpti
       if (kept.gone.length > 0) goneMachines = kept.gone;
     }
     return {
-      ...base, ok: true, changes, changed: countChanged(changes), outputs, durationSeconds: (Date.now() - started) / 1000, recovered,
+      ...base,
+      ok: true,
+      changes,
+      changed: countChanged(changes),
+      outputs,
+      durationSeconds: (Date.now() - started) / 1000,
+      recovered,
       ...(goneMachines ? { goneMachines } : {}),
     };
   } catch (e) {
@@ -266,7 +300,8 @@ export async function run(operation: Operation, target: Target, options: RunOpti
   } finally {
     if (selected) delete selected.stack.workspace.envVars.TMPDIR;
     if (engineTmp) rmSync(engineTmp, { recursive: true, force: true });
-    if (selected && selected.env.PULUMI_BACKEND_URL === `file://${selected.stateDir}`) tightenStateFiles(selected.stateDir);
+    if (selected && selected.env.PULUMI_BACKEND_URL === `file://${selected.stateDir}`)
+      tightenStateFiles(selected.stateDir);
   }
 }
 
@@ -279,7 +314,10 @@ function redactFailure<T extends { error?: string }>(failure: T, values: string[
   return failure.error === undefined ? failure : { ...failure, error: redact(failure.error, values) };
 }
 
-export type StatusSummary = Summary & { resources: number; lastUpdate?: { result: string; kind: string; endTime?: string } };
+export type StatusSummary = Summary & {
+  resources: number;
+  lastUpdate?: { result: string; kind: string; endTime?: string };
+};
 
 /** The last run of the stack, its resources and outputs, without running anything; a failure gives `ok: false`. */
 export async function status(target: Target): Promise<StatusSummary> {
@@ -311,11 +349,23 @@ export async function status(target: Target): Promise<StatusSummary> {
       ...(kept.gone.length > 0 ? { goneMachines: kept.gone } : {}),
       durationSeconds: (Date.now() - started) / 1000,
       resources: resources.length,
-      lastUpdate: last ? { result: last.result, kind: last.kind, endTime: last.endTime ? new Date(last.endTime).toISOString() : undefined } : undefined,
+      lastUpdate: last
+        ? {
+            result: last.result,
+            kind: last.kind,
+            endTime: last.endTime ? new Date(last.endTime).toISOString() : undefined,
+          }
+        : undefined,
     };
   } catch (e) {
     return {
-      ...base, ok: false, changes: {}, changed: false, outputs: {}, durationSeconds: (Date.now() - started) / 1000, resources: 0,
+      ...base,
+      ok: false,
+      changes: {},
+      changed: false,
+      outputs: {},
+      durationSeconds: (Date.now() - started) / 1000,
+      resources: 0,
       ...failureOf(e, [], selected, project),
     };
   }
@@ -323,15 +373,22 @@ export async function status(target: Target): Promise<StatusSummary> {
 
 /** Turns the engine's most common offline failures into a message that says what to do. */
 export function explainEngineError(message: string): string {
-  const plugin = /no resource plugin '([^']+)' found|could not find plugin.*?resource[ -]([\w-]+)|failed to load plugin.*?resource[- ]([\w-]+)/i.exec(message);
+  const plugin =
+    /no resource plugin '([^']+)' found|could not find plugin.*?resource[ -]([\w-]+)|failed to load plugin.*?resource[- ]([\w-]+)/i.exec(
+      message,
+    );
   if (plugin) {
     const name = plugin[1] ?? plugin[2] ?? plugin[3];
-    return `${message.trim()}\nThe ${name} provider plugin is not installed and plugin downloads are off here. ` +
-      `With internet: \`pulumi plugin install resource ${name}\`. Offline, only providers built on Machina's dynamic providers (libvirt) can run.`;
+    return (
+      `${message.trim()}\nThe ${name} provider plugin is not installed and plugin downloads are off here. ` +
+      `With internet: \`pulumi plugin install resource ${name}\`. Offline, only providers built on Machina's dynamic providers (libvirt) can run.`
+    );
   }
   if (/spawn pulumi ENOENT|Command failed with ENOENT: pulumi/i.test(message)) {
-    return `the Pulumi engine (the pulumi command) is not on PATH: install Pulumi (https://www.pulumi.com/docs/install/), ` +
-      `or offline run scripts/setup-engine.sh and put the directory it prints first on PATH.\n${message.trim()}`;
+    return (
+      `the Pulumi engine (the pulumi command) is not on PATH: install Pulumi (https://www.pulumi.com/docs/install/), ` +
+      `or offline run scripts/setup-engine.sh and put the directory it prints first on PATH.\n${message.trim()}`
+    );
   }
   if (/the stack is currently locked/i.test(message)) {
     return `${message.trim()}\nAnother run holds the lock. If none is running, \`machina up\` clears a stale lock from a dead process on this machine by itself.`;

@@ -20,7 +20,10 @@ function stateId(stateDir: string): string {
   const file = path.join(stateDir, ID_FILE);
   if (!existsSync(file)) writeFileSync(file, `${randomBytes(12).toString("hex")}\n`, { mode: 0o600 });
   const id = readFileSync(file, "utf8").trim();
-  if (!/^[0-9a-f]{24}$/.test(id)) throw new Error(`${file} is damaged (expected 24 hex digits): restore it, or remove it and set PULUMI_CONFIG_PASSPHRASE`);
+  if (!/^[0-9a-f]{24}$/.test(id))
+    throw new Error(
+      `${file} is damaged (expected 24 hex digits): restore it, or remove it and set PULUMI_CONFIG_PASSPHRASE`,
+    );
   return id;
 }
 

@@ -9,8 +9,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { homedir, hostname, tmpdir } from "node:os";
 import * as path from "node:path";
-import { MachinaError } from "../components/errors";
-import { READINESS_TYPE } from "../components/readiness-type";
+import { MachinaError } from "../core/errors";
+import { READINESS_TYPE } from "../core/readiness-type";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import type { SelectedStack } from "./workspace";
 
@@ -53,7 +53,10 @@ export function describeLiveLock(lock: StackLock): string {
 
 /** Resource types whose interrupted create the next create cleans up by itself, as providers declare them. */
 export function selfHealingTypes(): string[] {
-  return [READINESS_TYPE, ...builtInProviderNames().flatMap((name) => resolveProvider(name).selfHealingResourceTypes ?? [])];
+  return [
+    READINESS_TYPE,
+    ...builtInProviderNames().flatMap((name) => resolveProvider(name).selfHealingResourceTypes ?? []),
+  ];
 }
 
 /** Whether a process runs; a zombie (killed, not yet reaped) does not. */
@@ -71,7 +74,18 @@ function alive(pid: number): boolean {
   }
 }
 
-const ENGINE_COMMANDS = ["up", "update", "preview", "refresh", "destroy", "import", "cancel", "stack", "state", "watch"];
+const ENGINE_COMMANDS = [
+  "up",
+  "update",
+  "preview",
+  "refresh",
+  "destroy",
+  "import",
+  "cancel",
+  "stack",
+  "state",
+  "watch",
+];
 
 /** The engine command a process runs (`pulumi up ...` -> `up`), when /proc tells. */
 function operationOf(pid: number): string | undefined {
@@ -95,7 +109,10 @@ export function fileBackendDir(backendUrl: string): string | undefined {
 
 /** The folder of the stack's state backend, when it is a local file backend. */
 export function backendDirOf(selected: SelectedStack): string | undefined {
-  const url = selected.stack.workspace.envVars?.PULUMI_BACKEND_URL ?? process.env.PULUMI_BACKEND_URL ?? `file://${selected.stateDir}`;
+  const url =
+    selected.stack.workspace.envVars?.PULUMI_BACKEND_URL ??
+    process.env.PULUMI_BACKEND_URL ??
+    `file://${selected.stateDir}`;
   return fileBackendDir(url);
 }
 
@@ -142,7 +159,9 @@ export function stackLocks(backendDir: string, project: string, stackName: strin
 export function removeLockFiles(file: string): string[] {
   const dir = path.dirname(file);
   const base = path.basename(file);
-  const companions = existsSync(dir) ? readdirSync(dir).filter((e) => e === `${base}.attrs` || (e.startsWith(`${base}.`) && e.endsWith(".tmp"))) : [];
+  const companions = existsSync(dir)
+    ? readdirSync(dir).filter((e) => e === `${base}.attrs` || (e.startsWith(`${base}.`) && e.endsWith(".tmp")))
+    : [];
   const removed: string[] = [];
   for (const f of [base, ...companions]) {
     rmSync(path.join(dir, f), { force: true });
@@ -216,7 +235,9 @@ export async function recoverInterrupted(selected: SelectedStack, project: strin
     }
   }
   if (report.clearedPendingCreates.length > 0) {
-    await withPrivateTmpdir(() => selected.stack.importStack({ ...exported, deployment: { ...deployment, pending_operations: keep } }));
+    await withPrivateTmpdir(() =>
+      selected.stack.importStack({ ...exported, deployment: { ...deployment, pending_operations: keep } }),
+    );
   }
   return report;
 }

@@ -14,7 +14,10 @@ import { readYamlFile } from "../stacks/environment";
 export function knownSecretKeys(): Set<string> {
   return new Set(
     builtInProviderNames().flatMap((name) =>
-      resolveProvider(name).requirements.credentials.flatMap((c) => [...(c.secret === false ? [] : c.configKeys), ...(c.secretConfigKeys ?? [])]),
+      resolveProvider(name).requirements.credentials.flatMap((c) => [
+        ...(c.secret === false ? [] : c.configKeys),
+        ...(c.secretConfigKeys ?? []),
+      ]),
     ),
   );
 }
@@ -46,12 +49,33 @@ export interface RunConfigTarget {
   env: Record<string, string>;
 }
 
-function pulumiConfigSet(target: RunConfigTarget, file: string, key: string, value: string, secret: boolean): Promise<void> {
-  const args = ["config", "set", "--config-file", file, "--stack", target.stackName, "--path", secret ? "--secret" : "--plaintext", "--", key];
+function pulumiConfigSet(
+  target: RunConfigTarget,
+  file: string,
+  key: string,
+  value: string,
+  secret: boolean,
+): Promise<void> {
+  const args = [
+    "config",
+    "set",
+    "--config-file",
+    file,
+    "--stack",
+    target.stackName,
+    "--path",
+    secret ? "--secret" : "--plaintext",
+    "--",
+    key,
+  ];
   return new Promise((resolve, reject) => {
     // The value goes in on stdin: never on a command line other users can read.
-    const child = execFile("pulumi", args, { cwd: target.workDir, env: { ...process.env, ...target.env }, timeout: 60_000 }, (error, _stdout, stderr) =>
-      error ? reject(new Error(`setting ${key} for this run failed: ${stderr.trim() || error.message}`)) : resolve(),
+    const child = execFile(
+      "pulumi",
+      args,
+      { cwd: target.workDir, env: { ...process.env, ...target.env }, timeout: 60_000 },
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`setting ${key} for this run failed: ${stderr.trim() || error.message}`)) : resolve(),
     );
     child.stdin?.end(value);
   });
@@ -61,7 +85,11 @@ function pulumiConfigSet(target: RunConfigTarget, file: string, key: string, val
  * Runs `fn` with a config file holding the stack's config plus `config`; `fn` gets no file when
  * there is nothing to add. The copy is removed whatever happens.
  */
-export async function withRunConfig<T>(target: RunConfigTarget, config: Record<string, string> | undefined, fn: (configFile?: string) => Promise<T>): Promise<T> {
+export async function withRunConfig<T>(
+  target: RunConfigTarget,
+  config: Record<string, string> | undefined,
+  fn: (configFile?: string) => Promise<T>,
+): Promise<T> {
   if (!config || Object.keys(config).length === 0) return fn(undefined);
   mkdirSync(target.stateDir, { recursive: true, mode: 0o700 });
   const dir = mkdtempSync(path.join(target.stateDir, "run-config-"));

@@ -2,9 +2,16 @@
 import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import * as path from "node:path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
-import { MachinaError, UnknownEnvironmentError } from "../components/errors";
+import { MachinaError, UnknownEnvironmentError } from "../core/errors";
 import { resolveProvider } from "../providers/registry";
-import { checkEnvironmentConfig, listEnvironments, projectName, readEnvironmentFile, stackConfigDir, stackNameFor } from "../stacks/environment";
+import {
+  checkEnvironmentConfig,
+  listEnvironments,
+  projectName,
+  readEnvironmentFile,
+  stackConfigDir,
+  stackNameFor,
+} from "../stacks/environment";
 import { localPassphrase } from "./passphrase";
 import { closeStateDir } from "./state-files";
 
@@ -46,8 +53,10 @@ export function backendUrl(stateDir: string): string {
  * user's config directory (see passphrase.ts) so that local use needs no account and no prompt.
  */
 export function passphraseEnv(stateDir: string): Record<string, string> {
-  if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
-  if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE) return { PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE_FILE };
+  if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined)
+    return { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
+  if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE)
+    return { PULUMI_CONFIG_PASSPHRASE_FILE: process.env.PULUMI_CONFIG_PASSPHRASE_FILE };
   return { PULUMI_CONFIG_PASSPHRASE: localPassphrase(stateDir) };
 }
 
@@ -89,7 +98,10 @@ export async function selectEnvironmentStack(target: EnvironmentTarget): Promise
   // refresh or destroy (up and preview check the whole environment before they get here).
   const { env } = checkEnvironmentConfig(readEnvironmentFile(projectDir, target.environment));
   const provider = target.provider ?? env.provider;
-  if (!provider) throw new MachinaError(`environment ${target.environment} names no provider: set machina:provider in its stack file or pass --provider`);
+  if (!provider)
+    throw new MachinaError(
+      `environment ${target.environment} names no provider: set machina:provider in its stack file or pass --provider`,
+    );
   resolveProvider(provider);
   const stackName = stackNameFor(target.environment, provider, env.provider);
   const stateDir = path.join(projectDir, ".pulumi-state");
@@ -97,10 +109,23 @@ export async function selectEnvironmentStack(target: EnvironmentTarget): Promise
   const engine = { ...engineEnv(stateDir), MACHINA_PROJECT_DIR: projectDir };
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: projectDir }, { envVars: engine });
   if (target.keepConfig && Object.keys(target.keepConfig).length > 0) {
-    await stack.setAllConfig(Object.fromEntries(Object.entries(target.keepConfig).map(([k, v]) => [k, { value: v }])), true);
+    await stack.setAllConfig(
+      Object.fromEntries(Object.entries(target.keepConfig).map(([k, v]) => [k, { value: v }])),
+      true,
+    );
   }
   const stackFile = path.join(stackConfigDir(projectDir), `Pulumi.${stackName}.yaml`);
-  return { stack, stackName, environment: target.environment, provider, stateDir, workDir: projectDir, stackFile, env: engine, runConfig: target.config };
+  return {
+    stack,
+    stackName,
+    environment: target.environment,
+    provider,
+    stateDir,
+    workDir: projectDir,
+    stackFile,
+    env: engine,
+    runConfig: target.config,
+  };
 }
 
 /**

@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ProviderModule } from "../providers/contract";
+import type { ProviderModule } from "../core/contract";
 import { assertSdkInstalled, resolveProvider } from "../providers/registry";
-import { FieldProblem, MachinaError, ValidationError } from "./errors";
-import { checkWhenResolved } from "./input-checks";
-import { perRun } from "./per-run";
+import type { FieldProblem } from "../core/errors";
+import { MachinaError, ValidationError } from "../core/errors";
+import { checkWhenResolved } from "../core/input-checks";
+import { perRun } from "../core/per-run";
 import { waitUntilReady } from "./readiness";
-import type { MachineArgs } from "./spec";
-import { resolveMachineSpec, userDataProblems } from "./validation";
+import type { MachineArgs } from "../core/spec";
+import { resolveMachineSpec, userDataProblems } from "../core/validation";
 
 export const MACHINE_TYPE = "machina:index:Machine";
 
@@ -119,7 +120,9 @@ export class Machine extends pulumi.ComponentResource {
     const endpointOf = (port: number) =>
       port === 22
         ? endpoint
-        : pulumi.all([result.portEndpoints, address]).apply(([known, host]) => known?.[`tcp/${port}`] ?? (host ? { host, port } : undefined));
+        : pulumi
+            .all([result.portEndpoints, address])
+            .apply(([known, host]) => known?.[`tcp/${port}`] ?? (host ? { host, port } : undefined));
 
     this.id = pulumi.output(result.id);
     this.provider = pulumi.output(module.name);
@@ -139,7 +142,12 @@ export class Machine extends pulumi.ComponentResource {
           {
             endpoint: endpointOf(readyPort),
             // Behind a forward that accepts before the guest does, the guest must answer SSH first.
-            guestUp: readyPort === 22 ? undefined : pulumi.all([endpointOf(readyPort), endpoint]).apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
+            guestUp:
+              readyPort === 22
+                ? undefined
+                : pulumi
+                    .all([endpointOf(readyPort), endpoint])
+                    .apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
             readiness: spec.readiness,
             machineId: this.id,
           },

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ReadinessSpec } from "./spec";
+import type { ReadinessSpec } from "../core/spec";
 
 /*
  * The provider object is serialized into the stack state and run from there by later versions:
@@ -24,7 +24,7 @@ export interface ReadinessCheckArgs {
 }
 
 /** The readiness check keeps nothing outside Pulumi's state: an interrupted create is safe to forget. */
-export { READINESS_TYPE } from "./readiness-type";
+export { READINESS_TYPE } from "../core/readiness-type";
 
 /** Waits, at create, until the machine's service answers on a port. */
 export class ReadinessCheck extends pulumi.dynamic.Resource {
@@ -33,7 +33,14 @@ export class ReadinessCheck extends pulumi.dynamic.Resource {
   declare readonly banner: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ReadinessCheckArgs, opts?: pulumi.CustomResourceOptions) {
-    super(readinessProvider, name, { waitedSeconds: undefined, attempts: undefined, banner: undefined, ...args }, opts, "machina", "ReadinessCheck");
+    super(
+      readinessProvider,
+      name,
+      { waitedSeconds: undefined, attempts: undefined, banner: undefined, ...args },
+      opts,
+      "machina",
+      "ReadinessCheck",
+    );
   }
 }
 
@@ -50,7 +57,10 @@ export function waitUntilReady(
 ): pulumi.Output<boolean> {
   const port = input.readiness.port ?? 22;
   const target = input.endpoint.apply((e) => {
-    if (!e) throw new Error(`${name}: the machine has no address to check readiness at; set publicIp or turn waitForReady off`);
+    if (!e)
+      throw new Error(
+        `${name}: the machine has no address to check readiness at; set publicIp or turn waitForReady off`,
+      );
     return e;
   });
   const check = new ReadinessCheck(

@@ -29,7 +29,10 @@ export interface WaitResult {
  * elsewhere the connection must stay open (or send data): a user-mode port forward accepts and then
  * drops connections while nothing listens behind it.
  */
-export function probeOnce(target: ProbeTarget, attemptMs: number): Promise<{ ok: boolean; detail: string; banner?: string }> {
+export function probeOnce(
+  target: ProbeTarget,
+  attemptMs: number,
+): Promise<{ ok: boolean; detail: string; banner?: string }> {
   const wantBanner = target.expect === "ssh";
   return new Promise((resolve) => {
     let settled = false;
@@ -54,11 +57,15 @@ export function probeOnce(target: ProbeTarget, attemptMs: number): Promise<{ ok:
     socket.on("data", (chunk) => {
       received += chunk.toString("latin1");
       if (!wantBanner) return finish(true, "service sent data");
-      if (received.startsWith("SSH-") && received.includes("\n")) finish(true, "SSH banner", received.split(/\r?\n/)[0]);
-      else if (received.length >= 4 && !"SSH-".startsWith(received.slice(0, 4))) finish(false, `not an SSH banner: ${JSON.stringify(received.slice(0, 40))}`);
+      if (received.startsWith("SSH-") && received.includes("\n"))
+        finish(true, "SSH banner", received.split(/\r?\n/)[0]);
+      else if (received.length >= 4 && !"SSH-".startsWith(received.slice(0, 4)))
+        finish(false, `not an SSH banner: ${JSON.stringify(received.slice(0, 40))}`);
     });
     socket.on("error", (err) => finish(false, err.message));
-    socket.on("close", () => finish(false, received ? "closed after partial banner" : "connection closed before the service answered"));
+    socket.on("close", () =>
+      finish(false, received ? "closed after partial banner" : "connection closed before the service answered"),
+    );
   });
 }
 
@@ -86,7 +93,10 @@ export async function waitForService(target: ProbeTarget, options: WaitOptions):
       {
         numOfAttempts: Number.MAX_SAFE_INTEGER,
         startingDelay: options.intervalMs ?? 500,
-        maxDelay: Math.max(options.intervalMs ?? 500, Math.min(options.maxIntervalMs ?? 4000, (deadline - Date.now()) / 4)),
+        maxDelay: Math.max(
+          options.intervalMs ?? 500,
+          Math.min(options.maxIntervalMs ?? 4000, (deadline - Date.now()) / 4),
+        ),
         timeMultiple: 2,
         retry: (e: unknown) => {
           last = (e as Error).message;

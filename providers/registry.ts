@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
-import { MachinaError, MissingPrerequisiteError, UnknownProviderError } from "../components/errors";
-import type { ProviderModule } from "./contract";
+import { MachinaError, MissingPrerequisiteError, UnknownProviderError } from "../core/errors";
+import type { ProviderModule } from "../core/contract";
 
 const registered = new Map<string, ProviderModule>();
 const loaded = new Map<string, ProviderModule>();
@@ -55,7 +55,6 @@ function loadPackage(name: string): ProviderModule | undefined {
   } catch {
     return undefined;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exported = require(resolved);
   return assertModule(exported?.default ?? exported, `package ${name}`);
 }
@@ -66,12 +65,12 @@ function loadPackage(name: string): ProviderModule | undefined {
  */
 export function resolveProvider(provider: string | ProviderModule): ProviderModule {
   if (typeof provider === "object" && provider !== null) return assertModule(provider, "the provider argument");
-  if (typeof provider !== "string" || provider === "") throw new UnknownProviderError(String(provider), knownProviderNames());
+  if (typeof provider !== "string" || provider === "")
+    throw new UnknownProviderError(String(provider), knownProviderNames());
   const cached = registered.get(provider) ?? loaded.get(provider);
   if (cached) return cached;
   let module: ProviderModule | undefined;
   if (builtInProviderNames().includes(provider)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = require(path.join(__dirname, provider));
     module = assertModule(exported.default ?? exported, `built-in provider ${provider}`);
   } else if (looksLikePackageName(provider)) {

@@ -70,8 +70,10 @@ function measure(source) {
 }
 
 function compare(name, a, b, runs = RUNS) {
-  const as = [], bs = [];
-  measure(a); measure(b); // warm the file cache
+  const as = [],
+    bs = [];
+  measure(a);
+  measure(b); // warm the file cache
   for (let i = 0; i < runs; i++) {
     as.push(measure(a));
     bs.push(measure(b));
@@ -89,9 +91,27 @@ function compare(name, a, b, runs = RUNS) {
 function typecheck() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "machina-bench-tsc-"));
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
-  const tsconfig = (file) => JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "node16", moduleResolution: "node16", noEmit: true, types: [], skipLibCheck: false }, files: [file] });
-  fs.writeFileSync(path.join(dir, "machina.ts"), `import { Machine } from "pulumi-machina";\nexport const m = new Machine("web", { provider: "hetzner", size: "small", image: "ubuntu-24.04", sshKeys: [], ports: [443] });\nexport const ip = m.publicIp;\n`);
-  fs.writeFileSync(path.join(dir, "hcloud.ts"), `import * as hcloud from "@pulumi/hcloud";\nconst fw = new hcloud.Firewall("fw", { rules: [{ direction: "in", protocol: "tcp", port: "443", sourceIps: ["0.0.0.0/0"] }] });\nexport const s = new hcloud.Server("web", { serverType: "cx23", image: "ubuntu-24.04", firewallIds: [fw.id.apply(Number)] });\nexport const ip = s.ipv4Address;\n`);
+  const tsconfig = (file) =>
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        module: "node16",
+        moduleResolution: "node16",
+        noEmit: true,
+        types: [],
+        skipLibCheck: false,
+      },
+      files: [file],
+    });
+  fs.writeFileSync(
+    path.join(dir, "machina.ts"),
+    `import { Machine } from "pulumi-machina";\nexport const m = new Machine("web", { provider: "hetzner", size: "small", image: "ubuntu-24.04", sshKeys: [], ports: [443] });\nexport const ip = m.publicIp;\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, "hcloud.ts"),
+    `import * as hcloud from "@pulumi/hcloud";\nconst fw = new hcloud.Firewall("fw", { rules: [{ direction: "in", protocol: "tcp", port: "443", sourceIps: ["0.0.0.0/0"] }] });\nexport const s = new hcloud.Server("web", { serverType: "cx23", image: "ubuntu-24.04", firewallIds: [fw.id.apply(Number)] });\nexport const ip = s.ipv4Address;\n`,
+  );
   fs.writeFileSync(path.join(dir, "tsconfig.machina.json"), tsconfig("machina.ts"));
   fs.writeFileSync(path.join(dir, "tsconfig.hcloud.json"), tsconfig("hcloud.ts"));
   const tsc = path.join(ROOT, "node_modules/typescript/bin/tsc");
@@ -102,7 +122,8 @@ function typecheck() {
     const mem = Number(/Memory used:\s+(\d+)K/.exec(r.stdout)?.[1] ?? 0) / 1024;
     return { ms: Number(process.hrtime.bigint() - t0) / 1e6, memMB: mem };
   };
-  const a = [], b = [];
+  const a = [],
+    b = [];
   for (let i = 0; i < Math.max(3, Math.floor(RUNS / 2)); i++) {
     a.push(run("tsconfig.machina.json"));
     b.push(run("tsconfig.hcloud.json"));
@@ -128,13 +149,22 @@ function scaling() {
   const at = (n) => rows.find((r) => r.machines === n).programMs;
   const per50 = (at(50) - at(10)) / 40;
   const per100 = (at(100) - at(50)) / 50;
-  return { name: "scaling (program time, Hetzner, mocks)", rows, msPerMachine10to50: per50, msPerMachine50to100: per100, linearityRatio: per100 / per50 };
+  return {
+    name: "scaling (program time, Hetzner, mocks)",
+    rows,
+    msPerMachine10to50: per50,
+    msPerMachine50to100: per100,
+    linearityRatio: per100 / per50,
+  };
 }
 
 async function libvirt() {
   if (process.env.BENCH_SKIP_LIBVIRT) return { name: "libvirt readiness", skipped: "BENCH_SKIP_LIBVIRT is set" };
   if (process.getuid?.() !== 0 || spawnSync("virsh", ["-c", "qemu:///system", "version"]).status !== 0) {
-    return { name: "libvirt readiness", skipped: "needs root and a running libvirt daemon (scripts/libvirt-daemon.sh start)" };
+    return {
+      name: "libvirt readiness",
+      skipped: "needs root and a running libvirt daemon (scripts/libvirt-daemon.sh start)",
+    };
   }
   const ops = require(path.join(ROOT, "dist/providers/libvirt/machine-operations"));
   const { resolveBaseImage } = require(path.join(ROOT, "dist/providers/libvirt/images"));
@@ -149,11 +179,30 @@ async function libvirt() {
   const runs = Number(process.env.BENCH_LIBVIRT_RUNS ?? 3);
   for (let i = 0; i < runs; i++) {
     // Machina: overlay disk, seed, define, start, then the readiness check.
-    const inputs = { uri: "qemu:///system", name: `bench-m-${process.pid}-${i}`, hostname: "bench", cpus: 1, memoryMiB: 512, diskGiB: 2, image: base,
-      network: "user", ports: [], sshUser: "machina", sshKeys: [KEY], accelerator, stateDir, shutdownTimeoutSeconds: 0, metadata: {}, labels: {} };
+    const inputs = {
+      uri: "qemu:///system",
+      name: `bench-m-${process.pid}-${i}`,
+      hostname: "bench",
+      cpus: 1,
+      memoryMiB: 512,
+      diskGiB: 2,
+      image: base,
+      network: "user",
+      ports: [],
+      sshUser: "machina",
+      sshKeys: [KEY],
+      accelerator,
+      stateDir,
+      shutdownTimeoutSeconds: 0,
+      metadata: {},
+      labels: {},
+    };
     let t0 = Date.now();
     const { id, outs } = await ops.createMachine(inputs);
-    await waitForService({ host: "127.0.0.1", port: outs.sshPort, expect: "ssh" }, { timeoutSeconds: 600, intervalMs: 250 });
+    await waitForService(
+      { host: "127.0.0.1", port: outs.sshPort, expect: "ssh" },
+      { timeoutSeconds: 600, intervalMs: 250 },
+    );
     rows.machina.push(Date.now() - t0);
     await ops.deleteMachine(id, outs);
 
@@ -161,13 +210,44 @@ async function libvirt() {
     const dir = path.join(stateDir, `baseline-${i}`);
     fs.mkdirSync(dir);
     const name = `bench-b-${process.pid}-${i}`;
-    if (base.diskPath) execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", base.diskPath, "-F", base.diskFormat, path.join(dir, "disk.qcow2"), "2G"]);
+    if (base.diskPath)
+      execFileSync("qemu-img", [
+        "create",
+        "-q",
+        "-f",
+        "qcow2",
+        "-b",
+        base.diskPath,
+        "-F",
+        base.diskFormat,
+        path.join(dir, "disk.qcow2"),
+        "2G",
+      ]);
     else execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", path.join(dir, "disk.qcow2"), "2G"]);
-    await require(path.join(ROOT, "dist/providers/libvirt/cloud-init")).writeSeedIso(path.join(dir, "seed.iso"), { instanceId: name, hostname: "bench", sshUser: "machina", sshKeys: [KEY] });
+    await require(path.join(ROOT, "dist/providers/libvirt/cloud-init")).writeSeedIso(path.join(dir, "seed.iso"), {
+      instanceId: name,
+      hostname: "bench",
+      sshUser: "machina",
+      sshKeys: [KEY],
+    });
     const port = outs.sshPort + 1;
-    fs.writeFileSync(path.join(dir, "d.xml"), domainXml({ name, accelerator, cpus: 1, memoryMiB: 512, diskPath: path.join(dir, "disk.qcow2"), diskFormat: "qcow2",
-      seedPath: path.join(dir, "seed.iso"), consoleLogPath: path.join(dir, "console.log"), network: { mode: "user", forwards: [{ protocol: "tcp", hostPort: port, guestPort: 22 }] },
-      kernel: base.kernel, metadata: {}, labels: {} }));
+    fs.writeFileSync(
+      path.join(dir, "d.xml"),
+      domainXml({
+        name,
+        accelerator,
+        cpus: 1,
+        memoryMiB: 512,
+        diskPath: path.join(dir, "disk.qcow2"),
+        diskFormat: "qcow2",
+        seedPath: path.join(dir, "seed.iso"),
+        consoleLogPath: path.join(dir, "console.log"),
+        network: { mode: "user", forwards: [{ protocol: "tcp", hostPort: port, guestPort: 22 }] },
+        kernel: base.kernel,
+        metadata: {},
+        labels: {},
+      }),
+    );
     execFileSync("virsh", ["-c", "qemu:///system", "define", path.join(dir, "d.xml")], { stdio: "ignore" });
     t0 = Date.now();
     execFileSync("virsh", ["-c", "qemu:///system", "start", name], { stdio: "ignore" });
@@ -177,23 +257,42 @@ async function libvirt() {
     execFileSync("virsh", ["-c", "qemu:///system", "undefine", name], { stdio: "ignore" });
   }
   fs.rmSync(stateDir, { recursive: true, force: true });
-  return { name: `libvirt create-to-ready (${image}, ${accelerator})`, machinaMs: median(rows.machina), guestBootMs: median(rows.baseline), ratio: median(rows.machina) / median(rows.baseline), runs: rows };
+  return {
+    name: `libvirt create-to-ready (${image}, ${accelerator})`,
+    machinaMs: median(rows.machina),
+    guestBootMs: median(rows.baseline),
+    ratio: median(rows.machina) / median(rows.baseline),
+    runs: rows,
+  };
 }
 
 (async () => {
-  if (!fs.existsSync(path.join(ROOT, "dist/index.js"))) execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
+  if (!fs.existsSync(path.join(ROOT, "dist/index.js")))
+    execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
   fs.mkdirSync(OUT, { recursive: true });
   const results = [];
   results.push(compare("load (1 machine, Hetzner, mocks)", MACHINA_PROGRAM(1), HCLOUD_PROGRAM(1)));
   results.push(typecheck());
   results.push(scaling());
   results.push(await libvirt());
-  fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2));
+  fs.writeFileSync(
+    path.join(OUT, "results.json"),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2),
+  );
   for (const r of results) {
     if (r.skipped) console.log(`${r.name}: skipped (${r.skipped})`);
-    else if (r.rows) console.log(`${r.name}: ${r.rows.map((x) => `${x.machines}: ${x.programMs.toFixed(0)} ms`).join(", ")}; per machine ${r.msPerMachine10to50.toFixed(2)} ms (10-50) vs ${r.msPerMachine50to100.toFixed(2)} ms (50-100), ratio ${r.linearityRatio.toFixed(2)}`);
-    else if (r.guestBootMs) console.log(`${r.name}: Machina ${(r.machinaMs / 1000).toFixed(1)} s vs guest boot ${(r.guestBootMs / 1000).toFixed(1)} s, ratio ${r.ratio.toFixed(2)} (target <= 1.2)`);
-    else console.log(`${r.name}: time ${r.timeRatio.toFixed(3)}x (${JSON.stringify(r.machina)} vs ${JSON.stringify(r.baseline)}), memory ${r.memoryRatio.toFixed(3)}x`);
+    else if (r.rows)
+      console.log(
+        `${r.name}: ${r.rows.map((x) => `${x.machines}: ${x.programMs.toFixed(0)} ms`).join(", ")}; per machine ${r.msPerMachine10to50.toFixed(2)} ms (10-50) vs ${r.msPerMachine50to100.toFixed(2)} ms (50-100), ratio ${r.linearityRatio.toFixed(2)}`,
+      );
+    else if (r.guestBootMs)
+      console.log(
+        `${r.name}: Machina ${(r.machinaMs / 1000).toFixed(1)} s vs guest boot ${(r.guestBootMs / 1000).toFixed(1)} s, ratio ${r.ratio.toFixed(2)} (target <= 1.2)`,
+      );
+    else
+      console.log(
+        `${r.name}: time ${r.timeRatio.toFixed(3)}x (${JSON.stringify(r.machina)} vs ${JSON.stringify(r.baseline)}), memory ${r.memoryRatio.toFixed(3)}x`,
+      );
   }
 })().catch((e) => {
   console.error(e);

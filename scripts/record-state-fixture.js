@@ -14,15 +14,36 @@ delete process.env.PULUMI_BACKEND_URL;
 
 (async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "machina-fixture-"));
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: machina-fixture\nruntime:\n  name: nodejs\nmain: index.js\nstackConfigDir: stacks\n");
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "machina-fixture", private: true, main: "index.js" }));
-  fs.writeFileSync(path.join(dir, "index.js"), `module.exports = require(${JSON.stringify(path.join(ROOT, "dist/stacks/index.js"))});\n`);
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    "name: machina-fixture\nruntime:\n  name: nodejs\nmain: index.js\nstackConfigDir: stacks\n",
+  );
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "machina-fixture", private: true, main: "index.js" }),
+  );
+  fs.writeFileSync(
+    path.join(dir, "index.js"),
+    `module.exports = require(${JSON.stringify(path.join(ROOT, "dist/stacks/index.js"))});\n`,
+  );
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
   fs.mkdirSync(path.join(dir, "stacks"));
-  fs.writeFileSync(path.join(dir, "stacks", "Pulumi.fixture.yaml"), [
-    "config:", "  machina:provider: libvirt", "  libvirt:network: user", "  machina:machines:", "    - name: box",
-    "      size: nano", "      image: busybox-offline", "      diskGiB: 1", "      waitForReady:", "        timeoutSeconds: 180", "",
-  ].join("\n"));
+  fs.writeFileSync(
+    path.join(dir, "stacks", "Pulumi.fixture.yaml"),
+    [
+      "config:",
+      "  machina:provider: libvirt",
+      "  libvirt:network: user",
+      "  machina:machines:",
+      "    - name: box",
+      "      size: nano",
+      "      image: busybox-offline",
+      "      diskGiB: 1",
+      "      waitForReady:",
+      "        timeoutSeconds: 180",
+      "",
+    ].join("\n"),
+  );
   const ops = require(path.join(ROOT, "dist/automation/operations"));
   const target = { environment: "fixture", projectDir: dir };
   const up = await ops.run("up", target);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, runs every tier, prints one summary line.
+#   lint:            Prettier formatting and typescript-eslint rules
 #   unit + contract: Pulumi mocks, every provider module; Debian's cloud-init parser on the user data
+#                    and the floors of the source tree (no import points up: test/unit/floors.test.ts)
 #   package:         npm pack into a fresh program, SDK load isolation, the CLI
 #   libvirt:         the libvirt provider's operations on a real libvirt daemon and QEMU guests
 #   engine:          the real Pulumi engine (built offline) on the development stack, inline programs,
@@ -23,6 +25,10 @@ run_tier() {
   echo "== $tier"
   npx vitest run "$@" --reporter=default --reporter=json --outputFile="$results/$tier-report.json" || status=1
 }
+# Prettier and typescript-eslint (eslint.config.mjs); `npm run format` fixes what they report.
+echo "== lint"
+npm run lint --silent || status=1
+
 # Debian's cloud-init, unpacked into a cache and never installed, reads the user data every provider
 # sends (test/unit/cloud-init-*.test.ts). Without it those tests fail and say why.
 echo "== cloud-init parser"

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { FieldProblem, renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../components/errors";
-import type { MachineArgs } from "../components/spec";
-import type { LabelRules } from "../providers/contract";
+import type { FieldProblem } from "../core/errors";
+import { renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../core/errors";
+import type { MachineArgs } from "../core/spec";
+import type { LabelRules } from "../core/contract";
 
 /** One entry of `machina:machines`: Machine args plus a name and a count. */
 export interface MachineGroup extends Omit<MachineArgs, "provider"> {
@@ -46,7 +47,11 @@ export function readYamlFile(file: string): Record<string, unknown> {
     // The message repeats the position and an excerpt: keep the description and the excerpt.
     const [description, ...excerpt] = e.message.split("\n");
     const lines = excerpt.filter((l) => l.trim() !== "").map((l) => `    ${l}`);
-    problems.push({ line, column, message: [description.replace(/ at line \d+, column \d+:?$/, ""), ...lines].join("\n") });
+    problems.push({
+      line,
+      column,
+      message: [description.replace(/ at line \d+, column \d+:?$/, ""), ...lines].join("\n"),
+    });
   }
   const position = (node: { range?: [number, number, number] | null } | null | undefined) => {
     const offset = node?.range?.[0] ?? 0;
@@ -54,12 +59,18 @@ export function readYamlFile(file: string): Record<string, unknown> {
     return { line: before.length, column: before[before.length - 1].length + 1 };
   };
   if (problems.length === 0 && doc.contents !== null && !isMap(doc.contents)) {
-    problems.push({ ...position(doc.contents), message: "the file must be a map of keys (name:, runtime:, config:, ...)" });
+    problems.push({
+      ...position(doc.contents),
+      message: "the file must be a map of keys (name:, runtime:, config:, ...)",
+    });
   }
   if (problems.length === 0 && isMap(doc.contents)) {
     const config = doc.contents.get("config", true) as { range?: [number, number, number] } | undefined;
     if (config !== undefined && config !== null && !isMap(config) && (config as { value?: unknown }).value !== null) {
-      problems.push({ ...position(config), message: "config must be a map of key: value lines (e.g. machina:provider: hetzner)" });
+      problems.push({
+        ...position(config),
+        message: "config must be a map of key: value lines (e.g. machina:provider: hetzner)",
+      });
     }
   }
   if (problems.length > 0) throw new StackFileError(displayPath(file), problems);
@@ -95,7 +106,11 @@ export function listEnvironments(projectDir: string): string[] {
  * A stack name is an environment (`staging`), or an environment on another provider
  * (`staging-hetzner`), which reads the same environment config and keeps its own state.
  */
-export function parseStackName(stack: string, environments: string[], providers: string[]): { environment: string; provider?: string } {
+export function parseStackName(
+  stack: string,
+  environments: string[],
+  providers: string[],
+): { environment: string; provider?: string } {
   if (environments.includes(stack)) return { environment: stack };
   for (const provider of providers) {
     const suffix = `-${provider}`;
@@ -107,7 +122,11 @@ export function parseStackName(stack: string, environments: string[], providers:
 }
 
 /** The name of the stack that runs an environment on a provider. */
-export function stackNameFor(environment: string, provider: string | undefined, defaultProvider: string | undefined): string {
+export function stackNameFor(
+  environment: string,
+  provider: string | undefined,
+  defaultProvider: string | undefined,
+): string {
   return provider === undefined || provider === defaultProvider ? environment : `${environment}-${provider}`;
 }
 
@@ -136,7 +155,10 @@ export function parseEnvironmentConfig(config: Record<string, unknown>, subject:
  * Every problem of the `machina:*` keys, and what is usable despite them: a stack-level value with a
  * problem is left out, and so is a machine group with one, so that the rest can still be checked.
  */
-export function checkEnvironmentConfig(config: Record<string, unknown>): { env: EnvironmentConfig; problems: FieldProblem[] } {
+export function checkEnvironmentConfig(config: Record<string, unknown>): {
+  env: EnvironmentConfig;
+  problems: FieldProblem[];
+} {
   const problems: FieldProblem[] = [];
   // `pulumi config set` stores a list or map as JSON text; read it as Pulumi's getObject does.
   const get = (key: string) => {
@@ -156,7 +178,12 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): { env: 
   for (const key of Object.keys(config)) {
     const [ns, name] = key.split(":");
     if (ns === CONFIG_NAMESPACE && !(KEYS as readonly string[]).includes(name)) {
-      add(name, config[key], `one of ${KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`, `remove or rename ${key}`);
+      add(
+        name,
+        config[key],
+        `one of ${KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`,
+        `remove or rename ${key}`,
+      );
     }
   }
   let provider = get("provider");
@@ -165,9 +192,18 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): { env: 
     provider = undefined;
   }
   let region = get("region");
-  const regionMap = typeof region === "object" && region !== null && !Array.isArray(region) && Object.values(region).every((r) => typeof r === "string");
+  const regionMap =
+    typeof region === "object" &&
+    region !== null &&
+    !Array.isArray(region) &&
+    Object.values(region).every((r) => typeof r === "string");
   if (region !== undefined && typeof region !== "string" && !regionMap) {
-    add("region", region, "a region name, or a map of provider name to region", "write machina:region: fsn1, or machina:region: { hetzner: fsn1, digitalocean: fra1 }");
+    add(
+      "region",
+      region,
+      "a region name, or a map of provider name to region",
+      "write machina:region: fsn1, or machina:region: { hetzner: fsn1, digitalocean: fra1 }",
+    );
     region = undefined;
   }
   let sshKeys = get("sshKeys");
@@ -194,7 +230,12 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): { env: 
       }
       const { name, count, ...rest } = m as Record<string, unknown>;
       if (typeof name !== "string" || !/^[a-z][a-z0-9-]{0,40}$/.test(name)) {
-        add(`machines[${i}].name`, name, "lowercase letters, digits and '-', starting with a letter, at most 41 characters", "name it like web or db-1");
+        add(
+          `machines[${i}].name`,
+          name,
+          "lowercase letters, digits and '-', starting with a letter, at most 41 characters",
+          "name it like web or db-1",
+        );
         return;
       }
       if (seen.has(name)) add(`machines[${i}].name`, name, "a name not used by another entry", "rename one of them");
@@ -204,7 +245,12 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): { env: 
         return;
       }
       if ("provider" in rest) {
-        add(`machines[${i}].provider`, rest.provider, "no per-machine provider: the stack chooses it", "set machina:provider, or run the environment on another provider");
+        add(
+          `machines[${i}].provider`,
+          rest.provider,
+          "no per-machine provider: the stack chooses it",
+          "set machina:provider, or run the environment on another provider",
+        );
         return;
       }
       machines.push({ name, count: count as number | undefined, ...(rest as Omit<MachineGroup, "name" | "count">) });
@@ -217,7 +263,12 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): { env: 
         const other = madeBy.get(expanded);
         if (other !== undefined && other !== group) {
           const otherEntry = `machines[${entryIndex[machines.indexOf(other)]}] (${other.name}${(other.count ?? 1) > 1 ? `, count ${other.count}` : ""})`;
-          add(`machines[${entryIndex[i]}].name`, group.name, `a name whose machines no other entry makes: ${JSON.stringify(expanded)} is also made by ${otherEntry}`, "rename one of them, or lower the count");
+          add(
+            `machines[${entryIndex[i]}].name`,
+            group.name,
+            `a name whose machines no other entry makes: ${JSON.stringify(expanded)} is also made by ${otherEntry}`,
+            "rename one of them, or lower the count",
+          );
         }
         madeBy.set(expanded, group);
       }
@@ -239,9 +290,18 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): { env: 
  * The environment's name becomes the `environment` label of every machine: a name the provider's
  * labels cannot carry is a problem of the name (rename the environment), not of a label value.
  */
-export function environmentNameProblem(environment: string, rules: LabelRules, provider: string): FieldProblem | undefined {
+export function environmentNameProblem(
+  environment: string,
+  rules: LabelRules,
+  provider: string,
+): FieldProblem | undefined {
   if (environment.length <= rules.maxValueLength && new RegExp(rules.valuePattern).test(environment)) return undefined;
-  const suggestion = environment.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, rules.maxValueLength) || "env";
+  const suggestion =
+    environment
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, rules.maxValueLength) || "env";
   return {
     field: "environment",
     value: renderValue(environment),

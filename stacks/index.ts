@@ -5,16 +5,28 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../components/errors";
+import { ValidationError } from "../core/errors";
 import { Machine, machineProblems } from "../components/machine";
-import { DEFAULT_LABEL_RULES } from "../components/validation";
-import { isSecretConfigKey, secretIf } from "../components/secret-config";
+import { DEFAULT_LABEL_RULES } from "../core/validation";
+import { isSecretConfigKey, secretIf } from "../core/secret-config";
 import { knownProviderNames, resolveProvider } from "../providers/registry";
-import { checkEnvironmentConfig, CONFIG_NAMESPACE, environmentNameProblem, expandMachines, listEnvironments, parseStackName, readEnvironmentFile } from "./environment";
+import {
+  checkEnvironmentConfig,
+  CONFIG_NAMESPACE,
+  environmentNameProblem,
+  expandMachines,
+  listEnvironments,
+  parseStackName,
+  readEnvironmentFile,
+} from "./environment";
 
 const projectDir = process.env.MACHINA_PROJECT_DIR ?? process.cwd();
 const stack = pulumi.getStack();
-const { environment, provider: providerFromName } = parseStackName(stack, listEnvironments(projectDir), knownProviderNames());
+const { environment, provider: providerFromName } = parseStackName(
+  stack,
+  listEnvironments(projectDir),
+  knownProviderNames(),
+);
 
 // Environment defaults first, then the stack's own (non-secret and secret) machina:* values.
 const merged: Record<string, unknown> = environment === stack ? {} : readEnvironmentFile(projectDir, environment);
@@ -28,7 +40,10 @@ for (const key of ["provider", "region", "labels", "machines"]) {
 const ownKeys = own.getObject<unknown>("sshKeys");
 if (Array.isArray(ownKeys) && ownKeys.length > 0) {
   const envKeys = merged[`${CONFIG_NAMESPACE}:sshKeys`];
-  merged[`${CONFIG_NAMESPACE}:sshKeys`] = [...(Array.isArray(envKeys) && environment !== stack ? envKeys : []), ...ownKeys];
+  merged[`${CONFIG_NAMESPACE}:sshKeys`] = [
+    ...(Array.isArray(envKeys) && environment !== stack ? envKeys : []),
+    ...ownKeys,
+  ];
 }
 const { env, problems } = checkEnvironmentConfig(merged);
 const provider = providerFromName ?? env.provider;
@@ -42,9 +57,11 @@ if (provider !== undefined && knownProviderNames().includes(provider)) {
   if (nameProblem) problems.push(nameProblem);
   // With a name the labels cannot carry, the machines are checked without it (one problem, not one per machine).
   const environmentLabel: Record<string, string> = nameProblem ? {} : { environment };
-  for (const { name, args } of expanded) problems.push(...machineProblems(name, { ...args, provider, labels: { ...environmentLabel, ...args.labels } }));
+  for (const { name, args } of expanded)
+    problems.push(...machineProblems(name, { ...args, provider, labels: { ...environmentLabel, ...args.labels } }));
 }
-if (problems.length > 0) throw new ValidationError(`stack ${stack} (${path.join("stacks", `Pulumi.${environment}.yaml`)})`, problems);
+if (problems.length > 0)
+  throw new ValidationError(`stack ${stack} (${path.join("stacks", `Pulumi.${environment}.yaml`)})`, problems);
 
 // A machines list set with --secret stays readable (names, sizes and images build the Machines), but
 // the user data in it is a secret in every resource input and state file.
@@ -65,8 +82,16 @@ export const machineOutputs = Object.fromEntries(
   machines.map(({ name, machine: m }) => [
     name,
     pulumi.output({
-      id: m.id, provider: m.provider, region: m.region, type: m.type, image: m.image, publicIp: m.publicIp,
-      privateIp: m.privateIp, sshUser: m.sshUser, ssh: m.ssh, details: m.details,
+      id: m.id,
+      provider: m.provider,
+      region: m.region,
+      type: m.type,
+      image: m.image,
+      publicIp: m.publicIp,
+      privateIp: m.privateIp,
+      sshUser: m.sshUser,
+      ssh: m.ssh,
+      details: m.details,
     }),
   ]),
 );

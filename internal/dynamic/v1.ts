@@ -6,7 +6,13 @@
  */
 import { waitForService } from "../../components/service-probe";
 import { baseImageOperations } from "../../providers/libvirt/base-image-operations";
-import { createMachine, deleteMachine, diffMachine, readMachine, updateMachine } from "../../providers/libvirt/machine-operations";
+import {
+  createMachine,
+  deleteMachine,
+  diffMachine,
+  readMachine,
+  updateMachine,
+} from "../../providers/libvirt/machine-operations";
 
 /** Outputs go to the engine as a protobuf Struct, which has no `undefined`: drop such fields. */
 function plain<T>(value: T): T {
@@ -14,16 +20,20 @@ function plain<T>(value: T): T {
 }
 
 export const libvirtBaseImage = {
-  create: async (inputs: Parameters<typeof baseImageOperations.create>[0]) => plain(await baseImageOperations.create(inputs)),
+  create: async (inputs: Parameters<typeof baseImageOperations.create>[0]) =>
+    plain(await baseImageOperations.create(inputs)),
   diff: baseImageOperations.diff,
-  read: async (id: string, props: Parameters<typeof baseImageOperations.read>[1]) => plain(await baseImageOperations.read(id, props)),
+  read: async (id: string, props: Parameters<typeof baseImageOperations.read>[1]) =>
+    plain(await baseImageOperations.read(id, props)),
   delete: baseImageOperations.delete,
 };
 
 export const libvirtMachine = {
   create: async (inputs: Parameters<typeof createMachine>[0]) => plain(await createMachine(inputs)),
-  diff: async (_id: string, olds: Parameters<typeof diffMachine>[0], news: Parameters<typeof diffMachine>[1]) => diffMachine(olds, news),
-  update: async (id: string, olds: Parameters<typeof updateMachine>[1], news: Parameters<typeof updateMachine>[2]) => plain(await updateMachine(id, olds, news)),
+  diff: async (_id: string, olds: Parameters<typeof diffMachine>[0], news: Parameters<typeof diffMachine>[1]) =>
+    diffMachine(olds, news),
+  update: async (id: string, olds: Parameters<typeof updateMachine>[1], news: Parameters<typeof updateMachine>[2]) =>
+    plain(await updateMachine(id, olds, news)),
   read: async (id: string, props: Parameters<typeof readMachine>[1]) => plain(await readMachine(id, props)),
   delete: deleteMachine,
 };
@@ -50,17 +60,30 @@ const REPLACE_ON: (keyof ReadinessInputs)[] = ["host", "port", "expect", "machin
 export const readiness = {
   async create(inputs: ReadinessInputs): Promise<{ id: string; outs: ReadinessOutputs }> {
     const started = Date.now();
-    if (inputs.guestUp) await waitForService({ ...inputs.guestUp, expect: "ssh" }, { timeoutSeconds: inputs.timeoutSeconds });
+    if (inputs.guestUp)
+      await waitForService({ ...inputs.guestUp, expect: "ssh" }, { timeoutSeconds: inputs.timeoutSeconds });
     const remaining = Math.max(1, inputs.timeoutSeconds - (Date.now() - started) / 1000);
-    const result = await waitForService({ host: inputs.host, port: inputs.port, expect: inputs.expect ?? "ssh" }, { timeoutSeconds: remaining });
+    const result = await waitForService(
+      { host: inputs.host, port: inputs.port, expect: inputs.expect ?? "ssh" },
+      { timeoutSeconds: remaining },
+    );
     return plain({
       id: `${inputs.machineId}:${inputs.port}`,
-      outs: { ...inputs, waitedSeconds: Math.round((Date.now() - started) / 100) / 10, attempts: result.attempts, banner: result.banner },
+      outs: {
+        ...inputs,
+        waitedSeconds: Math.round((Date.now() - started) / 100) / 10,
+        attempts: result.attempts,
+        banner: result.banner,
+      },
     });
   },
   async diff(_id: string, olds: ReadinessOutputs, news: ReadinessInputs) {
     const replaces = REPLACE_ON.filter((key) => olds[key] !== news[key]);
-    return { changes: replaces.length > 0 || olds.timeoutSeconds !== news.timeoutSeconds, replaces, deleteBeforeReplace: true };
+    return {
+      changes: replaces.length > 0 || olds.timeoutSeconds !== news.timeoutSeconds,
+      replaces,
+      deleteBeforeReplace: true,
+    };
   },
   async update(_id: string, olds: ReadinessOutputs, news: ReadinessInputs) {
     return { outs: { ...olds, timeoutSeconds: news.timeoutSeconds } };

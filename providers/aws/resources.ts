@@ -1,14 +1,16 @@
 import { getAmiOutput } from "@pulumi/aws/ec2/getAmi";
 import { getVpcOutput } from "@pulumi/aws/ec2/getVpc";
-import { Instance, InstanceArgs } from "@pulumi/aws/ec2/instance";
+import type { InstanceArgs } from "@pulumi/aws/ec2/instance";
+import { Instance } from "@pulumi/aws/ec2/instance";
 import { KeyPair } from "@pulumi/aws/ec2/keyPair";
 import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { sharedPerStack } from "../../components/shared";
-import { MANAGED_LABELS } from "../../components/validation";
-import type { Arch, FirewallRule } from "../../components/spec";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { sharedPerStack } from "../kit/shared";
+import { MANAGED_LABELS } from "../../core/validation";
+import type { Arch } from "../../core/arch";
+import type { FirewallRule } from "../../core/firewall-rule";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { ec2UserData } from "./user-data";
 
 const EVERYWHERE4 = ["0.0.0.0/0"];
@@ -46,7 +48,12 @@ export const EGRESS_ALL: awsInputs.ec2.SecurityGroupEgress[] = [
 ];
 
 export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const options = spec.options as { subnetId?: string; vpcId?: string; existingKeyName?: string; instance?: Partial<InstanceArgs> };
+  const options = spec.options as {
+    subnetId?: string;
+    vpcId?: string;
+    existingKeyName?: string;
+    instance?: Partial<InstanceArgs>;
+  };
   const region = spec.region;
   const invokeOpts = { parent };
 
@@ -56,9 +63,15 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
 
   // EC2 installs one key pair; every key also goes in through cloud-init (ec2UserData). The key
   // pair is the stack's own (AWS takes the same public key under several names).
-  const keyPair = spec.sshKeys.length > 0
-    ? sharedPerStack("aws", `key-${region}`, spec.sshKeys[0], (name, keyName) => new KeyPair(name, { keyName, publicKey: spec.sshKeys[0], region, tags: MANAGED_LABELS }))
-    : undefined;
+  const keyPair =
+    spec.sshKeys.length > 0
+      ? sharedPerStack(
+          "aws",
+          `key-${region}`,
+          spec.sshKeys[0],
+          (name, keyName) => new KeyPair(name, { keyName, publicKey: spec.sshKeys[0], region, tags: MANAGED_LABELS }),
+        )
+      : undefined;
   const userText: pulumi.Output<string | undefined> = pulumi.output(spec.userData);
   const userData = userText.apply((u) => ec2UserData(spec, u));
 
@@ -89,7 +102,12 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
       userData,
       userDataReplaceOnChange: true,
       associatePublicIpAddress: spec.publicIp,
-      rootBlockDevice: { volumeSize: spec.diskGiB ?? 20, volumeType: "gp3", encrypted: true, deleteOnTermination: true },
+      rootBlockDevice: {
+        volumeSize: spec.diskGiB ?? 20,
+        volumeType: "gp3",
+        encrypted: true,
+        deleteOnTermination: true,
+      },
       tags: { ...spec.labels, Name: spec.platformName },
       ...options.instance,
     },

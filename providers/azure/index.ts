@@ -1,5 +1,5 @@
-import { optionChecks } from "../option-checks";
-import type { ProviderModule } from "../contract";
+import { optionChecks } from "../kit/option-checks";
+import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
 import { azureCustomData } from "./user-data";
 
@@ -26,27 +26,60 @@ const azure: ProviderModule = {
         configKeys: ["azure-native:clientId", "azure-native:useMsi"],
         secretConfigKeys: ["azure-native:clientSecret", "azure-native:clientCertificatePassword"],
         envVars: ["ARM_CLIENT_ID", "AZURE_CLIENT_ID", "ARM_USE_MSI"],
-        howTo: "Use a service principal (ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID), a managed identity, or `az login`.",
+        howTo:
+          "Use a service principal (ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID), a managed identity, or `az login`.",
       },
     ],
     tools: [],
   },
-  capabilities: { publicIp: true, firewall: true, powerControl: true, snapshots: true, resizeInPlace: true, arm64: true, userData: true, regions: true },
+  capabilities: {
+    publicIp: true,
+    firewall: true,
+    powerControl: true,
+    snapshots: true,
+    resizeInPlace: true,
+    arm64: true,
+    userData: true,
+    regions: true,
+  },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
     const o = spec.options;
     const { problems, add } = optionChecks("azure", o, KNOWN_OPTIONS);
     if (spec.sshKeys.length === 0) {
-      add("sshKeys", [], "at least one key: Machina turns password login off on Azure", "add your public key to sshKeys");
+      add(
+        "sshKeys",
+        [],
+        "at least one key: Machina turns password login off on Azure",
+        "add your public key to sshKeys",
+      );
     }
     if (spec.image.kind !== "alias" && !IMAGE_URN.test(spec.image.id) && !spec.image.id.startsWith("/subscriptions/")) {
-      add(`image.${spec.image.kind}`, spec.image.id, "a marketplace URN publisher:offer:sku:version or an image resource id (/subscriptions/...)", "use an alias, or `az vm image list` for a URN");
+      add(
+        `image.${spec.image.kind}`,
+        spec.image.id,
+        "a marketplace URN publisher:offer:sku:version or an image resource id (/subscriptions/...)",
+        "use an alias, or `az vm image list` for a URN",
+      );
     }
     if (o.subnetId !== undefined && !(typeof o.subnetId === "string" && o.subnetId.startsWith("/subscriptions/"))) {
-      add("providerOptions.azure.subnetId", o.subnetId, "a subnet resource id (/subscriptions/.../subnets/...)", "copy it from `az network vnet subnet show`");
+      add(
+        "providerOptions.azure.subnetId",
+        o.subnetId,
+        "a subnet resource id (/subscriptions/.../subnets/...)",
+        "copy it from `az network vnet subnet show`",
+      );
     }
-    if (o.resourceGroupName !== undefined && !(typeof o.resourceGroupName === "string" && /^[\w.()-]{1,90}$/.test(o.resourceGroupName))) {
-      add("providerOptions.azure.resourceGroupName", o.resourceGroupName, "an existing resource group name (letters, digits, _ . ( ) -, at most 90)", "create it first or leave it out");
+    if (
+      o.resourceGroupName !== undefined &&
+      !(typeof o.resourceGroupName === "string" && /^[\w.()-]{1,90}$/.test(o.resourceGroupName))
+    ) {
+      add(
+        "providerOptions.azure.resourceGroupName",
+        o.resourceGroupName,
+        "an existing resource group name (letters, digits, _ . ( ) -, at most 90)",
+        "create it first or leave it out",
+      );
     }
     return problems;
   },

@@ -7,12 +7,12 @@ import { VirtualNetwork } from "@pulumi/azure-native/network/virtualNetwork";
 import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { sharedPerStack } from "../../components/shared";
-import { portRange } from "../../components/firewall";
-import type { FirewallRule } from "../../components/spec";
-import { MANAGED_LABELS } from "../../components/validation";
-import { derivedName, platformNameFor } from "../../components/naming";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { sharedPerStack } from "../kit/shared";
+import { portRange } from "../kit/firewall";
+import type { FirewallRule } from "../../core/firewall-rule";
+import { MANAGED_LABELS } from "../../core/validation";
+import { derivedName, platformNameFor } from "../../core/naming";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { azureCustomData } from "./user-data";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
@@ -28,7 +28,11 @@ export function securityRules(rules: FirewallRule[]): azureInputs.network.Securi
   const out: azureInputs.network.SecurityRuleArgs[] = [];
   for (const rule of rules) {
     const anywhere = ANYWHERE.every((a) => rule.sources.includes(a)) && rule.sources.length === 2;
-    const families = anywhere ? [["*"]] : [rule.sources.filter((s) => !s.includes(":")), rule.sources.filter((s) => s.includes(":"))].filter((f) => f.length > 0);
+    const families = anywhere
+      ? [["*"]]
+      : [rule.sources.filter((s) => !s.includes(":")), rule.sources.filter((s) => s.includes(":"))].filter(
+          (f) => f.length > 0,
+        );
     for (const sources of families) {
       const priority = 100 + out.length;
       out.push({
@@ -48,36 +52,69 @@ export function securityRules(rules: FirewallRule[]): azureInputs.network.Securi
 }
 
 export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const options = spec.options as { resourceGroupName?: string; subnetId?: string; virtualMachine?: Record<string, unknown> };
+  const options = spec.options as {
+    resourceGroupName?: string;
+    subnetId?: string;
+    virtualMachine?: Record<string, unknown>;
+  };
   const location = spec.region;
   const stackScope = derivedName("", platformNameFor(pulumi.getProject(), pulumi.getStack(), location), "", 60);
 
   // The resource group and network are shared by the stack's machines in a region.
   const resourceGroupName: pulumi.Input<string> =
     options.resourceGroupName ??
-    sharedPerStack("azure", `rg-${location}`, location, (name) => new ResourceGroup(name, { resourceGroupName: `machina-${stackScope}`, location, tags: MANAGED_LABELS })).name;
+    sharedPerStack(
+      "azure",
+      `rg-${location}`,
+      location,
+      (name) => new ResourceGroup(name, { resourceGroupName: `machina-${stackScope}`, location, tags: MANAGED_LABELS }),
+    ).name;
   const subnetId: pulumi.Input<string> =
     options.subnetId ??
-    sharedPerStack("azure", `net-${location}`, { location, resourceGroupName: options.resourceGroupName ?? "shared" }, (name) => {
-      const vnet = new VirtualNetwork(name, {
-        virtualNetworkName: `machina-${stackScope}`,
-        resourceGroupName,
-        location,
-        addressSpace: { addressPrefixes: ["10.42.0.0/16"] },
-        tags: MANAGED_LABELS,
-      });
-      return new Subnet(`${name}-subnet`, { subnetName: "machines", resourceGroupName, virtualNetworkName: vnet.name, addressPrefix: "10.42.0.0/24" });
-    }).id;
+    sharedPerStack(
+      "azure",
+      `net-${location}`,
+      { location, resourceGroupName: options.resourceGroupName ?? "shared" },
+      (name) => {
+        const vnet = new VirtualNetwork(name, {
+          virtualNetworkName: `machina-${stackScope}`,
+          resourceGroupName,
+          location,
+          addressSpace: { addressPrefixes: ["10.42.0.0/16"] },
+          tags: MANAGED_LABELS,
+        });
+        return new Subnet(`${name}-subnet`, {
+          subnetName: "machines",
+          resourceGroupName,
+          virtualNetworkName: vnet.name,
+          addressPrefix: "10.42.0.0/24",
+        });
+      },
+    ).id;
 
   const nsg = new NetworkSecurityGroup(
     `${spec.name}-nsg`,
-    { networkSecurityGroupName: spec.platformName, resourceGroupName, location, securityRules: securityRules(spec.firewall), tags: spec.labels },
+    {
+      networkSecurityGroupName: spec.platformName,
+      resourceGroupName,
+      location,
+      securityRules: securityRules(spec.firewall),
+      tags: spec.labels,
+    },
     { parent },
   );
   const publicIp = spec.publicIp
     ? new PublicIPAddress(
         `${spec.name}-ip`,
-        { publicIpAddressName: spec.platformName, resourceGroupName, location, publicIPAllocationMethod: "Static", sku: { name: "Standard" }, zones: spec.zone ? [spec.zone] : undefined, tags: spec.labels },
+        {
+          publicIpAddressName: spec.platformName,
+          resourceGroupName,
+          location,
+          publicIPAllocationMethod: "Static",
+          sku: { name: "Standard" },
+          zones: spec.zone ? [spec.zone] : undefined,
+          tags: spec.labels,
+        },
         { parent },
       )
     : undefined;
@@ -89,14 +126,21 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
       location,
       networkSecurityGroup: { id: nsg.id },
       ipConfigurations: [
-        { name: "primary", primary: true, privateIPAllocationMethod: "Dynamic", subnet: { id: subnetId }, publicIPAddress: publicIp ? { id: publicIp.id } : undefined },
+        {
+          name: "primary",
+          primary: true,
+          privateIPAllocationMethod: "Dynamic",
+          subnet: { id: subnetId },
+          publicIPAddress: publicIp ? { id: publicIp.id } : undefined,
+        },
       ],
       tags: spec.labels,
     },
     { parent },
   );
 
-  const customData = spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => azureCustomData(u));
+  const customData =
+    spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => azureCustomData(u));
   const vm = new VirtualMachine(
     spec.name,
     {
@@ -107,7 +151,12 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
       hardwareProfile: { vmSize: spec.size.type },
       storageProfile: {
         imageReference: imageReference(spec.image.id),
-        osDisk: { createOption: "FromImage", diskSizeGB: spec.diskGiB ?? 30, deleteOption: "Delete", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
+        osDisk: {
+          createOption: "FromImage",
+          diskSizeGB: spec.diskGiB ?? 30,
+          deleteOption: "Delete",
+          managedDisk: { storageAccountType: "StandardSSD_LRS" },
+        },
       },
       osProfile: {
         computerName: spec.hostname,
@@ -115,7 +164,12 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
         customData,
         linuxConfiguration: {
           disablePasswordAuthentication: true,
-          ssh: { publicKeys: spec.sshKeys.map((keyData) => ({ path: `/home/${spec.sshUser}/.ssh/authorized_keys`, keyData })) },
+          ssh: {
+            publicKeys: spec.sshKeys.map((keyData) => ({
+              path: `/home/${spec.sshUser}/.ssh/authorized_keys`,
+              keyData,
+            })),
+          },
         },
       },
       networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Delete" }] },

@@ -1,6 +1,6 @@
-import { optionChecks } from "../option-checks";
-import { sshKeysViaProblem, userDataWithKeys } from "../ssh-keys-via";
-import type { ProviderModule } from "../contract";
+import { optionChecks } from "../kit/option-checks";
+import { sshKeysViaProblem, userDataWithKeys } from "../kit/ssh-keys-via";
+import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
 
 const KNOWN_OPTIONS = ["vpcUuid", "existingSshKeys", "droplet", "sshKeysVia"];
@@ -36,18 +36,33 @@ const digitalocean: ProviderModule = {
     const o = spec.options;
     const { problems } = optionChecks("digitalocean", o, KNOWN_OPTIONS);
     if (o.vpcUuid !== undefined && typeof o.vpcUuid !== "string") {
-      problems.push({ field: "providerOptions.digitalocean.vpcUuid", value: JSON.stringify(o.vpcUuid), allowed: "the UUID of a VPC in the droplet's region", fix: "copy it from `doctl vpcs list`" });
+      problems.push({
+        field: "providerOptions.digitalocean.vpcUuid",
+        value: JSON.stringify(o.vpcUuid),
+        allowed: "the UUID of a VPC in the droplet's region",
+        fix: "copy it from `doctl vpcs list`",
+      });
     }
     const via = sshKeysViaProblem("digitalocean", o);
     if (via) problems.push(via);
     const keys = o.existingSshKeys;
     if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === "string" && k !== ""))) {
-      problems.push({ field: "providerOptions.digitalocean.existingSshKeys", value: JSON.stringify(keys), allowed: "a list of ids or fingerprints of SSH keys already in the account", fix: 'write existingSshKeys: ["3b:16:..."]' });
+      problems.push({
+        field: "providerOptions.digitalocean.existingSshKeys",
+        value: JSON.stringify(keys),
+        allowed: "a list of ids or fingerprints of SSH keys already in the account",
+        fix: 'write existingSshKeys: ["3b:16:..."]',
+      });
     }
     for (const label of Object.entries(spec.labels)) {
       const tag = label.join(":");
       if (tag.length > 255) {
-        problems.push({ field: `labels.${label[0]}`, value: JSON.stringify(label[1]), allowed: "key and value together at most 254 characters (the droplet tag is 'key:value')", fix: "shorten the label" });
+        problems.push({
+          field: `labels.${label[0]}`,
+          value: JSON.stringify(label[1]),
+          allowed: "key and value together at most 254 characters (the droplet tag is 'key:value')",
+          fix: "shorten the label",
+        });
       }
     }
     return problems;

@@ -1,13 +1,14 @@
-import { Droplet, DropletArgs } from "@pulumi/digitalocean/droplet";
+import type { DropletArgs } from "@pulumi/digitalocean/droplet";
+import { Droplet } from "@pulumi/digitalocean/droplet";
 import { Firewall } from "@pulumi/digitalocean/firewall";
 import { SshKey } from "@pulumi/digitalocean/sshKey";
 import type * as doInputs from "@pulumi/digitalocean/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { sharedPerStack } from "../../components/shared";
-import { portRange } from "../../components/firewall";
-import type { FirewallRule } from "../../components/spec";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
-import { sshKeysVia, userDataWithKeys } from "../ssh-keys-via";
+import { sharedPerStack } from "../kit/shared";
+import { portRange } from "../kit/firewall";
+import type { FirewallRule } from "../../core/firewall-rule";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -37,7 +38,15 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
   // stack asks for key objects of its own (see sshKeysVia).
   const fingerprints =
     sshKeysVia(spec.options) === "api"
-      ? spec.sshKeys.map((publicKey) => sharedPerStack("digitalocean", "sshkey", publicKey, (name, platformName) => new SshKey(name, { name: platformName, publicKey })).fingerprint)
+      ? spec.sshKeys.map(
+          (publicKey) =>
+            sharedPerStack(
+              "digitalocean",
+              "sshkey",
+              publicKey,
+              (name, platformName) => new SshKey(name, { name: platformName, publicKey }),
+            ).fingerprint,
+        )
       : [];
 
   const droplet = new Droplet(

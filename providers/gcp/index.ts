@@ -1,5 +1,5 @@
-import { optionChecks } from "../option-checks";
-import type { ProviderModule } from "../contract";
+import { optionChecks } from "../kit/option-checks";
+import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
 import { gceUserData } from "./user-data";
 
@@ -28,13 +28,23 @@ const gcp: ProviderModule = {
     ],
     tools: [],
   },
-  capabilities: { publicIp: true, firewall: true, powerControl: true, snapshots: true, resizeInPlace: true, arm64: true, userData: true, regions: true },
+  capabilities: {
+    publicIp: true,
+    firewall: true,
+    powerControl: true,
+    snapshots: true,
+    resizeInPlace: true,
+    arm64: true,
+    userData: true,
+    regions: true,
+  },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
     const o = spec.options;
     const { problems, add, objectOption } = optionChecks("gcp", o, KNOWN_OPTIONS);
     for (const key of ["network", "subnetwork"]) {
-      if (o[key] !== undefined && (typeof o[key] !== "string" || o[key] === "")) add(`providerOptions.gcp.${key}`, o[key], "a network name or self link", 'write network: "default"');
+      if (o[key] !== undefined && (typeof o[key] !== "string" || o[key] === ""))
+        add(`providerOptions.gcp.${key}`, o[key], "a network name or self link", 'write network: "default"');
     }
     objectOption("instance", "gcp.compute.InstanceArgs", "{ deletionProtection: true }");
     return problems;

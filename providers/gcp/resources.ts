@@ -1,11 +1,12 @@
 import { Firewall } from "@pulumi/gcp/compute/firewall";
-import { Instance, InstanceArgs } from "@pulumi/gcp/compute/instance";
+import type { InstanceArgs } from "@pulumi/gcp/compute/instance";
+import { Instance } from "@pulumi/gcp/compute/instance";
 import type * as gcpInputs from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { portRange } from "../../components/firewall";
-import type { FirewallRule } from "../../components/spec";
-import { derivedName } from "../../components/naming";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { portRange } from "../kit/firewall";
+import type { FirewallRule } from "../../core/firewall-rule";
+import { derivedName } from "../../core/naming";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import catalog from "./catalog.json";
 import { gceUserData } from "./user-data";
 
@@ -18,7 +19,9 @@ export function zoneOf(spec: Pick<ResolvedMachineSpec, "region" | "zone">): stri
  * GCP firewall rules have one source list and one address family each: Machina's rules are grouped by
  * (family, sources) into as few firewalls as that allows, each targeting the machine's network tag.
  */
-export function firewallGroups(rules: FirewallRule[]): { sourceRanges: string[]; allows: gcpInputs.compute.FirewallAllow[] }[] {
+export function firewallGroups(
+  rules: FirewallRule[],
+): { sourceRanges: string[]; allows: gcpInputs.compute.FirewallAllow[] }[] {
   const groups = new Map<string, { sourceRanges: string[]; byProtocol: Map<string, string[]> }>();
   for (const rule of rules) {
     for (const family of ["v4", "v6"]) {
@@ -46,7 +49,14 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
     (group, i) =>
       new Firewall(
         `${spec.name}-fw-${i}`,
-        { name: derivedName("", spec.platformName, `-in-${i}`), network, direction: "INGRESS", allows: group.allows, sourceRanges: group.sourceRanges, targetTags: [tag] },
+        {
+          name: derivedName("", spec.platformName, `-in-${i}`),
+          network,
+          direction: "INGRESS",
+          allows: group.allows,
+          sourceRanges: group.sourceRanges,
+          targetTags: [tag],
+        },
         { parent },
       ),
   );
@@ -62,7 +72,10 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
       name: spec.platformName,
       machineType: spec.size.type,
       zone: zoneOf(spec),
-      bootDisk: { initializeParams: { image: spec.image.id, size: spec.diskGiB ?? 20, type: "pd-balanced" }, autoDelete: true },
+      bootDisk: {
+        initializeParams: { image: spec.image.id, size: spec.diskGiB ?? 20, type: "pd-balanced" },
+        autoDelete: true,
+      },
       networkInterfaces: [
         {
           network: options.subnetwork ? undefined : network,
@@ -72,7 +85,8 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
       ],
       metadata,
       // Debian images on GCE have no cloud-init: a user-data script also runs as the startup script.
-      metadataStartupScript: userData?.apply((u) => (u.startsWith("#!") ? u : undefined)) as pulumi.Output<string> | undefined,
+      metadataStartupScript: userData?.apply((u) => (u.startsWith("#!") ? u : undefined)) as
+        pulumi.Output<string> | undefined,
       tags: [tag],
       labels: spec.labels,
       allowStoppingForUpdate: true,
@@ -86,6 +100,11 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
     id: instance.instanceId,
     publicIp: spec.publicIp ? nic.apply((n) => n?.accessConfigs?.[0]?.natIp) : undefined,
     privateIp: nic.apply((n) => n?.networkIp),
-    details: { zone: instance.zone, networkTag: tag, selfLink: instance.selfLink, firewalls: firewalls.map((f) => f.name) },
+    details: {
+      zone: instance.zone,
+      networkTag: tag,
+      selfLink: instance.selfLink,
+      firewalls: firewalls.map((f) => f.name),
+    },
   };
 }

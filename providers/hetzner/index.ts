@@ -1,6 +1,6 @@
-import { optionChecks } from "../option-checks";
-import { sshKeysViaProblem, userDataWithKeys } from "../ssh-keys-via";
-import type { ProviderModule } from "../contract";
+import { optionChecks } from "../kit/option-checks";
+import { sshKeysViaProblem, userDataWithKeys } from "../kit/ssh-keys-via";
+import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
 
 const KNOWN_OPTIONS = ["networkId", "existingSshKeys", "server", "sshKeysVia"];
@@ -36,13 +36,19 @@ const hetzner: ProviderModule = {
     const o = spec.options;
     const { problems, objectOption } = optionChecks("hetzner", o, KNOWN_OPTIONS);
     if (o.networkId !== undefined && !Number.isInteger(o.networkId)) {
-      problems.push({ field: "providerOptions.hetzner.networkId", value: JSON.stringify(o.networkId), allowed: "the numeric id of a Hetzner network", fix: "copy the id from `hcloud network list`" });
+      problems.push({
+        field: "providerOptions.hetzner.networkId",
+        value: JSON.stringify(o.networkId),
+        allowed: "the numeric id of a Hetzner network",
+        fix: "copy the id from `hcloud network list`",
+      });
     }
     if (!spec.publicIp && o.networkId === undefined) {
       problems.push({
         field: "publicIp",
         value: "false",
-        allowed: "false only together with providerOptions.hetzner.networkId: a Hetzner server needs a public or a private network",
+        allowed:
+          "false only together with providerOptions.hetzner.networkId: a Hetzner server needs a public or a private network",
         fix: "set providerOptions: { hetzner: { networkId: <id> } }, or publicIp: true",
       });
     }
@@ -50,7 +56,12 @@ const hetzner: ProviderModule = {
     if (via) problems.push(via);
     const keys = o.existingSshKeys;
     if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === "string" && k !== ""))) {
-      problems.push({ field: "providerOptions.hetzner.existingSshKeys", value: JSON.stringify(keys), allowed: "a list of names or ids of SSH keys already in the Hetzner project", fix: 'write existingSshKeys: ["my-laptop"]' });
+      problems.push({
+        field: "providerOptions.hetzner.existingSshKeys",
+        value: JSON.stringify(keys),
+        allowed: "a list of names or ids of SSH keys already in the Hetzner project",
+        fix: 'write existingSshKeys: ["my-laptop"]',
+      });
     }
     objectOption("server", "hcloud.ServerArgs", "{ backups: true }");
     return problems;

@@ -1,14 +1,15 @@
 import { Firewall } from "@pulumi/hcloud/firewall";
-import { Server, ServerArgs } from "@pulumi/hcloud/server";
+import type { ServerArgs } from "@pulumi/hcloud/server";
+import { Server } from "@pulumi/hcloud/server";
 import { SshKey } from "@pulumi/hcloud/sshKey";
 import type * as hcloudInputs from "@pulumi/hcloud/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { sharedPerStack } from "../../components/shared";
-import { portRange } from "../../components/firewall";
-import { MANAGED_LABELS } from "../../components/validation";
-import type { FirewallRule } from "../../components/spec";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
-import { sshKeysVia, userDataWithKeys } from "../ssh-keys-via";
+import { sharedPerStack } from "../kit/shared";
+import { portRange } from "../kit/firewall";
+import { MANAGED_LABELS } from "../../core/validation";
+import type { FirewallRule } from "../../core/firewall-rule";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
   return rules.map((r) => ({
@@ -26,15 +27,25 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
   // stack asks for key objects of its own (see sshKeysVia).
   const keyIds =
     sshKeysVia(spec.options) === "api"
-      ? spec.sshKeys.map((publicKey) =>
-          sharedPerStack("hetzner", "sshkey", publicKey, (name, platformName) => new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS })).id,
+      ? spec.sshKeys.map(
+          (publicKey) =>
+            sharedPerStack(
+              "hetzner",
+              "sshkey",
+              publicKey,
+              (name, platformName) => new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS }),
+            ).id,
         )
       : [];
 
   let firewall: Firewall | undefined;
   if (spec.firewall.length > 0) {
-    firewall = sharedPerStack("hetzner", "firewall", spec.firewall, (name, platformName) =>
-      new Firewall(name, { name: platformName, rules: hetznerFirewallRules(spec.firewall), labels: MANAGED_LABELS }),
+    firewall = sharedPerStack(
+      "hetzner",
+      "firewall",
+      spec.firewall,
+      (name, platformName) =>
+        new Firewall(name, { name: platformName, rules: hetznerFirewallRules(spec.firewall), labels: MANAGED_LABELS }),
     );
   }
 

@@ -2,10 +2,10 @@ import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource"
 import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import { Service } from "@pulumi/kubernetes/core/v1/service";
 import * as pulumi from "@pulumi/pulumi";
-import { singlePorts } from "../../components/firewall";
-import { derivedName } from "../../components/naming";
-import { cpusAndMemory } from "../../components/sizes";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { singlePorts } from "../kit/firewall";
+import { derivedName } from "../../core/naming";
+import { cpusAndMemory } from "../../core/sizes";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { kubevirtUserData } from "./user-data";
 
 interface KubevirtOptions {
@@ -23,7 +23,8 @@ export const MACHINE_LABEL = "machina.dev/machine";
 /** The disk of the VM: a container disk (ephemeral), or a DataVolume imported from a URL or a registry. */
 export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" | "platformName">, o: KubevirtOptions) {
   const url = /^https?:\/\//.test(spec.image.id);
-  if (!url && !o.persistent) return { volume: { name: "rootdisk", containerDisk: { image: spec.image.id } }, dataVolumeTemplate: undefined };
+  if (!url && !o.persistent)
+    return { volume: { name: "rootdisk", containerDisk: { image: spec.image.id } }, dataVolumeTemplate: undefined };
   const source = url ? { http: { url: spec.image.id } } : { registry: { url: `docker://${spec.image.id}` } };
   return {
     volume: { name: "rootdisk", dataVolume: { name: derivedName("", spec.platformName, "-root") } },
@@ -31,21 +32,32 @@ export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" |
       metadata: { name: derivedName("", spec.platformName, "-root") },
       spec: {
         source,
-        storage: { resources: { requests: { storage: `${spec.diskGiB ?? 20}Gi` } }, ...(o.storageClass ? { storageClassName: o.storageClass } : {}) },
+        storage: {
+          resources: { requests: { storage: `${spec.diskGiB ?? 20}Gi` } },
+          ...(o.storageClass ? { storageClassName: o.storageClass } : {}),
+        },
       },
     },
   };
 }
 
 /** The VirtualMachine manifest (kubevirt.io/v1). */
-export function virtualMachineManifest(spec: ResolvedMachineSpec, o: KubevirtOptions, secretName: pulumi.Input<string>) {
+export function virtualMachineManifest(
+  spec: ResolvedMachineSpec,
+  o: KubevirtOptions,
+  secretName: pulumi.Input<string>,
+) {
   const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
   const { volume, dataVolumeTemplate } = rootVolume(spec, o);
   const podNetwork = !o.networkName;
   return {
     apiVersion: "kubevirt.io/v1",
     kind: "VirtualMachine",
-    metadata: { name: spec.platformName, namespace: o.namespace ?? "default", labels: { ...spec.labels, [MACHINE_LABEL]: spec.platformName } },
+    metadata: {
+      name: spec.platformName,
+      namespace: o.namespace ?? "default",
+      labels: { ...spec.labels, [MACHINE_LABEL]: spec.platformName },
+    },
     spec: {
       runStrategy: o.runStrategy ?? "Always",
       ...(dataVolumeTemplate ? { dataVolumeTemplates: [dataVolumeTemplate] } : {}),
@@ -56,11 +68,16 @@ export function virtualMachineManifest(spec: ResolvedMachineSpec, o: KubevirtOpt
             cpu: { cores },
             memory: { guest: `${memoryMiB}Mi` },
             devices: {
-              disks: [{ name: "rootdisk", disk: { bus: "virtio" } }, { name: "cloudinit", disk: { bus: "virtio" } }],
+              disks: [
+                { name: "rootdisk", disk: { bus: "virtio" } },
+                { name: "cloudinit", disk: { bus: "virtio" } },
+              ],
               interfaces: [podNetwork ? { name: "default", masquerade: {} } : { name: "default", bridge: {} }],
             },
           },
-          networks: [podNetwork ? { name: "default", pod: {} } : { name: "default", multus: { networkName: o.networkName } }],
+          networks: [
+            podNetwork ? { name: "default", pod: {} } : { name: "default", multus: { networkName: o.networkName } },
+          ],
           volumes: [volume, { name: "cloudinit", cloudInitNoCloud: { secretRef: { name: secretName } } }],
         },
       },
@@ -69,10 +86,17 @@ export function virtualMachineManifest(spec: ResolvedMachineSpec, o: KubevirtOpt
 }
 
 /** Reads a Service's addresses without trusting any status field to be there. */
-export function serviceAddresses(service: { spec?: { clusterIP?: string }; status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } } | undefined) {
+export function serviceAddresses(
+  service:
+    | { spec?: { clusterIP?: string }; status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } }
+    | undefined,
+) {
   const ingress = service?.status?.loadBalancer?.ingress?.[0];
   const clusterIP = service?.spec?.clusterIP;
-  return { publicIp: ingress?.ip ?? ingress?.hostname, privateIp: clusterIP && clusterIP !== "None" ? clusterIP : undefined };
+  return {
+    publicIp: ingress?.ip ?? ingress?.hostname,
+    privateIp: clusterIP && clusterIP !== "None" ? clusterIP : undefined,
+  };
 }
 
 export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
@@ -82,7 +106,11 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
   const secret = new Secret(
     `${spec.name}-cloudinit`,
     {
-      metadata: { name: derivedName("", spec.platformName, "-cloudinit"), namespace, labels: { [MACHINE_LABEL]: spec.platformName } },
+      metadata: {
+        name: derivedName("", spec.platformName, "-cloudinit"),
+        namespace,
+        labels: { [MACHINE_LABEL]: spec.platformName },
+      },
       stringData: { userdata: pulumi.output(spec.userData).apply((u) => kubevirtUserData(spec, u)) },
     },
     { parent },
@@ -90,24 +118,43 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
   const manifest = virtualMachineManifest(spec, o, secret.metadata.name);
   const vm = new CustomResource(spec.name, { ...manifest, ...(o.virtualMachine ?? {}) }, { parent });
 
-  const ports = singlePorts(spec.firewall).map(({ protocol, port }) => ({ name: `${protocol}-${port}`, protocol: protocol.toUpperCase(), port, targetPort: port }));
+  const ports = singlePorts(spec.firewall).map(({ protocol, port }) => ({
+    name: `${protocol}-${port}`,
+    protocol: protocol.toUpperCase(),
+    port,
+    targetPort: port,
+  }));
   const service =
     ports.length > 0
       ? new Service(
           `${spec.name}-svc`,
           {
             metadata: { name: spec.platformName, namespace, labels: { [MACHINE_LABEL]: spec.platformName } },
-            spec: { type: o.serviceType ?? (spec.publicIp ? "LoadBalancer" : "ClusterIP"), selector: { [MACHINE_LABEL]: spec.platformName }, ports },
+            spec: {
+              type: o.serviceType ?? (spec.publicIp ? "LoadBalancer" : "ClusterIP"),
+              selector: { [MACHINE_LABEL]: spec.platformName },
+              ports,
+            },
           },
           { parent, dependsOn: [vm] },
         )
       : undefined;
-  const addresses = service ? pulumi.all([service.spec, service.status]).apply(([s, st]) => serviceAddresses({ spec: s, status: st })) : undefined;
+  const addresses = service
+    ? pulumi.all([service.spec, service.status]).apply(([s, st]) => serviceAddresses({ spec: s, status: st }))
+    : undefined;
 
   return {
     id: vm.metadata.apply((m) => m?.uid ?? `${namespace}/${spec.platformName}`),
     publicIp: addresses?.apply((a) => a.publicIp),
     privateIp: addresses?.apply((a) => a.privateIp),
-    details: { namespace, name: spec.platformName, service: service?.metadata.name, secret: secret.metadata.name, printableStatus: (vm as unknown as { status?: pulumi.Output<{ printableStatus?: string } | undefined> }).status?.apply((s) => s?.printableStatus) },
+    details: {
+      namespace,
+      name: spec.platformName,
+      service: service?.metadata.name,
+      secret: secret.metadata.name,
+      printableStatus: (
+        vm as unknown as { status?: pulumi.Output<{ printableStatus?: string } | undefined> }
+      ).status?.apply((s) => s?.printableStatus),
+    },
   };
 }

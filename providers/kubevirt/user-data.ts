@@ -1,7 +1,10 @@
-import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
-import type { ResolvedMachineSpec } from "../contract";
+import { mergeUserData, userCloudConfig } from "../kit/cloud-init";
+import type { ResolvedMachineSpec } from "../../core/contract";
 
 /** The NoCloud user data in the VM's Secret: Machina's user with the keys, and the user's user data. */
-export function kubevirtUserData(spec: Pick<ResolvedMachineSpec, "hostname" | "sshUser" | "sshKeys">, userData: string | undefined): string {
+export function kubevirtUserData(
+  spec: Pick<ResolvedMachineSpec, "hostname" | "sshUser" | "sshKeys">,
+  userData: string | undefined,
+): string {
   return mergeUserData([userCloudConfig(spec.hostname, spec.sshUser, spec.sshKeys)], userData);
 }

@@ -19,12 +19,21 @@ export type Accelerator = "kvm" | "qemu";
 /** A boot sector: write "OK\n" to COM1, then halt forever. */
 export function probeBootSector(): Buffer {
   const code = [
-    0xba, 0xf8, 0x03, // mov dx, 0x3f8
-    0xb0, 0x4f, 0xee, // mov al, 'O'; out dx, al
-    0xb0, 0x4b, 0xee, // mov al, 'K'; out dx, al
-    0xb0, 0x0a, 0xee, // mov al, '\n'; out dx, al
+    0xba,
+    0xf8,
+    0x03, // mov dx, 0x3f8
+    0xb0,
+    0x4f,
+    0xee, // mov al, 'O'; out dx, al
+    0xb0,
+    0x4b,
+    0xee, // mov al, 'K'; out dx, al
+    0xb0,
+    0x0a,
+    0xee, // mov al, '\n'; out dx, al
     0xf4, // hlt
-    0xeb, 0xfd, // jmp back to hlt
+    0xeb,
+    0xfd, // jmp back to hlt
   ];
   const sector = Buffer.alloc(512);
   Buffer.from(code).copy(sector);
@@ -39,7 +48,25 @@ function bootsUnderKvm(bootArgs: string[], memoryMiB: number, expected: string, 
     let seen = "";
     const child = execFile(
       "qemu-system-x86_64",
-      ["-accel", "kvm", "-cpu", "host", "-machine", "pc", "-m", String(memoryMiB), "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot", "-nodefaults", ...bootArgs],
+      [
+        "-accel",
+        "kvm",
+        "-cpu",
+        "host",
+        "-machine",
+        "pc",
+        "-m",
+        String(memoryMiB),
+        "-display",
+        "none",
+        "-monitor",
+        "none",
+        "-serial",
+        "stdio",
+        "-no-reboot",
+        "-nodefaults",
+        ...bootArgs,
+      ],
       { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 },
       () => resolve(seen.includes(expected)),
     );
@@ -66,12 +93,20 @@ export async function kvmWorks(timeoutMs = 8000, linux = linuxProbeImage()): Pro
   try {
     const image = path.join(dir, "boot.img");
     await writeFile(image, probeBootSector());
-    if (!(await bootsUnderKvm(["-drive", `format=raw,file=${image},if=floppy`, "-boot", "a"], 16, "OK", timeoutMs))) return false;
+    if (!(await bootsUnderKvm(["-drive", `format=raw,file=${image},if=floppy`, "-boot", "a"], 16, "OK", timeoutMs)))
+      return false;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   // Under working KVM this kernel reaches its init in about 2 s.
-  return linux ? bootsUnderKvm(["-kernel", linux.kernel, "-initrd", linux.initrd, "-append", "console=ttyS0 quiet"], 256, "machina-busybox: up", 15_000) : true;
+  return linux
+    ? bootsUnderKvm(
+        ["-kernel", linux.kernel, "-initrd", linux.initrd, "-append", "console=ttyS0 quiet"],
+        256,
+        "machina-busybox: up",
+        15_000,
+      )
+    : true;
 }
 
 /**
@@ -105,7 +140,10 @@ async function cachedKvmWorks(): Promise<boolean> {
 
 /** The qemu-system-x86_64 that PATH finds, as the probe and libvirt run it. */
 function qemuBinary(): string | undefined {
-  return (process.env.PATH ?? "").split(path.delimiter).map((dir) => path.join(dir, "qemu-system-x86_64")).find((file) => existsSync(file));
+  return (process.env.PATH ?? "")
+    .split(path.delimiter)
+    .map((dir) => path.join(dir, "qemu-system-x86_64"))
+    .find((file) => existsSync(file));
 }
 
 let probed: Promise<Accelerator> | undefined;

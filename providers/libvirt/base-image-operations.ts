@@ -1,7 +1,8 @@
 /** The shared base image as a dynamic resource: resolved (and downloaded) once, kept in the cache. */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { BaseImage, markOfflineImageUsed, OFFLINE_PREFIX, resolveBaseImage } from "./images";
+import type { BaseImage } from "./images";
+import { markOfflineImageUsed, OFFLINE_PREFIX, resolveBaseImage } from "./images";
 
 export interface BaseImageInputs {
   source: string;
@@ -26,10 +27,13 @@ export const baseImageOperations = {
    * image never replaces running machines; when the files are gone, it resolves again.
    */
   async read(id: string, props: BaseImageOutputs) {
-    const files = [props.image?.diskPath, props.image?.kernel?.kernel, props.image?.kernel?.initrd].filter((f): f is string => !!f);
+    const files = [props.image?.diskPath, props.image?.kernel?.kernel, props.image?.kernel?.initrd].filter(
+      (f): f is string => !!f,
+    );
     if (files.length > 0 && files.every((f) => existsSync(f))) {
       // A pinned offline image (<cache>/<recipe>/<name>/vmlinuz) is still used by this stack.
-      if (props.source.startsWith(OFFLINE_PREFIX) && props.image.kernel) markOfflineImageUsed(path.dirname(path.dirname(props.image.kernel.kernel)));
+      if (props.source.startsWith(OFFLINE_PREFIX) && props.image.kernel)
+        markOfflineImageUsed(path.dirname(path.dirname(props.image.kernel.kernel)));
       return { id, props };
     }
     try {

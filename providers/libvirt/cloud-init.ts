@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
+import { mergeUserData, userCloudConfig } from "../kit/cloud-init";
 
 const run = promisify(execFile);
 
@@ -32,7 +32,6 @@ export function metaData(spec: SeedSpec): string {
   return stringify({ "instance-id": spec.instanceId, "local-hostname": spec.hostname });
 }
 
-
 /**
  * Writes the NoCloud seed ISO (volume id `cidata`) to `target`. It has no network-config: cloud-init's
  * fallback (DHCP on the first NIC) works on every image, while a v2 config matching interfaces by
@@ -43,10 +42,14 @@ export async function writeSeedIso(target: string, spec: SeedSpec): Promise<void
   try {
     await writeFile(path.join(dir, "user-data"), mergedUserData(spec), { mode: 0o600 });
     await writeFile(path.join(dir, "meta-data"), metaData(spec));
-    await run("genisoimage", ["-quiet", "-output", target, "-volid", "cidata", "-joliet", "-rock", "user-data", "meta-data"], {
-      cwd: dir,
-      timeout: 60_000,
-    });
+    await run(
+      "genisoimage",
+      ["-quiet", "-output", target, "-volid", "cidata", "-joliet", "-rock", "user-data", "meta-data"],
+      {
+        cwd: dir,
+        timeout: 60_000,
+      },
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -32,7 +32,12 @@ export interface DomainSpec {
 export const METADATA_NS = "https://pulumi-machina.dev/xmlns/machine/1";
 
 export function escapeXml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
 }
 
 export function domainXml(spec: DomainSpec): string {
@@ -50,7 +55,12 @@ export function domainXml(spec: DomainSpec): string {
   ].join("\n");
   const nic =
     spec.network.mode === "network"
-      ? [`    <interface type='network'>`, `      <source network='${e(spec.network.name)}'/>`, `      <model type='virtio'/>`, `    </interface>`]
+      ? [
+          `    <interface type='network'>`,
+          `      <source network='${e(spec.network.name)}'/>`,
+          `      <model type='virtio'/>`,
+          `    </interface>`,
+        ]
       : [];
   // libvirt 9.0 has no port forwarding for user-mode networking: QEMU's own netdev does it, bound to loopback.
   const qemuArgs =

@@ -1,7 +1,16 @@
 /** Base images: a URL fetched once into a cache (checksum-verified when given), a local file, or an offline image. */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import * as path from "node:path";
@@ -20,7 +29,9 @@ export interface BaseImage {
 }
 
 export function cacheRoot(): string {
-  return process.env.MACHINA_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "machina");
+  return (
+    process.env.MACHINA_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "machina")
+  );
 }
 
 export const OFFLINE_PREFIX = "offline:";
@@ -65,11 +76,15 @@ export function offlineImage(name: string): BaseImage {
   const own = ownRecipeHash();
   const dir = candidates.find((d) => path.basename(path.dirname(d)) === own) ?? candidates[0];
   if (!dir) {
-    throw new Error(`the offline image ${name} is not built here (looked in ${root}): run scripts/build-image.sh (as root) first`);
+    throw new Error(
+      `the offline image ${name} is not built here (looked in ${root}): run scripts/build-image.sh (as root) first`,
+    );
   }
   markOfflineImageUsed(path.dirname(dir));
   const disk = path.join(dir, "disk.qcow2");
-  const cmdline = existsSync(path.join(dir, "cmdline")) ? readFileSync(path.join(dir, "cmdline"), "utf8").trim() : undefined;
+  const cmdline = existsSync(path.join(dir, "cmdline"))
+    ? readFileSync(path.join(dir, "cmdline"), "utf8").trim()
+    : undefined;
   return {
     diskPath: existsSync(disk) ? disk : undefined,
     diskFormat: existsSync(disk) ? "qcow2" : undefined,
@@ -80,7 +95,10 @@ export function offlineImage(name: string): BaseImage {
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash("sha256");
   await new Promise<void>((resolve, reject) => {
-    createReadStream(file).on("data", (c) => hash.update(c)).on("end", resolve).on("error", reject);
+    createReadStream(file)
+      .on("data", (c) => hash.update(c))
+      .on("end", resolve)
+      .on("error", reject);
   });
   return hash.digest("hex");
 }
@@ -88,7 +106,8 @@ export async function sha256File(file: string): Promise<string> {
 export async function diskFormat(file: string): Promise<"qcow2" | "raw"> {
   const { stdout } = await run("qemu-img", ["info", "--output=json", file], { timeout: 30_000 });
   const format = (JSON.parse(stdout) as { format: string }).format;
-  if (format !== "qcow2" && format !== "raw") throw new Error(`${file} is a ${format} image; Machina's libvirt provider takes qcow2 or raw`);
+  if (format !== "qcow2" && format !== "raw")
+    throw new Error(`${file} is a ${format} image; Machina's libvirt provider takes qcow2 or raw`);
   return format;
 }
 
@@ -103,7 +122,10 @@ async function download(url: string, target: string, timeoutMs: number): Promise
   if (!response.ok || !response.body) throw new Error(`downloading ${url}: HTTP ${response.status}`);
   const part = `${target}.part`;
   try {
-    await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), createWriteStream(part));
+    await pipeline(
+      Readable.fromWeb(response.body as import("node:stream/web").ReadableStream),
+      createWriteStream(part),
+    );
     await rename(part, target);
   } finally {
     await rm(part, { force: true });
@@ -114,13 +136,20 @@ async function download(url: string, target: string, timeoutMs: number): Promise
  * Resolves an image id to a base image: `offline:<name>`, an absolute path, or an http(s) URL
  * (downloaded once into the cache; a given sha256 is checked, and a mismatch removes the file).
  */
-export async function resolveBaseImage(source: string, checksum?: string, downloadTimeoutMs = 30 * 60_000): Promise<BaseImage> {
+export async function resolveBaseImage(
+  source: string,
+  checksum?: string,
+  downloadTimeoutMs = 30 * 60_000,
+): Promise<BaseImage> {
   if (source.startsWith(OFFLINE_PREFIX)) return offlineImage(source.slice(OFFLINE_PREFIX.length));
   let file: string;
   if (/^https?:\/\//.test(source)) {
     const dir = path.join(cacheRoot(), "base-images");
     await mkdir(dir, { recursive: true });
-    file = path.join(dir, `${createHash("sha256").update(source).digest("hex").slice(0, 24)}${path.extname(new URL(source).pathname) || ".img"}`);
+    file = path.join(
+      dir,
+      `${createHash("sha256").update(source).digest("hex").slice(0, 24)}${path.extname(new URL(source).pathname) || ".img"}`,
+    );
     if (!existsSync(file)) await download(source, file, downloadTimeoutMs);
   } else if (path.isAbsolute(source)) {
     if (!existsSync(source)) throw new Error(`base image ${source} does not exist`);

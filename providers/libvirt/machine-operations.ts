@@ -9,17 +9,19 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { withRetry } from "../../components/retry";
+import { withRetry } from "../kit/retry";
 import { chooseAccelerator } from "./accelerator";
 import { writeSeedIso } from "./cloud-init";
-import { domainXml, DomainSpec, METADATA_NS, PortForward } from "./domain-xml";
+import type { DomainSpec, PortForward } from "./domain-xml";
+import { domainXml, METADATA_NS } from "./domain-xml";
 import type { BaseImage } from "./images";
 import { virtualSizeBytes } from "./images";
 import { domainInfo, leaseAddress, removeDomain, stopDomain, virsh } from "./virsh";
 
 const execFileAsync = promisify(execFile);
 /** A local tool (qemu-img), with transient failures (an image lock held a moment) retried. */
-const run = (command: string, args: string[], options: { timeout: number }) => withRetry(() => execFileAsync(command, args, options));
+const run = (command: string, args: string[], options: { timeout: number }) =>
+  withRetry(() => execFileAsync(command, args, options));
 
 export interface MachineInputs {
   uri: string;
@@ -61,7 +63,17 @@ export interface MachineOutputs extends MachineInputs {
 
 /** Changing any of these makes a new machine; cpus and memory change in place. */
 export const REPLACE_ON: (keyof MachineInputs)[] = [
-  "uri", "name", "hostname", "diskGiB", "image", "network", "ports", "sshUser", "sshKeys", "userData", "stateDir",
+  "uri",
+  "name",
+  "hostname",
+  "diskGiB",
+  "image",
+  "network",
+  "ports",
+  "sshUser",
+  "sshKeys",
+  "userData",
+  "stateDir",
 ];
 /** Changing these needs the domain restarted; the rest of UPDATE_ON is recorded without a restart. */
 const RESTART_ON: (keyof MachineInputs)[] = ["cpus", "memoryMiB", "accelerator"];
@@ -110,7 +122,12 @@ function forwardList(forwards: Record<string, number>): PortForward[] {
 
 function paths(inputs: MachineInputs) {
   const dir = path.join(inputs.stateDir, inputs.name);
-  return { dir, diskPath: path.join(dir, "disk.qcow2"), seedPath: path.join(dir, "seed.iso"), consoleLog: path.join(dir, "console.log") };
+  return {
+    dir,
+    diskPath: path.join(dir, "disk.qcow2"),
+    seedPath: path.join(dir, "seed.iso"),
+    consoleLog: path.join(dir, "console.log"),
+  };
 }
 
 function specOf(inputs: MachineInputs, accelerator: "kvm" | "qemu", forwards: Record<string, number>): DomainSpec {
@@ -124,7 +141,10 @@ function specOf(inputs: MachineInputs, accelerator: "kvm" | "qemu", forwards: Re
     diskFormat: "qcow2",
     seedPath: p.seedPath,
     consoleLogPath: p.consoleLog,
-    network: inputs.network === "user" ? { mode: "user", forwards: forwardList(forwards) } : { mode: "network", name: inputs.network },
+    network:
+      inputs.network === "user"
+        ? { mode: "user", forwards: forwardList(forwards) }
+        : { mode: "network", name: inputs.network },
     kernel: inputs.image.kernel,
     metadata: inputs.metadata,
     labels: inputs.labels ?? {},
@@ -143,18 +163,26 @@ async function defineAndStart(inputs: MachineInputs, spec: DomainSpec): Promise<
 }
 
 const unescapeXml = (text: string) =>
-  text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 
 /**
  * Who a domain belongs to, from Machina's metadata element: the recorded project, stack and Machine;
  * undefined when the domain has no Machina metadata (someone else's).
  */
 export function ownerOf(domainXmlText: string): Record<string, string> | undefined {
-  const element = new RegExp(`<(\\w+):machine\\s+xmlns:\\1=['"]${METADATA_NS.replace(/[.]/g, "\\.")}['"]>([\\s\\S]*)</\\1:machine>\\s*</metadata>`).exec(domainXmlText);
+  const element = new RegExp(
+    `<(\\w+):machine\\s+xmlns:\\1=['"]${METADATA_NS.replace(/[.]/g, "\\.")}['"]>([\\s\\S]*)</\\1:machine>\\s*</metadata>`,
+  ).exec(domainXmlText);
   if (!element) return undefined;
   const owner: Record<string, string> = {};
   // The wrapper is itself `<prefix:machine>`: its children are the single-line <prefix:key>value</prefix:key>.
-  for (const m of element[2].matchAll(/<\w+:(project|stack|machine)>([^<]*)<\/\w+:\1>/g)) owner[m[1]] = unescapeXml(m[2]);
+  for (const m of element[2].matchAll(/<\w+:(project|stack|machine)>([^<]*)<\/\w+:\1>/g))
+    owner[m[1]] = unescapeXml(m[2]);
   return owner;
 }
 
@@ -164,7 +192,9 @@ function sameOwner(recorded: Record<string, string> | undefined, wanted: Record<
 }
 
 const describeOwner = (o: Record<string, string> | undefined) =>
-  o ? `project ${JSON.stringify(o.project ?? "")}, stack ${JSON.stringify(o.stack ?? "")}, Machine ${JSON.stringify(o.machine ?? "")}` : "nobody Machina knows (no Machina metadata)";
+  o
+    ? `project ${JSON.stringify(o.project ?? "")}, stack ${JSON.stringify(o.stack ?? "")}, Machine ${JSON.stringify(o.machine ?? "")}`
+    : "nobody Machina knows (no Machina metadata)";
 
 const OWNER_FILE = "owner.json";
 
@@ -195,7 +225,9 @@ async function clearOwnLeftovers(inputs: MachineInputs): Promise<void> {
   } else if (existsSync(p.dir)) {
     const owner = ownerOfDir(p.dir);
     if (owner && !sameOwner(owner, inputs.metadata)) {
-      throw new Error(`the folder ${p.dir} belongs to ${describeOwner(owner)}, not to ${describeOwner(inputs.metadata)}: rename this Machine (or stack), or remove the folder if it is really unused`);
+      throw new Error(
+        `the folder ${p.dir} belongs to ${describeOwner(owner)}, not to ${describeOwner(inputs.metadata)}: rename this Machine (or stack), or remove the folder if it is really unused`,
+      );
     }
     await rm(p.dir, { recursive: true, force: true });
   }
@@ -226,7 +258,22 @@ export async function createMachine(inputs: MachineInputs): Promise<{ id: string
     if (inputs.image.diskPath) {
       const baseBytes = await virtualSizeBytes(inputs.image.diskPath);
       const wanted = Math.max(inputs.diskGiB * 1024 ** 3, baseBytes);
-      await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", inputs.image.diskPath, "-F", inputs.image.diskFormat ?? "qcow2", p.diskPath, String(wanted)], { timeout: 60_000 });
+      await run(
+        "qemu-img",
+        [
+          "create",
+          "-q",
+          "-f",
+          "qcow2",
+          "-b",
+          inputs.image.diskPath,
+          "-F",
+          inputs.image.diskFormat ?? "qcow2",
+          p.diskPath,
+          String(wanted),
+        ],
+        { timeout: 60_000 },
+      );
     } else {
       await run("qemu-img", ["create", "-q", "-f", "qcow2", p.diskPath, size], { timeout: 60_000 });
     }
@@ -279,13 +326,24 @@ async function waitForLease(uri: string, name: string, timeoutMs: number): Promi
 }
 
 /** The machine as it really is; an empty id when it is gone, so that refresh drops it. */
-export async function readMachine(id: string, props: MachineOutputs): Promise<{ id: string; props: MachineOutputs | Record<string, never> }> {
+export async function readMachine(
+  id: string,
+  props: MachineOutputs,
+): Promise<{ id: string; props: MachineOutputs | Record<string, never> }> {
   const info = await domainInfo(props.uri, props.name);
   if (!info || info.uuid !== id) return { id: "", props: {} };
-  const privateIp = props.network === "user" ? props.privateIp : (await leaseAddress(props.uri, props.name)) ?? props.privateIp;
+  const privateIp =
+    props.network === "user" ? props.privateIp : ((await leaseAddress(props.uri, props.name)) ?? props.privateIp);
   const xml = await virsh(props.uri, ["dumpxml", props.name]).catch(() => "");
-  const acceleratorUsed = /<domain type='kvm'/.test(xml) ? "kvm" : /<domain type='qemu'/.test(xml) ? "qemu" : props.acceleratorUsed;
-  return { id, props: { ...props, cpus: info.cpus, memoryMiB: info.memoryMiB, state: info.state, privateIp, acceleratorUsed } };
+  const acceleratorUsed = /<domain type='kvm'/.test(xml)
+    ? "kvm"
+    : /<domain type='qemu'/.test(xml)
+      ? "qemu"
+      : props.acceleratorUsed;
+  return {
+    id,
+    props: { ...props, cpus: info.cpus, memoryMiB: info.memoryMiB, state: info.state, privateIp, acceleratorUsed },
+  };
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -300,11 +358,17 @@ export function diffMachine(olds: MachineOutputs, news: MachineInputs) {
  * vCPUs, memory and accelerator change in place with a restart: the domain is stopped (politely
  * first), redefined and started again. Labels and settings are redefined without a restart.
  */
-export async function updateMachine(id: string, olds: MachineOutputs, news: MachineInputs): Promise<{ outs: MachineOutputs }> {
+export async function updateMachine(
+  id: string,
+  olds: MachineOutputs,
+  news: MachineInputs,
+): Promise<{ outs: MachineOutputs }> {
   const current = await domainInfo(news.uri, news.name);
-  if (!current) throw new Error(`the libvirt domain ${news.name} (uuid ${id}) is gone: run refresh, then up to create it again`);
+  if (!current)
+    throw new Error(`the libvirt domain ${news.name} (uuid ${id}) is gone: run refresh, then up to create it again`);
   if (current.uuid !== id) throw notOurs(news.name, id, current.uuid);
-  const acceleratorUsed = news.accelerator === olds.accelerator ? olds.acceleratorUsed : await chooseAccelerator(news.accelerator);
+  const acceleratorUsed =
+    news.accelerator === olds.accelerator ? olds.acceleratorUsed : await chooseAccelerator(news.accelerator);
   const spec = { ...specOf(news, acceleratorUsed, olds.forwardedPorts ?? {}), uuid: id };
   if (RESTART_ON.some((k) => !same(olds[k], news[k]))) {
     await stopDomain(news.uri, news.name, news.shutdownTimeoutSeconds);
@@ -313,7 +377,8 @@ export async function updateMachine(id: string, olds: MachineOutputs, news: Mach
     await define(news, spec);
   }
   const info = await domainInfo(news.uri, news.name);
-  if (!info || info.uuid !== id) throw new Error(`domain ${news.name} is not the one Pulumi knows (uuid ${id}); run pulumi refresh`);
+  if (!info || info.uuid !== id)
+    throw new Error(`domain ${news.name} is not the one Pulumi knows (uuid ${id}); run pulumi refresh`);
   return { outs: { ...olds, ...news, acceleratorUsed, state: info.state, cpus: info.cpus, memoryMiB: info.memoryMiB } };
 }
 

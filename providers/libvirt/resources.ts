@@ -1,11 +1,11 @@
 import { homedir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { sharedPerStack } from "../../components/shared";
-import { isSecretConfigKey, secretIf } from "../../components/secret-config";
-import { singlePorts } from "../../components/firewall";
-import { cpusAndMemory } from "../../components/sizes";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { sharedPerStack } from "../kit/shared";
+import { isSecretConfigKey, secretIf } from "../../core/secret-config";
+import { singlePorts } from "../kit/firewall";
+import { cpusAndMemory } from "../../core/sizes";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import type { BaseImage } from "./images";
 import type { MachineInputs } from "./machine-operations";
 
@@ -53,8 +53,24 @@ export class LibvirtMachine extends pulumi.dynamic.Resource {
   declare readonly forwardedPorts: pulumi.Output<Record<string, number>>;
   declare readonly consoleLog: pulumi.Output<string>;
   constructor(name: string, args: LibvirtMachineArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { uuid: undefined, acceleratorUsed: undefined, state: undefined, privateIp: undefined, sshHost: undefined, sshPort: undefined, forwardedPorts: undefined, consoleLog: undefined };
-    super(machineProvider, name, { ...outputs, ...args }, { ...opts, additionalSecretOutputs: ["userData"] }, "machina", "LibvirtMachine");
+    const outputs = {
+      uuid: undefined,
+      acceleratorUsed: undefined,
+      state: undefined,
+      privateIp: undefined,
+      sshHost: undefined,
+      sshPort: undefined,
+      forwardedPorts: undefined,
+      consoleLog: undefined,
+    };
+    super(
+      machineProvider,
+      name,
+      { ...outputs, ...args },
+      { ...opts, additionalSecretOutputs: ["userData"] },
+      "machina",
+      "LibvirtMachine",
+    );
   }
 }
 
@@ -63,10 +79,14 @@ export function defaultStateDir(uri: string): string {
   return path.join(process.env.XDG_DATA_HOME ?? path.join(homedir(), ".local", "share"), "machina", "libvirt");
 }
 
-
 export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const config = new pulumi.Config("libvirt");
-  const options = spec.options as { network?: string; kernel?: BaseImage["kernel"]; imageChecksum?: string; shutdownTimeoutSeconds?: number };
+  const options = spec.options as {
+    network?: string;
+    kernel?: BaseImage["kernel"];
+    imageChecksum?: string;
+    shutdownTimeoutSeconds?: number;
+  };
   const uri = config.get("uri") ?? "qemu:///system";
   // A connection URI can carry credentials (a socket path, a key file, a user): set as a secret, it stays
   // one, and is left out of the details (a secret inside them would hide every output of the Machine).
@@ -110,7 +130,13 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
       .apply(([host, port, ip]) => (host && port ? { host, port } : ip ? { host: ip, port: 22 } : undefined)),
     portEndpoints: pulumi
       .all([machine.sshHost, machine.forwardedPorts])
-      .apply(([host, forwards]) => (host ? Object.fromEntries(Object.entries(forwards ?? {}).map(([key, port]) => [key, { host, port, acceptsBeforeGuest: true }])) : undefined)),
+      .apply(([host, forwards]) =>
+        host
+          ? Object.fromEntries(
+              Object.entries(forwards ?? {}).map(([key, port]) => [key, { host, port, acceptsBeforeGuest: true }]),
+            )
+          : undefined,
+      ),
     details: {
       accelerator: machine.acceleratorUsed,
       network,

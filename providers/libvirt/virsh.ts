@@ -1,6 +1,7 @@
 /** A thin, bounded wrapper over `virsh`: the libvirt CLI is on every libvirt host; a native binding is not. */
 import { execFile } from "node:child_process";
-import { RetryOptions, withRetry } from "../../components/retry";
+import type { RetryOptions } from "../kit/retry";
+import { withRetry } from "../kit/retry";
 
 export class VirshError extends Error {
   constructor(
@@ -27,29 +28,50 @@ export const VIRSH_RETRY: RetryOptions = {
   attempts: 4,
   startingDelayMs: 1000,
   maxDelayMs: 8000,
-  isRetryable: (error, failure) => error instanceof VirshError && !error.timedOut && failure.retryable && failure.class !== "timeout",
+  isRetryable: (error, failure) =>
+    error instanceof VirshError && !error.timedOut && failure.retryable && failure.class !== "timeout",
 };
 
 function virshOnce(uri: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("virsh", ["-c", uri, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-          reject(new Error("virsh is not installed: apt-get install libvirt-clients (or run scripts/libvirt-daemon.sh start)"));
-        } else if ((err as { killed?: boolean }).killed) {
-          reject(new VirshError(args, `timed out after ${Math.round(timeoutMs / 1000)} s${stderr ? `: ${stderr}` : ""}`, true));
+    execFile(
+      "virsh",
+      ["-c", uri, ...args],
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) {
+          if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+            reject(
+              new Error(
+                "virsh is not installed: apt-get install libvirt-clients (or run scripts/libvirt-daemon.sh start)",
+              ),
+            );
+          } else if ((err as { killed?: boolean }).killed) {
+            reject(
+              new VirshError(
+                args,
+                `timed out after ${Math.round(timeoutMs / 1000)} s${stderr ? `: ${stderr}` : ""}`,
+                true,
+              ),
+            );
+          } else {
+            reject(new VirshError(args, stderr || err.message));
+          }
         } else {
-          reject(new VirshError(args, stderr || err.message));
+          resolve(stdout);
         }
-      } else {
-        resolve(stdout);
-      }
-    });
+      },
+    );
   });
 }
 
 /** Runs virsh against `uri`; transient failures are retried with bounded backoff (VIRSH_RETRY). */
-export function virsh(uri: string, args: string[], timeoutMs = 60_000, retry: Partial<RetryOptions> = {}): Promise<string> {
+export function virsh(
+  uri: string,
+  args: string[],
+  timeoutMs = 60_000,
+  retry: Partial<RetryOptions> = {},
+): Promise<string> {
   return withRetry(() => virshOnce(uri, args, timeoutMs), { ...VIRSH_RETRY, ...retry });
 }
 

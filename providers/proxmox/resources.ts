@@ -1,10 +1,11 @@
 import { FileLegacy as DownloadedFile } from "@muhlba91/pulumi-proxmoxve/download/fileLegacy";
 import { FileLegacy } from "@muhlba91/pulumi-proxmoxve/fileLegacy";
-import { VmLegacy, VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
+import type { VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
+import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
 import * as pulumi from "@pulumi/pulumi";
-import { contentHash, sharedPerStack } from "../../components/shared";
-import { cpusAndMemory } from "../../components/sizes";
-import type { MachineResult, ResolvedMachineSpec } from "../contract";
+import { contentHash, sharedPerStack } from "../kit/shared";
+import { cpusAndMemory } from "../../core/sizes";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { guestAgentEnabled, snippetUserData } from "./user-data";
 
 interface ProxmoxOptions {
@@ -33,15 +34,19 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
   // Cloud images are downloaded once per node and shared; a template is cloned instead.
   const image =
     o.templateVmId === undefined
-      ? sharedPerStack("proxmox", `image-${node}`, spec.image.id, (name) =>
-          new DownloadedFile(name, {
-            contentType: "iso",
-            datastoreId: o.imageDatastore ?? "local",
-            nodeName: node,
-            url: spec.image.id,
-            fileName: `machina-${contentHash(spec.image.id)}.img`,
-            overwrite: false,
-          }),
+      ? sharedPerStack(
+          "proxmox",
+          `image-${node}`,
+          spec.image.id,
+          (name) =>
+            new DownloadedFile(name, {
+              contentType: "iso",
+              datastoreId: o.imageDatastore ?? "local",
+              nodeName: node,
+              url: spec.image.id,
+              fileName: `machina-${contentHash(spec.image.id)}.img`,
+              overwrite: false,
+            }),
         )
       : undefined;
 
@@ -69,7 +74,9 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
       name: spec.hostname,
       nodeName: node,
       description: `Machina ${spec.platformName}`,
-      tags: Object.entries(spec.labels).map(([k, v]) => (v ? `${k}-${v}` : k)).sort(),
+      tags: Object.entries(spec.labels)
+        .map(([k, v]) => (v ? `${k}-${v}` : k))
+        .sort(),
       clone: o.templateVmId === undefined ? undefined : { vmId: o.templateVmId, full: true },
       cpu: { cores, type: "x86-64-v2-AES" },
       memory: { dedicated: memoryMiB },
@@ -103,6 +110,13 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
     id: vm.vmId.apply(String),
     publicIp: undefined,
     privateIp: vm.ipv4Addresses.apply((a) => firstAddress(a)),
-    details: { node, vmId: vm.vmId, datastore, guestAgent, imageFileId: image?.id, mode: o.templateVmId === undefined ? "import" : "clone" },
+    details: {
+      node,
+      vmId: vm.vmId,
+      datastore,
+      guestAgent,
+      imageFileId: image?.id,
+      mode: o.templateVmId === undefined ? "import" : "clone",
+    },
   };
 }

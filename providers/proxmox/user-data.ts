@@ -1,8 +1,9 @@
-import { mergeUserData, userCloudConfig } from "../../components/cloud-init";
-import type { ResolvedMachineSpec } from "../contract";
+import { mergeUserData, userCloudConfig } from "../kit/cloud-init";
+import type { ResolvedMachineSpec } from "../../core/contract";
 
 /** Installs and starts the QEMU guest agent, through which Proxmox learns the VM's address. */
-export const GUEST_AGENT_CLOUD_CONFIG = "#cloud-config\npackages: [qemu-guest-agent]\nruncmd: [[systemctl, enable, --now, qemu-guest-agent]]\n";
+export const GUEST_AGENT_CLOUD_CONFIG =
+  "#cloud-config\npackages: [qemu-guest-agent]\nruncmd: [[systemctl, enable, --now, qemu-guest-agent]]\n";
 
 /** The guest agent is on when asked for, and by default when there is user data to install it with. */
 export function guestAgentEnabled(spec: Pick<ResolvedMachineSpec, "options" | "userData">): boolean {
@@ -14,7 +15,10 @@ export function guestAgentEnabled(spec: Pick<ResolvedMachineSpec, "options" | "u
  * keys too (Proxmox then ignores its own user settings), and the guest agent, all merged in one go.
  * Without user data no snippet is made and Proxmox writes its own cloud-init user and keys.
  */
-export function snippetUserData(spec: Pick<ResolvedMachineSpec, "hostname" | "sshUser" | "sshKeys" | "options" | "userData">, userData: string | undefined): string | undefined {
+export function snippetUserData(
+  spec: Pick<ResolvedMachineSpec, "hostname" | "sshUser" | "sshKeys" | "options" | "userData">,
+  userData: string | undefined,
+): string | undefined {
   if (userData === undefined) return undefined;
   const base = userCloudConfig(spec.hostname, spec.sshUser, spec.sshKeys);
   return mergeUserData(guestAgentEnabled(spec) ? [base, GUEST_AGENT_CLOUD_CONFIG] : [base], userData);

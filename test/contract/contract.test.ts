@@ -5,7 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { fakeProvider } from "../support/fake-provider";
-import { installMocks, KEY_A, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
@@ -29,13 +30,19 @@ const SPEC = {
 
 /** Everything the resources registered since `from` were given, as one searchable text. */
 function inputsSince(from: number): string {
-  return recorded.slice(from).map((r) => JSON.stringify(r.inputs)).join("\n");
+  return recorded
+    .slice(from)
+    .map((r) => JSON.stringify(r.inputs))
+    .join("\n");
 }
 
 const hasPort = (text: string, port: number) => new RegExp(`(?<![0-9])${port}(?![0-9])`).test(text);
-const carries = (text: string, value: string) => text.includes(value) || text.includes(Buffer.from(value).toString("base64"));
+const carries = (text: string, value: string) =>
+  text.includes(value) || text.includes(Buffer.from(value).toString("base64"));
 
-const providers = () => [...new Set([...require("../../dist/providers/registry").builtInProviderNames(), "registered-fake"])];
+const providers = () => [
+  ...new Set([...require("../../dist/providers/registry").builtInProviderNames(), "registered-fake"]),
+];
 
 describe.each(providers())("provider %s", (name) => {
   it("turns the common spec into resources carrying keys, user data, ports and labels", async () => {
@@ -85,7 +92,13 @@ describe.each(providers())("provider %s", (name) => {
 
   it("waits for readiness at the machine's SSH endpoint when asked", async () => {
     const from = recorded.length;
-    const m = new lib.Machine(`${name}-ready`, { size: "small", sshKeys: [KEY_A], userData: USER_DATA, provider: name, waitForReady: { timeoutSeconds: 90 } });
+    const m = new lib.Machine(`${name}-ready`, {
+      size: "small",
+      sshKeys: [KEY_A],
+      userData: USER_DATA,
+      provider: name,
+      waitForReady: { timeoutSeconds: 90 },
+    });
     expect(await valueOf(m.ready)).toBe(true);
     await settle();
     const checks = recorded.slice(from).filter((r) => r.type === "pulumi-nodejs:dynamic/machina:ReadinessCheck");

@@ -53,13 +53,34 @@ async function create(i: ops.MachineInputs) {
 const ssh = (outs: ops.MachineOutputs, command: string) =>
   spawnSync(
     "ssh",
-    ["-i", path.join(keyDir, "id"), "-p", String(outs.sshPort), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-      "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", `${outs.sshUser}@127.0.0.1`, command],
+    [
+      "-i",
+      path.join(keyDir, "id"),
+      "-p",
+      String(outs.sshPort),
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=10",
+      "-o",
+      "LogLevel=ERROR",
+      `${outs.sshUser}@127.0.0.1`,
+      command,
+    ],
     { encoding: "utf8", timeout: 60_000 },
   );
 
 /** Polls a command over SSH until it prints what is wanted (cloud-init may still be running). */
-async function sshUntil(outs: ops.MachineOutputs, command: string, want: RegExp, timeoutSeconds: number): Promise<string> {
+async function sshUntil(
+  outs: ops.MachineOutputs,
+  command: string,
+  want: RegExp,
+  timeoutSeconds: number,
+): Promise<string> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   let last = "";
   while (Date.now() < deadline) {
@@ -71,7 +92,11 @@ async function sshUntil(outs: ops.MachineOutputs, command: string, want: RegExp,
   throw new Error(`over SSH, ${command} did not print ${want} within ${timeoutSeconds} s; last: ${last}`);
 }
 
-const domainNames = async () => (await virsh(URI, ["list", "--all", "--name"])).split("\n").map((s) => s.trim()).filter(Boolean);
+const domainNames = async () =>
+  (await virsh(URI, ["list", "--all", "--name"]))
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 let busybox: Awaited<ReturnType<typeof resolveBaseImage>>;
 let debian: Awaited<ReturnType<typeof resolveBaseImage>>;
@@ -104,39 +129,68 @@ describe("a Debian cloud-init guest", () => {
       "",
     ].join("\n");
     const started = Date.now();
-    ({ id, outs } = await create(inputs("debian", { image: debian, memoryMiB: 1024, diskGiB: 4, sshKeys: [publicKey], userData, ports: [{ protocol: "tcp", port: 8080 }], shutdownTimeoutSeconds: 60 })));
+    ({ id, outs } = await create(
+      inputs("debian", {
+        image: debian,
+        memoryMiB: 1024,
+        diskGiB: 4,
+        sshKeys: [publicKey],
+        userData,
+        ports: [{ protocol: "tcp", port: 8080 }],
+        shutdownTimeoutSeconds: 60,
+      }),
+    ));
     const createdMs = Date.now() - started;
     expect(outs.sshHost).toBe("127.0.0.1");
     expect(outs.forwardedPorts["tcp/22"]).toBe(outs.sshPort);
 
-    const ready = await waitForService({ host: "127.0.0.1", port: outs.sshPort!, expect: "ssh" }, { timeoutSeconds: 300 });
+    const ready = await waitForService(
+      { host: "127.0.0.1", port: outs.sshPort!, expect: "ssh" },
+      { timeoutSeconds: 300 },
+    );
     expect(ready.banner).toMatch(/^SSH-2.0-OpenSSH/);
     recordTiming("libvirt debian create (define+start)", createdMs);
     recordTiming("libvirt debian create-to-ready (SSH banner)", Date.now() - started);
 
     expect(await sshUntil(outs, "cat /srv/www/marker.txt", /machina-e2e-marker/, 180)).toBe("machina-e2e-marker");
-    expect(ssh(outs, "id -un; hostname; sudo -n true && echo sudo-ok").stdout.split("\n")).toEqual(["machina", "debian", "sudo-ok", ""]);
+    expect(ssh(outs, "id -un; hostname; sudo -n true && echo sudo-ok").stdout.split("\n")).toEqual([
+      "machina",
+      "debian",
+      "sudo-ok",
+      "",
+    ]);
     recordTiming("libvirt debian create-to-user-data", Date.now() - started);
 
     // The guest comes up clean: a pipeline's `cloud-init status --wait` succeeds, and sudo resolves
     // the host name (no "unable to resolve host" on stderr).
     const status = ssh(outs, "timeout 300 cloud-init status --wait --long");
-    expect({ code: status.status, out: status.stdout }).toMatchObject({ code: 0, out: expect.stringMatching(/^status: done$/m) });
+    expect({ code: status.status, out: status.stdout }).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^status: done$/m),
+    });
     expect(status.stdout).not.toMatch(/^errors:\s*\n\s*-/m);
     recordTiming("libvirt debian create-to-cloud-init-done", Date.now() - started);
     const sudo = ssh(outs, "sudo -n true");
     expect({ code: sudo.status, stderr: sudo.stderr }).toEqual({ code: 0, stderr: "" });
     const hosts = ssh(outs, "getent hosts $(hostname)");
-    expect({ code: hosts.status, out: hosts.stdout }).toMatchObject({ code: 0, out: expect.stringMatching(/^\S+(\s+\S+)*\s+debian(\s|$)/m) });
+    expect({ code: hosts.status, out: hosts.stdout }).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^\S+(\s+\S+)*\s+debian(\s|$)/m),
+    });
 
     // The served port is reachable through its own 127.0.0.1 forward.
     const served = await new Promise<string>((resolve, reject) => {
       const deadline = Date.now() + 60_000;
       const attempt = () =>
-        http.get({ host: "127.0.0.1", port: outs.forwardedPorts["tcp/8080"], path: "/marker.txt", timeout: 5000 }, (res) => {
-          let body = "";
-          res.on("data", (c) => (body += c)).on("end", () => resolve(body));
-        }).on("error", (e) => (Date.now() < deadline ? setTimeout(attempt, 2000) : reject(e)));
+        http
+          .get(
+            { host: "127.0.0.1", port: outs.forwardedPorts["tcp/8080"], path: "/marker.txt", timeout: 5000 },
+            (res) => {
+              let body = "";
+              res.on("data", (c) => (body += c)).on("end", () => resolve(body));
+            },
+          )
+          .on("error", (e) => (Date.now() < deadline ? setTimeout(attempt, 2000) : reject(e)));
       attempt();
     });
     expect(served).toBe("machina-e2e-marker");
@@ -164,7 +218,12 @@ describe("a Debian cloud-init guest", () => {
   it("stops gracefully on the power button (ACPI), well within the shutdown timeout", async () => {
     await waitForService({ host: "127.0.0.1", port: outs.sshPort!, expect: "ssh" }, { timeoutSeconds: 300 });
     // Booted to the end (logind, which handles the power button, is up) before the button is pressed.
-    await sshUntil(outs, "cloud-init status --wait >/dev/null; systemctl is-system-running --wait || true", /running|degraded/, 300);
+    await sshUntil(
+      outs,
+      "cloud-init status --wait >/dev/null; systemctl is-system-running --wait || true",
+      /running|degraded/,
+      300,
+    );
     const timeoutSeconds = 120;
     const started = Date.now();
     await stopDomain(URI, outs.name, timeoutSeconds);
@@ -187,7 +246,20 @@ describe("a Debian cloud-init guest", () => {
 
 /** The inputs part of outputs (what Pulumi would hand back as olds' inputs). */
 function pick(outs: ops.MachineOutputs): ops.MachineInputs {
-  const { uuid: _u, acceleratorUsed: _a, state: _s, sshHost: _h, sshPort: _p, forwardedPorts: _f, privateIp: _i, dir: _d, diskPath: _k, seedPath: _e, consoleLog: _c, ...rest } = outs;
+  const {
+    uuid: _u,
+    acceleratorUsed: _a,
+    state: _s,
+    sshHost: _h,
+    sshPort: _p,
+    forwardedPorts: _f,
+    privateIp: _i,
+    dir: _d,
+    diskPath: _k,
+    seedPath: _e,
+    consoleLog: _c,
+    ...rest
+  } = outs;
   return rest;
 }
 
@@ -199,7 +271,10 @@ describe("busybox guests", () => {
     expect(new Set(ports).size).toBe(3);
     expect(new Set(results.map((r) => r.id)).size).toBe(3);
     for (const r of results) {
-      const ready = await waitForService({ host: "127.0.0.1", port: r.outs.sshPort!, expect: "ssh" }, { timeoutSeconds: 120 });
+      const ready = await waitForService(
+        { host: "127.0.0.1", port: r.outs.sshPort!, expect: "ssh" },
+        { timeoutSeconds: 120 },
+      );
       expect(ready.banner).toBe("SSH-2.0-machina_busybox");
     }
     recordTiming("libvirt 3 busybox guests in parallel, create-to-ready", Date.now() - started);
@@ -232,7 +307,10 @@ describe("busybox guests", () => {
     const read = await ops.readMachine(m.id, m.outs);
     expect(read.props).toMatchObject({ cpus: 2 });
     // The next `up` puts it back to the declared size, in place.
-    expect(ops.diffMachine(read.props as ops.MachineOutputs, inputs("oob", { image: busybox }))).toMatchObject({ changes: true, replaces: [] });
+    expect(ops.diffMachine(read.props as ops.MachineOutputs, inputs("oob", { image: busybox }))).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
     await ops.deleteMachine(m.id, m.outs);
   }, 180_000);
 
@@ -246,10 +324,15 @@ describe("busybox guests", () => {
 
     const foreign = `${RUN}-foreign`;
     const xml = path.join(stateDir, "foreign.xml");
-    writeFileSync(xml, `<domain type='qemu'><name>${foreign}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>`);
+    writeFileSync(
+      xml,
+      `<domain type='qemu'><name>${foreign}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>`,
+    );
     execFileSync("virsh", ["-c", URI, "define", xml]);
     try {
-      await expect(ops.createMachine(inputs("foreign", { image: busybox }))).rejects.toThrow(/exists and belongs to nobody Machina knows \(no Machina metadata\).*never touches a machine it cannot prove/);
+      await expect(ops.createMachine(inputs("foreign", { image: busybox }))).rejects.toThrow(
+        /exists and belongs to nobody Machina knows \(no Machina metadata\).*never touches a machine it cannot prove/,
+      );
       expect(await domainInfo(URI, foreign)).toBeDefined();
     } finally {
       execFileSync("virsh", ["-c", URI, "undefine", foreign]);
@@ -257,15 +340,23 @@ describe("busybox guests", () => {
   }, 180_000);
 
   it("a domain of the same name recorded for another stack or Machine is never taken over", async () => {
-    const theirs = await create(inputs("owned", { image: busybox, metadata: { project: "p", stack: "rel-col", machine: "vm" } }));
+    const theirs = await create(
+      inputs("owned", { image: busybox, metadata: { project: "p", stack: "rel-col", machine: "vm" } }),
+    );
     // Another stack whose platform name came out the same (as `rel_col` once did): its create must not replace it.
-    await expect(ops.createMachine(inputs("owned", { image: busybox, metadata: { project: "p", stack: "rel_col", machine: "vm" } }))).rejects.toThrow(
+    await expect(
+      ops.createMachine(
+        inputs("owned", { image: busybox, metadata: { project: "p", stack: "rel_col", machine: "vm" } }),
+      ),
+    ).rejects.toThrow(
       /belongs to project "p", stack "rel-col", Machine "vm", not to project "p", stack "rel_col", Machine "vm"/,
     );
     expect((await domainInfo(URI, theirs.outs.name))?.uuid).toBe(theirs.id);
     expect(existsSync(theirs.outs.diskPath)).toBe(true);
     // The same Machine's own leftover (recorded owner matches) is still cleaned up and made again.
-    const again = await create(inputs("owned", { image: busybox, metadata: { project: "p", stack: "rel-col", machine: "vm" } }));
+    const again = await create(
+      inputs("owned", { image: busybox, metadata: { project: "p", stack: "rel-col", machine: "vm" } }),
+    );
     expect(again.id).not.toBe(theirs.id);
   }, 180_000);
 
@@ -275,12 +366,19 @@ describe("busybox guests", () => {
     await virsh(URI, ["destroy", mine.outs.name]);
     await virsh(URI, ["undefine", mine.outs.name]);
     const xml = path.join(stateDir, "imposter.xml");
-    writeFileSync(xml, `<domain type='qemu'><name>${mine.outs.name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>`);
+    writeFileSync(
+      xml,
+      `<domain type='qemu'><name>${mine.outs.name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>`,
+    );
     execFileSync("virsh", ["-c", URI, "define", xml]);
     try {
       const imposter = (await domainInfo(URI, mine.outs.name))!.uuid;
-      await expect(ops.deleteMachine(mine.id, mine.outs)).rejects.toThrow(new RegExp(`has uuid ${imposter}, not ${mine.id}.*left alone.*Run refresh`));
-      await expect(ops.updateMachine(mine.id, mine.outs, { ...inputs("recorded", { image: busybox }), cpus: 2 })).rejects.toThrow(/left alone/);
+      await expect(ops.deleteMachine(mine.id, mine.outs)).rejects.toThrow(
+        new RegExp(`has uuid ${imposter}, not ${mine.id}.*left alone.*Run refresh`),
+      );
+      await expect(
+        ops.updateMachine(mine.id, mine.outs, { ...inputs("recorded", { image: busybox }), cpus: 2 }),
+      ).rejects.toThrow(/left alone/);
       expect((await domainInfo(URI, mine.outs.name))?.uuid).toBe(imposter);
       // Refresh reads the recorded machine as gone, so the stack can forget it.
       expect((await ops.readMachine(mine.id, mine.outs)).id).toBe("");

@@ -8,13 +8,26 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
 import { recordTiming } from "../support/timings";
-import { busyboxEnvironment, domainExists, enginePath, listDomains, machina, machinaDetached, makeProject, ROOT } from "./support";
+import {
+  busyboxEnvironment,
+  domainExists,
+  enginePath,
+  listDomains,
+  machina,
+  machinaDetached,
+  makeProject,
+  ROOT,
+} from "./support";
 
 const BUSYBOX_ENV = busyboxEnvironment({ waitForReadySeconds: 180 });
 
 let project: string;
 let ops: typeof Operations;
-const saved = { PATH: process.env.PATH, PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
+const saved = {
+  PATH: process.env.PATH,
+  PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL,
+  PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE,
+};
 
 beforeAll(async () => {
   process.env.PATH = enginePath();
@@ -38,8 +51,14 @@ describe("Automation API functions", () => {
     expect(up.ok, up.error).toBe(true);
     recordTiming("engine: Automation API up development", Date.now() - t);
     expect(up).toMatchObject({ operation: "up", stack: "development", provider: "libvirt", changed: true });
-    expect(events.some((e) => e.op === "create" && e.type === "pulumi-nodejs:dynamic/machina:LibvirtMachine" && e.phase === "done")).toBe(true);
-    expect((up.outputs.machineOutputs as any).dev.ssh).toMatch(/^ssh -p \d+ machina@127\.0\.0\.1$/);
+    expect(
+      events.some(
+        (e) => e.op === "create" && e.type === "pulumi-nodejs:dynamic/machina:LibvirtMachine" && e.phase === "done",
+      ),
+    ).toBe(true);
+    expect((up.outputs.machineOutputs as { dev: { ssh: string } }).dev.ssh).toMatch(
+      /^ssh -p \d+ machina@127\.0\.0\.1$/,
+    );
 
     const again = await ops.run("up", target);
     expect(again).toMatchObject({ ok: true, changed: false });

@@ -33,7 +33,12 @@ describe("a stack with broken config", () => {
 
     const file = path.join(project, "stacks", "Pulumi.broken.yaml");
     // A problem of the environment's config itself (the stack's name depends on reading it), and one of a machine.
-    writeFileSync(file, readFileSync(file, "utf8").replace("size: nano", "size: huge").replace("  machina:machines:", "  machina:labels: [not, a, map]\n  machina:machines:"));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8")
+        .replace("size: nano", "size: huge")
+        .replace("  machina:machines:", "  machina:labels: [not, a, map]\n  machina:machines:"),
+    );
     const refused = cli("up");
     expect(refused.code).toBe(1);
     expect(refused.json.error).toMatch(/box\.size = "huge"/);

@@ -32,13 +32,33 @@ afterAll(() => {
 
 const cli = (...args: string[]) => machina(["--json", ...args, "-e", "development", "--project-dir", project], env);
 
-function sshPort(outputs: any): number {
+function sshPort(outputs: { machineOutputs: { dev: { ssh: string } } }): number {
   return Number(/-p (\d+)/.exec(outputs.machineOutputs.dev.ssh)![1]);
 }
 
 function sshHostname(port: number): string {
-  const r = spawnSync("ssh", ["-i", path.join(keyDir, "id"), "-p", String(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "machina@127.0.0.1", "hostname"], { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(
+    "ssh",
+    [
+      "-i",
+      path.join(keyDir, "id"),
+      "-p",
+      String(port),
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "LogLevel=ERROR",
+      "-o",
+      "ConnectTimeout=10",
+      "machina@127.0.0.1",
+      "hostname",
+    ],
+    { encoding: "utf8", timeout: 60_000 },
+  );
   return r.stdout.trim();
 }
 
@@ -50,10 +70,23 @@ describe("machina CLI on the development stack", () => {
     const r = cli("up", "--ssh-key-file", path.join(keyDir, "id.pub"));
     expect(r.code, r.out + r.err).toBe(0);
     recordTiming("engine: machina up development (Debian guest, to SSH ready)", Date.now() - t);
-    expect(r.json).toMatchObject({ operation: "up", stack: "development", environment: "development", provider: "libvirt", ok: true, changed: true });
+    expect(r.json).toMatchObject({
+      operation: "up",
+      stack: "development",
+      environment: "development",
+      provider: "libvirt",
+      ok: true,
+      changed: true,
+    });
     expect(r.json.changes.create).toBeGreaterThanOrEqual(4);
     const dev = r.json.outputs.machineOutputs.dev;
-    expect(dev).toMatchObject({ provider: "libvirt", region: "local", type: "1cpu-2gb", sshUser: "machina", privateIp: "10.0.2.15" });
+    expect(dev).toMatchObject({
+      provider: "libvirt",
+      region: "local",
+      type: "1cpu-2gb",
+      sshUser: "machina",
+      privateIp: "10.0.2.15",
+    });
     expect(dev.details.accelerator).toMatch(/^(kvm|qemu)$/);
     expect(domainExists(DOMAIN)).toBe(true);
     firstPort = sshPort(r.json.outputs);
@@ -100,9 +133,14 @@ describe("machina CLI on the development stack", () => {
   }, 900_000);
 
   it("the state holds no plaintext secret", () => {
-    const stateFile = execFileSync("find", [path.join(project, ".pulumi-state", ".pulumi", "stacks"), "-name", "development.json"], { encoding: "utf8" }).trim();
+    const stateFile = execFileSync(
+      "find",
+      [path.join(project, ".pulumi-state", ".pulumi", "stacks"), "-name", "development.json"],
+      { encoding: "utf8" },
+    ).trim();
     const state = readFileSync(stateFile, "utf8");
-    const { passphraseFile } = require("../../dist/automation/passphrase") as typeof import("../../automation/passphrase");
+    const { passphraseFile } =
+      require("../../dist/automation/passphrase") as typeof import("../../automation/passphrase");
     const passphrase = readFileSync(passphraseFile(path.join(project, ".pulumi-state")), "utf8").trim();
     expect(state).not.toContain(passphrase);
     expect(state).not.toMatch(/PRIVATE KEY/);

@@ -51,19 +51,27 @@ function stateCopies(entries: string[]): string[] {
   });
 }
 
-function runCli(args: string[]): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; out: string; err: string }>; out: () => string } {
+function runCli(args: string[]): {
+  child: ReturnType<typeof spawn>;
+  done: Promise<{ code: number | null; out: string; err: string }>;
+  out: () => string;
+} {
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
-  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.once("close", (code) => resolve({ code, out, err })));
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+    child.once("close", (code) => resolve({ code, out, err })),
+  );
   return { child, done, out: () => out };
 }
 
 function pendingOperations(): { type: string; resource: { type: string } }[] {
   const file = path.join(project, ".pulumi-state", ".pulumi", "stacks", "machina-e2e", `${STACK}.json`);
-  const state = JSON.parse(readFileSync(file, "utf8")) as { checkpoint: { latest?: { pending_operations?: { type: string; resource: { type: string } }[] } } };
+  const state = JSON.parse(readFileSync(file, "utf8")) as {
+    checkpoint: { latest?: { pending_operations?: { type: string; resource: { type: string } }[] } };
+  };
   return state.checkpoint.latest?.pending_operations ?? [];
 }
 
@@ -89,8 +97,15 @@ describe("a second up while the first is mid-create", () => {
     expect(second.code, second.out + second.err).toBe(4);
     expect(second.err).not.toMatch(/unexpected error|ConcurrentUpdateError|\n\s+at /);
     const summary = JSON.parse(second.out) as Operations.Summary;
-    expect(summary).toMatchObject({ operation: "up", stack: STACK, ok: false, failure: { class: "conflict", retryable: true } });
-    expect(summary.error).toMatch(/^another `up` of this stack is running, pid \d+ since \d{4}-\d{2}-\d{2}T\S+: wait until it ends, then run again/);
+    expect(summary).toMatchObject({
+      operation: "up",
+      stack: STACK,
+      ok: false,
+      failure: { class: "conflict", retryable: true },
+    });
+    expect(summary.error).toMatch(
+      /^another `up` of this stack is running, pid \d+ since \d{4}-\d{2}-\d{2}T\S+: wait until it ends, then run again/,
+    );
     expect(summary.lockedBy?.pid).toBeGreaterThan(0);
     expect(summary.recovered).toBeUndefined();
     // The first run's create is still pending: recovery did not clear it.

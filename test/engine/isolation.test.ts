@@ -13,7 +13,11 @@ import { enginePath, listDomains } from "./support";
 
 let ops: typeof Operations;
 let stateDir: string;
-const saved = { PATH: process.env.PATH, PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
+const saved = {
+  PATH: process.env.PATH,
+  PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL,
+  PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE,
+};
 
 beforeAll(async () => {
   process.env.PATH = enginePath();
@@ -28,9 +32,12 @@ afterAll(() => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const uuidOf = (domain: string) => execFileSync("virsh", ["-c", "qemu:///system", "domuuid", domain], { encoding: "utf8" }).trim();
+const uuidOf = (domain: string) =>
+  execFileSync("virsh", ["-c", "qemu:///system", "domuuid", domain], { encoding: "utf8" }).trim();
 const ownerStackOf = (domain: string) =>
-  /<\w+:stack>([^<]*)</.exec(execFileSync("virsh", ["-c", "qemu:///system", "dumpxml", domain], { encoding: "utf8" }))?.[1];
+  /<\w+:stack>([^<]*)</.exec(
+    execFileSync("virsh", ["-c", "qemu:///system", "dumpxml", domain], { encoding: "utf8" }),
+  )?.[1];
 
 async function busyboxStack(stackName: string, extra: Record<string, unknown> = {}) {
   const { Machine } = await import("../../dist/index.js");
@@ -40,7 +47,13 @@ async function busyboxStack(stackName: string, extra: Record<string, unknown> = 
     stateDir,
     config: { "machina:provider": "libvirt", "libvirt:network": "user" },
     program: async () => {
-      const m = new Machine("vm", { size: "nano", image: "busybox-offline", diskGiB: 1, waitForReady: { timeoutSeconds: 180 }, ...extra });
+      const m = new Machine("vm", {
+        size: "nano",
+        image: "busybox-offline",
+        diskGiB: 1,
+        waitForReady: { timeoutSeconds: 180 },
+        ...extra,
+      });
       return { id: m.id, domain: m.details.apply((d) => d.domain as string) };
     },
   };

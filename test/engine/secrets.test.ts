@@ -25,7 +25,13 @@ const SECRETS_ENV = `config:
   libvirt:network: user
 `;
 const MACHINES = JSON.stringify([
-  { name: "vault", size: "nano", image: "busybox-offline", diskGiB: 1, userData: `#cloud-config\nbootcmd: [echo ${MARKERS.configUserData}]\n` },
+  {
+    name: "vault",
+    size: "nano",
+    image: "busybox-offline",
+    diskGiB: 1,
+    userData: `#cloud-config\nbootcmd: [echo ${MARKERS.configUserData}]\n`,
+  },
 ]);
 
 let project: string;
@@ -51,7 +57,8 @@ function filesUnder(dir: string): string[] {
 
 /** The pulumi CLI on Machina's local state, as a user runs it: the passphrase file is where Machina keeps it. */
 function pulumiCli(args: string[]) {
-  const { passphraseFile } = require("../../dist/automation/passphrase") as typeof import("../../automation/passphrase");
+  const { passphraseFile } =
+    require("../../dist/automation/passphrase") as typeof import("../../automation/passphrase");
   const state = path.join(project, ".pulumi-state");
   return execFileSync("pulumi", [...args, "--non-interactive"], {
     cwd: project,
@@ -80,7 +87,8 @@ beforeAll(async () => {
 afterAll(() => {
   for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
   Object.assign(process.env, saved);
-  if (domainExists("machina-secrets-secrets-vault")) machina(["destroy", "-e", "secrets", "--project-dir", project], env);
+  if (domainExists("machina-secrets-secrets-vault"))
+    machina(["destroy", "-e", "secrets", "--project-dir", project], env);
   for (const dir of [project, socketDir, configHome]) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -89,24 +97,41 @@ describe("secrets stay secret", () => {
     const preview = machina(["--json", "preview", "-e", "secrets", "--project-dir", project], env);
     expect(preview.code, preview.out + preview.err).toBe(0);
     pulumiCli(["config", "set", "--secret", "--stack", "secrets", "machina:machines", MACHINES]);
-    pulumiCli(["config", "set", "--secret", "--stack", "secrets", "libvirt:uri", `qemu+unix:///system?socket=${path.join(socketDir, MARKERS.credential, "sock")}`]);
+    pulumiCli([
+      "config",
+      "set",
+      "--secret",
+      "--stack",
+      "secrets",
+      "libvirt:uri",
+      `qemu+unix:///system?socket=${path.join(socketDir, MARKERS.credential, "sock")}`,
+    ]);
     const stackFile = path.join(project, "stacks", "Pulumi.secrets.yaml");
     const before = readFileSync(stackFile, "utf8");
 
-    const up = machina(["up", "-e", "secrets", "--project-dir", project, "-c", `hcloud:token=${MARKERS.commandLine}`], env);
+    const up = machina(
+      ["up", "-e", "secrets", "--project-dir", project, "-c", `hcloud:token=${MARKERS.commandLine}`],
+      env,
+    );
     printed.push(up.out, up.err);
     expect(up.code, up.out + up.err).toBe(0);
     expect(domainExists("machina-secrets-secrets-vault")).toBe(true);
     expect(readFileSync(stackFile, "utf8")).toBe(before);
     // The secrets were used, and recorded encrypted.
-    const checkpoint = readFileSync(path.join(project, ".pulumi-state", ".pulumi", "stacks", "machina-secrets", "secrets.json"), "utf8");
+    const checkpoint = readFileSync(
+      path.join(project, ".pulumi-state", ".pulumi", "stacks", "machina-secrets", "secrets.json"),
+      "utf8",
+    );
     expect(checkpoint).toMatch(/"ciphertext"/);
     expect(checkpoint).toContain('"userData":{"4dabf18193072939515e22adb298388d"');
     expect(checkpoint).toContain('"uri":{"4dabf18193072939515e22adb298388d"');
     // Only the secret is hidden: what the user needs to reach the machine is readable.
     expect(up.out).toMatch(/vault: 1cpu-0\.5gb, address 10\.0\.2\.15, ssh -p \d+ machina@127\.0\.0\.1/);
 
-    const refresh = machina(["--json", "refresh", "-e", "secrets", "--project-dir", project, "-c", `hcloud:token=${MARKERS.commandLine}`], env);
+    const refresh = machina(
+      ["--json", "refresh", "-e", "secrets", "--project-dir", project, "-c", `hcloud:token=${MARKERS.commandLine}`],
+      env,
+    );
     printed.push(refresh.out, refresh.err);
     expect(refresh.code, refresh.out + refresh.err).toBe(0);
     expect(refresh.json.changed).toBe(false);
@@ -139,7 +164,10 @@ describe("secrets stay secret", () => {
         return { id: m.id };
       },
     };
-    const options = { onProgress: (e: unknown) => events.push(e), onMessage: (severity: string, message: string) => messages.push(`${severity}: ${message}`) };
+    const options = {
+      onProgress: (e: unknown) => events.push(e),
+      onMessage: (severity: string, message: string) => messages.push(`${severity}: ${message}`),
+    };
     for (const operation of ["up", "refresh", "destroy"] as const) {
       const summary = await ops.run(operation, target, options);
       expect(summary.ok, summary.error).toBe(true);
@@ -156,9 +184,12 @@ describe("secrets stay secret", () => {
     const found: string[] = [];
     for (const file of files) {
       const text = readFileSync(file, "latin1");
-      for (const marker of Object.values(MARKERS)) if (text.includes(marker)) found.push(`${marker} in ${path.relative(project, file)}`);
+      for (const marker of Object.values(MARKERS))
+        if (text.includes(marker)) found.push(`${marker} in ${path.relative(project, file)}`);
     }
-    for (const text of printed) for (const marker of Object.values(MARKERS)) if (text.includes(marker)) found.push(`${marker} in output ${text.slice(0, 200)}`);
+    for (const text of printed)
+      for (const marker of Object.values(MARKERS))
+        if (text.includes(marker)) found.push(`${marker} in output ${text.slice(0, 200)}`);
     expect(found).toEqual([]);
   });
 

@@ -22,7 +22,10 @@ beforeAll(async () => {
   process.env.PATH = enginePath();
   process.env.PULUMI_CONFIG_PASSPHRASE = FIXTURE_PASSPHRASE;
   // Same project and stack names as scripts/record-state-fixture.js, so the URNs match.
-  project = makeProject({ fixture: "config:\n  machina:provider: libvirt\n  machina:machines: []\n" }, "machina-fixture");
+  project = makeProject(
+    { fixture: "config:\n  machina:provider: libvirt\n  machina:machines: []\n" },
+    "machina-fixture",
+  );
   ops = await import("../../dist/automation/operations.js");
 }, 900_000);
 
@@ -36,19 +39,23 @@ describe("stack states of earlier releases", () => {
     expect(fixtures.length).toBeGreaterThan(0);
   });
 
-  it.each(fixtures)("%s refreshes and destroys", async (file) => {
-    const fixture = JSON.parse(readFileSync(path.join(FIXTURES, file), "utf8"));
-    const recorded = (fixture.deployment.resources as { type: string }[]).map((r) => r.type);
-    expect(recorded).toContain("pulumi-nodejs:dynamic/machina:LibvirtMachine");
+  it.each(fixtures)(
+    "%s refreshes and destroys",
+    async (file) => {
+      const fixture = JSON.parse(readFileSync(path.join(FIXTURES, file), "utf8"));
+      const recorded = (fixture.deployment.resources as { type: string }[]).map((r) => r.type);
+      expect(recorded).toContain("pulumi-nodejs:dynamic/machina:LibvirtMachine");
 
-    const selected = await ops.selectStack({ environment: "fixture", projectDir: project });
-    await selected.stack.importStack(fixture);
-    // The program is not run: only the providers stored in the state.
-    const refresh = await selected.stack.refresh({ color: "never" });
-    expect(refresh.summary.result).toBe("succeeded");
-    const destroy = await selected.stack.destroy({ color: "never" });
-    expect(destroy.summary.result).toBe("succeeded");
-    const after = await selected.stack.exportStack();
-    expect(after.deployment.resources ?? []).toEqual([]);
-  }, 600_000);
+      const selected = await ops.selectStack({ environment: "fixture", projectDir: project });
+      await selected.stack.importStack(fixture);
+      // The program is not run: only the providers stored in the state.
+      const refresh = await selected.stack.refresh({ color: "never" });
+      expect(refresh.summary.result).toBe("succeeded");
+      const destroy = await selected.stack.destroy({ color: "never" });
+      expect(destroy.summary.result).toBe("succeeded");
+      const after = await selected.stack.exportStack();
+      expect(after.deployment.resources ?? []).toEqual([]);
+    },
+    600_000,
+  );
 });

@@ -2,13 +2,20 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import type { Untyped } from "../support/untyped";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const CLI = path.join(ROOT, "dist/automation/cli.js");
 
 /** PATH with the engine scripts/setup-engine.sh provides (built once per machine, cached). */
 export function enginePath(): string {
-  const bin = execFileSync("bash", [path.join(ROOT, "scripts/setup-engine.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
+  const bin = execFileSync("bash", [path.join(ROOT, "scripts/setup-engine.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  })
+    .trim()
+    .split("\n")
+    .pop()!;
   return `${bin}:${process.env.PATH}`;
 }
 
@@ -18,9 +25,18 @@ export function enginePath(): string {
  */
 export function makeProject(extraEnvironments: Record<string, string> = {}, projectName = "machina-e2e"): string {
   const dir = mkdtempSync(path.join(tmpdir(), "machina-engine-"));
-  writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${projectName}\nruntime:\n  name: nodejs\nmain: index.js\nstackConfigDir: stacks\n`);
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "machina-e2e-project", private: true, main: "index.js" }));
-  writeFileSync(path.join(dir, "index.js"), `module.exports = require(${JSON.stringify(path.join(ROOT, "dist/stacks/index.js"))});\n`);
+  writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    `name: ${projectName}\nruntime:\n  name: nodejs\nmain: index.js\nstackConfigDir: stacks\n`,
+  );
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "machina-e2e-project", private: true, main: "index.js" }),
+  );
+  writeFileSync(
+    path.join(dir, "index.js"),
+    `module.exports = require(${JSON.stringify(path.join(ROOT, "dist/stacks/index.js"))});\n`,
+  );
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
   mkdirSync(path.join(dir, "stacks"));
   // The environment as committed: without the salt and keys a local `scripts/dev.sh` run may have added.
@@ -28,13 +44,17 @@ export function makeProject(extraEnvironments: Record<string, string> = {}, proj
     .replace(/^encryptionsalt: .*\n/m, "")
     .replace(/^  machina:sshKeys:\n(    - .*\n)+/m, "");
   writeFileSync(path.join(dir, "stacks/Pulumi.development.yaml"), development);
-  for (const [name, yaml] of Object.entries(extraEnvironments)) writeFileSync(path.join(dir, "stacks", `Pulumi.${name}.yaml`), yaml);
+  for (const [name, yaml] of Object.entries(extraEnvironments))
+    writeFileSync(path.join(dir, "stacks", `Pulumi.${name}.yaml`), yaml);
   return dir;
 }
 
 /** An environment of one busybox machine on libvirt with user-mode networking (boots in seconds). */
 export function busyboxEnvironment(options: { waitForReadySeconds?: number } = {}): string {
-  const ready = options.waitForReadySeconds === undefined ? "" : `      waitForReady:\n        timeoutSeconds: ${options.waitForReadySeconds}\n`;
+  const ready =
+    options.waitForReadySeconds === undefined
+      ? ""
+      : `      waitForReady:\n        timeoutSeconds: ${options.waitForReadySeconds}\n`;
   return `config:
   machina:provider: libvirt
   libvirt:network: user
@@ -50,17 +70,23 @@ export interface CliResult {
   code: number | null;
   out: string;
   err: string;
-  json?: any;
+  /** What `--json` printed; empty when it printed no JSON, so an assertion on a field of it fails. */
+  json: Untyped;
 }
 
 export function machina(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 900_000): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-  let json: unknown;
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  let json: Untyped = {};
   if (args.includes("--json")) {
     try {
-      json = JSON.parse(r.stdout);
+      json = JSON.parse(r.stdout) as Untyped;
     } catch {
-      json = undefined;
+      // not JSON: stays empty
     }
   }
   return { code: r.status, out: r.stdout, err: r.stderr, json };
@@ -76,5 +102,8 @@ export function domainExists(name: string): boolean {
 }
 
 export function listDomains(): string[] {
-  return execFileSync("virsh", ["-c", "qemu:///system", "list", "--all", "--name"], { encoding: "utf8" }).split("\n").map((s) => s.trim()).filter(Boolean);
+  return execFileSync("virsh", ["-c", "qemu:///system", "list", "--all", "--name"], { encoding: "utf8" })
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -4,10 +4,21 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(__dirname, "../..");
-const OTHER_SDKS = ["@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/kubernetes", "@muhlba91/pulumi-proxmoxve"];
+const OTHER_SDKS = [
+  "@pulumi/aws",
+  "@pulumi/gcp",
+  "@pulumi/azure-native",
+  "@pulumi/digitalocean",
+  "@pulumi/kubernetes",
+  "@muhlba91/pulumi-proxmoxve",
+];
 
 /** Runs a program under Pulumi mocks in a fresh Node process and reports which SDKs it loaded. */
-function loadedPackages(provider: string, sshKeys: string[] = [], ports: number[] = [80]): { loaded: string[]; type: string } {
+function loadedPackages(
+  provider: string,
+  sshKeys: string[] = [],
+  ports: number[] = [80],
+): { loaded: string[]; type: string } {
   const script = `
     const pulumi = require("@pulumi/pulumi");
     pulumi.runtime.setMocks({ newResource: (a) => ({ id: "1", state: a.inputs }), call: (a) => a.inputs }, "p", "s", false);
@@ -26,7 +37,8 @@ function loadedPackages(provider: string, sshKeys: string[] = [], ports: number[
 
 describe("load only what a stack uses", () => {
   it("the other SDKs are installed, so these checks mean something", () => {
-    for (const sdk of OTHER_SDKS) expect(existsSync(path.join(ROOT, "node_modules", sdk, "package.json")), sdk).toBe(true);
+    for (const sdk of OTHER_SDKS)
+      expect(existsSync(path.join(ROOT, "node_modules", sdk, "package.json")), sdk).toBe(true);
   });
 
   it("a Machine on Hetzner loads @pulumi/hcloud and no other provider SDK", () => {
@@ -47,26 +59,36 @@ describe("load only what a stack uses", () => {
     const { loaded, type } = loadedPackages("aws");
     expect(type).toBe("t3.small");
     expect(loaded).toContain("@pulumi/aws");
-    for (const sdk of ["@pulumi/gcp", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/hcloud"]) expect(loaded).not.toContain(sdk);
+    for (const sdk of ["@pulumi/gcp", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/hcloud"])
+      expect(loaded).not.toContain(sdk);
   });
 
   it("a Machine on GCP loads @pulumi/gcp and no other provider SDK", () => {
     const { loaded, type } = loadedPackages("gcp");
     expect(type).toBe("e2-small");
     expect(loaded).toContain("@pulumi/gcp");
-    for (const sdk of ["@pulumi/aws", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/hcloud"]) expect(loaded).not.toContain(sdk);
+    for (const sdk of ["@pulumi/aws", "@pulumi/azure-native", "@pulumi/digitalocean", "@pulumi/hcloud"])
+      expect(loaded).not.toContain(sdk);
   });
 
   it("a Machine on Azure loads @pulumi/azure-native and no other provider SDK", () => {
-    const { loaded, type } = loadedPackages("azure", ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA a@b"]);
+    const { loaded, type } = loadedPackages("azure", [
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA a@b",
+    ]);
     expect(type).toBe("Standard_B1ms");
     expect(loaded).toContain("@pulumi/azure-native");
-    for (const sdk of ["@pulumi/aws", "@pulumi/gcp", "@pulumi/digitalocean", "@pulumi/hcloud"]) expect(loaded).not.toContain(sdk);
+    for (const sdk of ["@pulumi/aws", "@pulumi/gcp", "@pulumi/digitalocean", "@pulumi/hcloud"])
+      expect(loaded).not.toContain(sdk);
   });
 
   const SDK_OF: Record<string, string> = {
-    aws: "@pulumi/aws", gcp: "@pulumi/gcp", azure: "@pulumi/azure-native", hetzner: "@pulumi/hcloud",
-    digitalocean: "@pulumi/digitalocean", kubevirt: "@pulumi/kubernetes", proxmox: "@muhlba91/pulumi-proxmoxve",
+    aws: "@pulumi/aws",
+    gcp: "@pulumi/gcp",
+    azure: "@pulumi/azure-native",
+    hetzner: "@pulumi/hcloud",
+    digitalocean: "@pulumi/digitalocean",
+    kubevirt: "@pulumi/kubernetes",
+    proxmox: "@muhlba91/pulumi-proxmoxve",
   };
   it.each(["proxmox", "kubevirt", "libvirt"])("a Machine on %s loads no other provider SDK", (provider) => {
     const { loaded } = loadedPackages(provider, [], provider === "proxmox" ? [] : [80]);
@@ -93,7 +115,16 @@ describe("load only what a stack uses", () => {
     const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const { loaded, sizes } = JSON.parse(r.stdout);
-    expect(Object.keys(sizes).sort()).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner", "kubevirt", "libvirt", "proxmox"]);
+    expect(Object.keys(sizes).sort()).toEqual([
+      "aws",
+      "azure",
+      "digitalocean",
+      "gcp",
+      "hetzner",
+      "kubevirt",
+      "libvirt",
+      "proxmox",
+    ]);
     for (const sdk of Object.values(SDK_OF)) expect(loaded).not.toContain(sdk);
   });
 

@@ -75,11 +75,25 @@ beforeAll(() => {
   );
   writeFileSync(
     path.join(program, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "node16", moduleResolution: "node16", outDir: "dist", types: [] }, files: ["index.ts"] }),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        module: "node16",
+        moduleResolution: "node16",
+        outDir: "dist",
+        types: [],
+      },
+      files: ["index.ts"],
+    }),
   );
   writeFileSync(path.join(program, "index.ts"), PROGRAM_TS);
   writeFileSync(path.join(program, "run.js"), RUN_JS);
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: program, stdio: "pipe", timeout: 300_000 });
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: program,
+    stdio: "pipe",
+    timeout: 300_000,
+  });
 }, 600_000);
 
 afterAll(() => {
@@ -88,7 +102,17 @@ afterAll(() => {
 
 describe("npm pack, install, use", () => {
   it("the tarball holds the build and no tests", () => {
-    const files = execFileSync("tar", ["-tzf", path.join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!)], { encoding: "utf8" }).split("\n");
+    const files = execFileSync(
+      "tar",
+      [
+        "-tzf",
+        path.join(
+          work,
+          readdirSync(work).find((f) => f.endsWith(".tgz"))!,
+        ),
+      ],
+      { encoding: "utf8" },
+    ).split("\n");
     expect(files).toContain("package/dist/index.js");
     expect(files).toContain("package/dist/index.d.ts");
     expect(files).toContain("package/dist/providers/hetzner/catalog.json");
@@ -97,7 +121,11 @@ describe("npm pack, install, use", () => {
   });
 
   it("type-checks a strict program against the published types without other provider SDKs", () => {
-    const r = spawnSync(process.execPath, [path.join(program, "node_modules/typescript/bin/tsc"), "-p", "."], { cwd: program, encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(process.execPath, [path.join(program, "node_modules/typescript/bin/tsc"), "-p", "."], {
+      cwd: program,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
   }, 120_000);
@@ -105,17 +133,34 @@ describe("npm pack, install, use", () => {
   it("runs that program under Pulumi mocks", () => {
     const r = spawnSync(process.execPath, ["run.js"], { cwd: program, encoding: "utf8", timeout: 60_000 });
     expect(r.stderr).toBe("");
-    expect(JSON.parse(r.stdout)).toEqual({ ip: "203.0.113.9", type: "cax11", ssh: "ssh root@203.0.113.9", registered: "function", rejected: "bad.region" });
+    expect(JSON.parse(r.stdout)).toEqual({
+      ip: "203.0.113.9",
+      type: "cax11",
+      ssh: "ssh root@203.0.113.9",
+      registered: "function",
+      rejected: "bad.region",
+    });
   });
 
   it("exposes the Automation API layer as pulumi-machina/automation", () => {
-    const r = spawnSync(process.execPath, ["-e", 'const a = require("pulumi-machina/automation"); process.stdout.write([typeof a.run, typeof a.status].join(","))'], { cwd: program, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        'const a = require("pulumi-machina/automation"); process.stdout.write([typeof a.run, typeof a.status].join(","))',
+      ],
+      { cwd: program, encoding: "utf8", timeout: 30_000 },
+    );
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("function,function");
   });
 
   it("installs the machina command", () => {
-    const r = spawnSync(path.join(program, "node_modules/.bin/machina"), ["providers"], { cwd: program, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(path.join(program, "node_modules/.bin/machina"), ["providers"], {
+      cwd: program,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/hetzner/);
   });

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
+import type { Untyped } from "./untyped";
 
 /** One part of user data as cloud-init's UserDataProcessor finds it. */
 export interface ParsedPart {
@@ -11,7 +12,7 @@ export interface ParsedPart {
 /** What cloud-init makes of one user data: its parts, the merged cloud-config, the warnings it logged. */
 export interface ParsedUserData {
   parts: ParsedPart[];
-  cloudConfig: Record<string, any> | null;
+  cloudConfig: Untyped | null;
   warnings: string[];
 }
 

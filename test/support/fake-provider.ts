@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ProviderModule } from "../../dist/providers/contract";
+import type { ProviderModule } from "../../dist/core/contract";
 
 class FakeVm extends pulumi.CustomResource {}
 
@@ -9,7 +9,16 @@ export function fakeProvider(name = "fakecloud", extra: Partial<ProviderModule> 
     name,
     description: "an in-test cloud",
     requirements: { credentials: [], tools: [] },
-    capabilities: { publicIp: true, firewall: true, powerControl: false, snapshots: false, resizeInPlace: false, arm64: false, userData: true, regions: true },
+    capabilities: {
+      publicIp: true,
+      firewall: true,
+      powerControl: false,
+      snapshots: false,
+      resizeInPlace: false,
+      arm64: false,
+      userData: true,
+      regions: true,
+    },
     catalog: {
       pricesAsOf: "2026-11-22",
       source: "test",
@@ -27,7 +36,16 @@ export function fakeProvider(name = "fakecloud", extra: Partial<ProviderModule> 
       const vm = new FakeVm(
         `${name}:index:Vm`,
         spec.name,
-        { name: spec.platformName, type: spec.size.type, image: spec.image.id, keys: spec.sshKeys, userData: spec.userData, labels: spec.labels, rules: spec.firewall, address: undefined },
+        {
+          name: spec.platformName,
+          type: spec.size.type,
+          image: spec.image.id,
+          keys: spec.sshKeys,
+          userData: spec.userData,
+          labels: spec.labels,
+          rules: spec.firewall,
+          address: undefined,
+        },
         { parent },
       );
       return { id: vm.id, publicIp: "192.0.2.7", privateIp: "10.0.0.7", details: { fake: true } };

@@ -1,11 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, KEY_A, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let Machine: typeof import("../../dist/components/machine").Machine;
 
 beforeAll(async () => {
-  recorded = installMocks({ project: "shop", stack: "production", config: { "machina:provider": "azure", "machina:region": "westeurope" } });
+  recorded = installMocks({
+    project: "shop",
+    stack: "production",
+    config: { "machina:provider": "azure", "machina:region": "westeurope" },
+  });
   ({ Machine } = await import("../../dist/components/machine.js"));
 });
 
@@ -26,23 +31,74 @@ describe("azure module", () => {
     await settle();
 
     const rgs = ofType(recorded, "azure-native:resources:ResourceGroup");
-    expect(rgs.map((r) => r.inputs)).toEqual([{ resourceGroupName: "machina-shop-production-westeurope", location: "westeurope", tags: { "managed-by": "machina" } }]);
+    expect(rgs.map((r) => r.inputs)).toEqual([
+      {
+        resourceGroupName: "machina-shop-production-westeurope",
+        location: "westeurope",
+        tags: { "managed-by": "machina" },
+      },
+    ]);
     const vnet = ofType(recorded, "azure-native:network:VirtualNetwork")[0];
-    expect(vnet.inputs).toMatchObject({ virtualNetworkName: "machina-shop-production-westeurope", resourceGroupName: "machina-shop-production-westeurope", location: "westeurope", addressSpace: { addressPrefixes: ["10.42.0.0/16"] }, tags: { "managed-by": "machina" } });
-    expect(ofType(recorded, "azure-native:network:Subnet")[0].inputs).toMatchObject({ subnetName: "machines", addressPrefix: "10.42.0.0/24" });
+    expect(vnet.inputs).toMatchObject({
+      virtualNetworkName: "machina-shop-production-westeurope",
+      resourceGroupName: "machina-shop-production-westeurope",
+      location: "westeurope",
+      addressSpace: { addressPrefixes: ["10.42.0.0/16"] },
+      tags: { "managed-by": "machina" },
+    });
+    expect(ofType(recorded, "azure-native:network:Subnet")[0].inputs).toMatchObject({
+      subnetName: "machines",
+      addressPrefix: "10.42.0.0/24",
+    });
 
     const nsg = one("azure-native:network:NetworkSecurityGroup", "web-nsg");
     const base = { direction: "Inbound", access: "Allow", sourcePortRange: "*", destinationAddressPrefix: "*" };
     expect(nsg.inputs.securityRules).toEqual([
-      { ...base, name: "machina-tcp-22-100", priority: 100, protocol: "Tcp", destinationPortRange: "22", sourceAddressPrefix: "*" },
-      { ...base, name: "machina-tcp-443-101", priority: 101, protocol: "Tcp", destinationPortRange: "443", sourceAddressPrefix: "*" },
-      { ...base, name: "machina-tcp-5432-102", priority: 102, protocol: "Tcp", destinationPortRange: "5432", sourceAddressPrefix: "10.0.0.0/8" },
-      { ...base, name: "machina-tcp-5432-103", priority: 103, protocol: "Tcp", destinationPortRange: "5432", sourceAddressPrefix: "fd00::/8" },
+      {
+        ...base,
+        name: "machina-tcp-22-100",
+        priority: 100,
+        protocol: "Tcp",
+        destinationPortRange: "22",
+        sourceAddressPrefix: "*",
+      },
+      {
+        ...base,
+        name: "machina-tcp-443-101",
+        priority: 101,
+        protocol: "Tcp",
+        destinationPortRange: "443",
+        sourceAddressPrefix: "*",
+      },
+      {
+        ...base,
+        name: "machina-tcp-5432-102",
+        priority: 102,
+        protocol: "Tcp",
+        destinationPortRange: "5432",
+        sourceAddressPrefix: "10.0.0.0/8",
+      },
+      {
+        ...base,
+        name: "machina-tcp-5432-103",
+        priority: 103,
+        protocol: "Tcp",
+        destinationPortRange: "5432",
+        sourceAddressPrefix: "fd00::/8",
+      },
     ]);
 
-    expect(one("azure-native:network:PublicIPAddress", "web-ip").inputs).toMatchObject({ publicIPAllocationMethod: "Static", sku: { name: "Standard" }, zones: ["2"] });
+    expect(one("azure-native:network:PublicIPAddress", "web-ip").inputs).toMatchObject({
+      publicIPAllocationMethod: "Static",
+      sku: { name: "Standard" },
+      zones: ["2"],
+    });
     const nic = one("azure-native:network:NetworkInterface", "web-nic");
-    expect(nic.inputs.ipConfigurations[0]).toMatchObject({ primary: true, subnet: { id: expect.any(String) }, publicIPAddress: { id: expect.any(String) } });
+    expect(nic.inputs.ipConfigurations[0]).toMatchObject({
+      primary: true,
+      subnet: { id: expect.any(String) },
+      publicIPAddress: { id: expect.any(String) },
+    });
     expect(nic.inputs.networkSecurityGroup).toEqual({ id: expect.any(String) });
 
     const vm = one("azure-native:compute:VirtualMachine", "web");
@@ -54,13 +110,21 @@ describe("azure module", () => {
       hardwareProfile: { vmSize: "Standard_B2s" },
       storageProfile: {
         imageReference: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
-        osDisk: { createOption: "FromImage", diskSizeGB: 30, deleteOption: "Delete", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
+        osDisk: {
+          createOption: "FromImage",
+          diskSizeGB: 30,
+          deleteOption: "Delete",
+          managedDisk: { storageAccountType: "StandardSSD_LRS" },
+        },
       },
       osProfile: {
         computerName: "web",
         adminUsername: "azureuser",
         customData: Buffer.from("#cloud-config\npackages: [nginx]\n").toString("base64"),
-        linuxConfiguration: { disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: "/home/azureuser/.ssh/authorized_keys", keyData: KEY_A }] } },
+        linuxConfiguration: {
+          disablePasswordAuthentication: true,
+          ssh: { publicKeys: [{ path: "/home/azureuser/.ssh/authorized_keys", keyData: KEY_A }] },
+        },
       },
       networkProfile: { networkInterfaces: [{ id: expect.any(String), primary: true, deleteOption: "Delete" }] },
       tags: { team: "shop", "managed-by": "machina" },
@@ -72,14 +136,30 @@ describe("azure module", () => {
 
   it("shares the group and network, maps arm64 and Debian images, and goes private in a given subnet", async () => {
     const before = ofType(recorded, "azure-native:resources:ResourceGroup").length;
-    const a = new Machine("arm", { arch: "arm64", size: { cpus: 2, memoryGiB: 8 }, image: "debian-12", sshKeys: [KEY_A] });
-    const b = new Machine("inner", { sshKeys: [KEY_A], publicIp: false, providerOptions: { azure: { resourceGroupName: "ops", subnetId: "/subscriptions/s/resourceGroups/ops/providers/Microsoft.Network/virtualNetworks/v/subnets/s" } } });
+    const a = new Machine("arm", {
+      arch: "arm64",
+      size: { cpus: 2, memoryGiB: 8 },
+      image: "debian-12",
+      sshKeys: [KEY_A],
+    });
+    const b = new Machine("inner", {
+      sshKeys: [KEY_A],
+      publicIp: false,
+      providerOptions: {
+        azure: {
+          resourceGroupName: "ops",
+          subnetId: "/subscriptions/s/resourceGroups/ops/providers/Microsoft.Network/virtualNetworks/v/subnets/s",
+        },
+      },
+    });
     await Promise.all([valueOf(a.id), valueOf(b.id)]);
     await settle();
     expect(ofType(recorded, "azure-native:resources:ResourceGroup").length).toBe(before);
     expect(one("azure-native:compute:VirtualMachine", "arm").inputs).toMatchObject({
       hardwareProfile: { vmSize: "Standard_B2ps_v2" },
-      storageProfile: { imageReference: { publisher: "Debian", offer: "debian-12", sku: "12-arm64", version: "latest" } },
+      storageProfile: {
+        imageReference: { publisher: "Debian", offer: "debian-12", sku: "12-arm64", version: "latest" },
+      },
     });
     expect(one("azure-native:compute:VirtualMachine", "inner").inputs.resourceGroupName).toBe("ops");
     expect(ofType(recorded, "azure-native:network:PublicIPAddress").some((r) => r.name === "inner-ip")).toBe(false);
@@ -89,8 +169,12 @@ describe("azure module", () => {
   it("refuses what Azure would refuse, before anything is created", () => {
     const before = recorded.length;
     expect(() => new Machine("nokey", {})).toThrow(/nokey.sshKeys = \[\]: allowed at least one key/);
-    expect(() => new Machine("badimg", { sshKeys: [KEY_A], image: { id: "ubuntu" } })).toThrow(/badimg.image.id = "ubuntu": allowed a marketplace URN/);
-    expect(() => new Machine("badzone", { sshKeys: [KEY_A], zone: "4" })).toThrow(/badzone.zone = "4": allowed a zone of westeurope: 1, 2, 3/);
+    expect(() => new Machine("badimg", { sshKeys: [KEY_A], image: { id: "ubuntu" } })).toThrow(
+      /badimg.image.id = "ubuntu": allowed a marketplace URN/,
+    );
+    expect(() => new Machine("badzone", { sshKeys: [KEY_A], zone: "4" })).toThrow(
+      /badzone.zone = "4": allowed a zone of westeurope: 1, 2, 3/,
+    );
     expect(recorded.length).toBe(before);
   });
 });

@@ -13,14 +13,22 @@ function machina(args: string[], env: Record<string, string> = {}) {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(HCLOUD_TOKEN|DIGITALOCEAN_(ACCESS_)?TOKEN)$/.test(k)),
   ) as Record<string, string>;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...clean, ...env }, encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...clean, ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 let keys: string;
 beforeAll(() => {
   keys = mkdtempSync(path.join(tmpdir(), "machina-cli-keys-"));
-  writeFileSync(path.join(keys, "id"), "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n");
+  writeFileSync(
+    path.join(keys, "id"),
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+  );
 });
 afterAll(() => rmSync(keys, { recursive: true, force: true }));
 
@@ -31,7 +39,16 @@ describe("machina CLI", () => {
     expect(text.out).toMatch(/hetzner\s+Hetzner Cloud servers/);
     expect(text.out).toMatch(/capabilities: .*arm64/);
     const json = JSON.parse(machina(["--json", "providers"]).out) as { name: string; capabilities: string[] }[];
-    expect(json.map((p) => p.name)).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner", "kubevirt", "libvirt", "proxmox"]);
+    expect(json.map((p) => p.name)).toEqual([
+      "aws",
+      "azure",
+      "digitalocean",
+      "gcp",
+      "hetzner",
+      "kubevirt",
+      "libvirt",
+      "proxmox",
+    ]);
     expect(json.find((p) => p.name === "digitalocean")!.capabilities).not.toContain("arm64");
   });
 
@@ -74,7 +91,12 @@ describe("machina CLI", () => {
     const r = machina(["--json", "validate", "-e", "staging", "-p", "hetzner"], { HCLOUD_TOKEN: "t" });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
-    expect(report).toMatchObject({ environment: "staging", provider: "hetzner", stack: "staging-hetzner", problems: [] });
+    expect(report).toMatchObject({
+      environment: "staging",
+      provider: "hetzner",
+      stack: "staging-hetzner",
+      problems: [],
+    });
     expect(report.machines.map((m: { region: string }) => m.region)).toEqual(["fsn1", "fsn1", "fsn1"]);
   });
 
@@ -84,7 +106,9 @@ describe("machina CLI", () => {
     expect(env.err).toMatch(/unknown environment "qa": known environments are .*production, staging/);
     const provider = machina(["validate", "-e", "staging", "-p", "vultr"]);
     expect(provider.code).toBe(2);
-    expect(provider.err).toMatch(/unknown provider "vultr": known providers are aws, azure, digitalocean, gcp, hetzner, kubevirt, libvirt, proxmox/);
+    expect(provider.err).toMatch(
+      /unknown provider "vultr": known providers are aws, azure, digitalocean, gcp, hetzner, kubevirt, libvirt, proxmox/,
+    );
     expect(machina(["info", "vultr"]).code).toBe(2);
   });
 
@@ -99,7 +123,10 @@ describe("machina CLI", () => {
       [["up", "-e", "qa"], /unknown environment "qa"/],
       [["preview", "-e", "staging", "-p", "vultr"], /unknown provider "vultr"/],
       [["status", "-e", "qa"], /unknown environment "qa"/],
-      [["up", "-e", "development", "--ssh-key-file", "/nonexistent/id.pub"], /--ssh-key-file \/nonexistent\/id\.pub: no such file/],
+      [
+        ["up", "-e", "development", "--ssh-key-file", "/nonexistent/id.pub"],
+        /--ssh-key-file \/nonexistent\/id\.pub: no such file/,
+      ],
       [["up", "-e", "development", "--ssh-key-file", path.join(keys, "id")], /is a private key: pass the \.pub file/],
       [["up", "-e", "development", "-c", "network"], /--config "network": write namespace:key=value/],
       [["up", "-e", "development", "-c", "=user"], /--config "=user"/],
@@ -114,7 +141,12 @@ describe("machina CLI", () => {
     }
     const json = machina(["--json", "up", "-e", "qa"]);
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.out)).toMatchObject({ ok: false, exitCode: 2, error: expect.stringMatching(/unknown environment/), failure: { class: "invalid-spec" } });
+    expect(JSON.parse(json.out)).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: expect.stringMatching(/unknown environment/),
+      failure: { class: "invalid-spec" },
+    });
   });
 
   it("a malformed stack file: file, line and column, exit 1, no stack trace, JSON under --json", () => {
@@ -122,7 +154,10 @@ describe("machina CLI", () => {
     try {
       writeFileSync(path.join(project, "Pulumi.yaml"), "name: shop\nruntime: nodejs\nstackConfigDir: stacks\n");
       mkdirSync(path.join(project, "stacks"));
-      writeFileSync(path.join(project, "stacks", "Pulumi.qa.yaml"), "config:\n  machina:provider: libvirt\n  machina:machines:\n    - name: web\n     size: small\n");
+      writeFileSync(
+        path.join(project, "stacks", "Pulumi.qa.yaml"),
+        "config:\n  machina:provider: libvirt\n  machina:machines:\n    - name: web\n     size: small\n",
+      );
       const validate = machina(["--project-dir", project, "validate", "-e", "qa"]);
       expect(validate.code).toBe(1);
       expect(validate.out).toMatch(/stacks\/Pulumi\.qa\.yaml:5:1: Sequence item without - indicator/);
@@ -135,7 +170,10 @@ describe("machina CLI", () => {
       const json = machina(["--json", "--project-dir", project, "up", "-e", "qa"]);
       expect(json.code).toBe(1);
       expect(JSON.parse(json.out)).toMatchObject({ ok: false, failure: { class: "invalid-spec", retryable: false } });
-      writeFileSync(path.join(project, "Pulumi.yaml"), "name: shop\nruntime: nodejs\nstackConfigDir: stacks\n\tmain: x\n");
+      writeFileSync(
+        path.join(project, "Pulumi.yaml"),
+        "name: shop\nruntime: nodejs\nstackConfigDir: stacks\n\tmain: x\n",
+      );
       const project_ = machina(["--project-dir", project, "environments"]);
       expect(project_.code).toBe(1);
       expect(project_.err).toMatch(/Pulumi\.yaml:4:1: Tabs are not allowed/);
@@ -150,7 +188,10 @@ describe("machina CLI", () => {
     try {
       writeFileSync(path.join(project, "Pulumi.yaml"), "name: shop\nruntime: nodejs\nstackConfigDir: stacks\n");
       mkdirSync(path.join(project, "stacks"));
-      writeFileSync(path.join(project, "stacks", "Pulumi.qa.yaml"), "config:\n  machina:provider: 7\n  machina:machines:\n    - name: web\n      size: huge\n");
+      writeFileSync(
+        path.join(project, "stacks", "Pulumi.qa.yaml"),
+        "config:\n  machina:provider: 7\n  machina:machines:\n    - name: web\n      size: huge\n",
+      );
       const r = machina(["--json", "--project-dir", project, "validate", "-e", "qa", "-p", "libvirt"]);
       expect(r.code).toBe(1);
       const problems = (JSON.parse(r.out).problems as string[]).join("\n");
@@ -163,12 +204,21 @@ describe("machina CLI", () => {
 });
 
 describe("run summaries as the CLI prints them", () => {
-  const base = { operation: "refresh" as const, stack: "development", ok: true, changes: { refresh: 1, delete: 1 }, changed: true, durationSeconds: 1.5 };
+  const base = {
+    operation: "refresh" as const,
+    stack: "development",
+    ok: true,
+    changes: { refresh: 1, delete: 1 },
+    changed: true,
+    durationSeconds: 1.5,
+  };
 
   it("refresh prints only machines that still exist, and says which are gone", () => {
     const text = summaryText({
       ...base,
-      outputs: { machineOutputs: { api: { type: "1cpu-2gb", privateIp: "10.0.2.15", ssh: "ssh -p 40001 machina@127.0.0.1" } } },
+      outputs: {
+        machineOutputs: { api: { type: "1cpu-2gb", privateIp: "10.0.2.15", ssh: "ssh -p 40001 machina@127.0.0.1" } },
+      },
       goneMachines: ["dev"],
     });
     expect(text).toContain("api: 1cpu-2gb, address 10.0.2.15, ssh -p 40001 machina@127.0.0.1");
@@ -178,13 +228,31 @@ describe("run summaries as the CLI prints them", () => {
 
   it("a failure ends with one hint line of its class", () => {
     const text = summaryText({
-      ...base, operation: "up", ok: false, changes: {}, changed: false, outputs: {},
-      error: "another `up` of this stack is running, pid 4242 since 2026-05-01T10:00:00Z: wait until it ends, then run again",
-      failure: { class: "conflict", retryable: true, hint: "another run or resource is in the way: wait until it is done, then run again" },
+      ...base,
+      operation: "up",
+      ok: false,
+      changes: {},
+      changed: false,
+      outputs: {},
+      error:
+        "another `up` of this stack is running, pid 4242 since 2026-05-01T10:00:00Z: wait until it ends, then run again",
+      failure: {
+        class: "conflict",
+        retryable: true,
+        hint: "another run or resource is in the way: wait until it is done, then run again",
+      },
       lockedBy: { pid: 4242, since: "2026-05-01T10:00:00Z" },
     });
-    expect(text.split("\n").pop()).toBe("hint [conflict, retryable]: another run or resource is in the way: wait until it is done, then run again");
-    const rate = summaryText({ ...base, ok: false, outputs: {}, error: "429", failure: { class: "rate-limit", retryable: true, retryAfterSeconds: 30, hint: "wait" } });
+    expect(text.split("\n").pop()).toBe(
+      "hint [conflict, retryable]: another run or resource is in the way: wait until it is done, then run again",
+    );
+    const rate = summaryText({
+      ...base,
+      ok: false,
+      outputs: {},
+      error: "429",
+      failure: { class: "rate-limit", retryable: true, retryAfterSeconds: 30, hint: "wait" },
+    });
     expect(rate).toMatch(/hint \[rate-limit, retryable\]: wait \(retry after 30 s\)$/);
   });
 
@@ -200,13 +268,33 @@ describe("run() and status() never throw for a failed run", () => {
     const saved = process.env.PATH;
     process.env.PATH = "/nonexistent";
     try {
-      const summary = await run("up", { environment: "development", projectDir: ROOT, config: { "libvirt:network": "user" } });
-      expect(summary).toMatchObject({ ok: false, operation: "up", stack: "development", failure: { class: "not-found", retryable: false } });
+      const summary = await run("up", {
+        environment: "development",
+        projectDir: ROOT,
+        config: { "libvirt:network": "user" },
+      });
+      expect(summary).toMatchObject({
+        ok: false,
+        operation: "up",
+        stack: "development",
+        failure: { class: "not-found", retryable: false },
+      });
       expect(summary.error).toMatch(/the Pulumi engine \(the pulumi command\) is not on PATH/);
-      const inline = await run("preview", { projectName: "p", stackName: "Bad Name!", program: async () => ({}) , stateDir: keys });
-      expect(inline).toMatchObject({ ok: false, stack: "Bad Name!", failure: { class: "invalid-spec", retryable: false } });
+      const inline = await run("preview", {
+        projectName: "p",
+        stackName: "Bad Name!",
+        program: async () => ({}),
+        stateDir: keys,
+      });
+      expect(inline).toMatchObject({
+        ok: false,
+        stack: "Bad Name!",
+        failure: { class: "invalid-spec", retryable: false },
+      });
       expect(inline.error).toMatch(/stackName = "Bad Name!": allowed letters, digits, '-', '_' and '\.'/);
-      expect((await status({ projectName: "p", stackName: "Bad Name!", program: async () => ({}), stateDir: keys })).ok).toBe(false);
+      expect(
+        (await status({ projectName: "p", stackName: "Bad Name!", program: async () => ({}), stateDir: keys })).ok,
+      ).toBe(false);
       const s = await status({ environment: "development", projectDir: ROOT });
       expect(s).toMatchObject({ ok: false, operation: "status", resources: 0, failure: { class: "not-found" } });
     } finally {

@@ -2,10 +2,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseWithCloudInit } from "../support/cloud-init";
 
-let ci: typeof import("../../dist/components/cloud-init");
+let ci: typeof import("../../dist/providers/kit/cloud-init");
 
 beforeAll(async () => {
-  ci = await import("../../dist/components/cloud-init.js");
+  ci = await import("../../dist/providers/kit/cloud-init.js");
 });
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA josé@café";
@@ -40,7 +40,9 @@ describe("mergeUserData", () => {
 
   it("chooses the first boundary candidate that occurs in no part", () => {
     expect(ci.chooseBoundary(["plain"])).toBe(ci.FIRST_BOUNDARY);
-    expect(ci.chooseBoundary([`x ${ci.boundaryCandidate(0)}`, `y ${ci.boundaryCandidate(1)}`])).toBe(ci.boundaryCandidate(2));
+    expect(ci.chooseBoundary([`x ${ci.boundaryCandidate(0)}`, `y ${ci.boundaryCandidate(1)}`])).toBe(
+      ci.boundaryCandidate(2),
+    );
     const merged = ci.mergeUserData(["#cloud-config\nhostname: a\n"], `#!/bin/sh\necho ${ci.boundaryCandidate(1)}\n`);
     expect(merged).toContain(`boundary="${ci.boundaryCandidate(2)}"`);
   });
@@ -62,7 +64,9 @@ describe("mergeUserData", () => {
     expect(merged).not.toMatch(/[^\x00-\x7f]/);
     const parsed = parse(merged);
     expect(parsed.warnings).toEqual([]);
-    expect(parsed.cloudConfig?.users).toContainEqual(expect.objectContaining({ name: "machina", ssh_authorized_keys: [KEY] }));
+    expect(parsed.cloudConfig?.users).toContainEqual(
+      expect.objectContaining({ name: "machina", ssh_authorized_keys: [KEY] }),
+    );
     expect(parsed.cloudConfig?.write_files).toEqual([{ path: "/etc/motd", content: "Grüße ☕" }]);
   });
 
@@ -73,7 +77,9 @@ describe("mergeUserData", () => {
     const base = ci.userCloudConfig("h", "machina", ["ssh-ed25519 AAAA k"]);
 
     const merged = parse(ci.mergeUserData([base], userMultipart("")));
-    expect(merged.cloudConfig?.users.map((u: any) => u.name ?? u)).toEqual(["default", "machina", "alice"]);
+    expect(
+      merged.cloudConfig?.users.map((u: string | { name: string }) => (typeof u === "string" ? u : u.name)),
+    ).toEqual(["default", "machina", "alice"]);
     expect(merged.parts[1].headers["Merge-Type"]).toBe(ci.MERGE_TYPE);
 
     const kept = parse(ci.mergeUserData([base], userMultipart(`Merge-Type: ${own}\n`)));
@@ -89,7 +95,8 @@ describe("mergeUserData", () => {
   });
 
   it("keeps a multipart without its delimiters whole: cloud-init skips it as it would unmerged", () => {
-    const broken = "Content-Type: multipart/mixed; boundary=missing\nMIME-Version: 1.0\n\n#cloud-config\nruncmd: [[touch, /x]]\n";
+    const broken =
+      "Content-Type: multipart/mixed; boundary=missing\nMIME-Version: 1.0\n\n#cloud-config\nruncmd: [[touch, /x]]\n";
     const merged = ci.mergeUserData(["#cloud-config\nhostname: h\n"], broken);
     expect(merged).toContain("#cloud-config\nruncmd: [[touch, /x]]\n");
     expect(parse(merged).cloudConfig).toEqual({ hostname: "h" });

@@ -7,12 +7,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { cloudInitPythonPath, parseWithCloudInit, ParsedUserData } from "../support/cloud-init";
-import { installMocks, KEY_A, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { ParsedUserData } from "../support/cloud-init";
+import { cloudInitPythonPath, parseWithCloudInit } from "../support/cloud-init";
+import type { RecordedResource } from "../support/mocks";
+import type { Untyped } from "../support/untyped";
+import { installMocks, KEY_A, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
-let cloudInit: typeof import("../../dist/components/cloud-init");
+let cloudInit: typeof import("../../dist/providers/kit/cloud-init");
 let mergedSeedUserData: typeof import("../../dist/providers/libvirt/cloud-init").mergedUserData;
 
 const included = path.join(mkdtempSync(path.join(tmpdir(), "machina-include-")), "included.yaml");
@@ -20,7 +23,7 @@ const included = path.join(mkdtempSync(path.join(tmpdir(), "machina-include-")),
 beforeAll(async () => {
   recorded = installMocks({ project: "parse", stack: "ci" });
   lib = await import("../../dist/index.js");
-  cloudInit = await import("../../dist/components/cloud-init.js");
+  cloudInit = await import("../../dist/providers/kit/cloud-init.js");
   ({ mergedUserData: mergedSeedUserData } = await import("../../dist/providers/libvirt/cloud-init.js"));
   writeFileSync(included, "#cloud-config\nwrite_files:\n  - path: /etc/machina-included\n    content: included\n");
 });
@@ -33,15 +36,24 @@ const USER_RUNCMD = ["touch", "/tmp/user-runcmd"];
 const heredocScript = (lines: string[]) => `#!/bin/sh\ncat > /etc/machina-user <<'EOF'\n${lines.join("\n")}\nEOF\n`;
 
 const multipart = (boundary: string, parts: string[]) =>
-  [`Content-Type: multipart/mixed; boundary="${boundary}"`, "MIME-Version: 1.0", "", ...parts.map((p) => `--${boundary}\n${p}`), `--${boundary}--`, ""].join("\n");
+  [
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    "MIME-Version: 1.0",
+    "",
+    ...parts.map((p) => `--${boundary}\n${p}`),
+    `--${boundary}--`,
+    "",
+  ].join("\n");
 
 interface Case {
   userData: () => string;
   check(parsed: ParsedUserData, userData: string): void;
 }
 
-const fileOf = (parsed: ParsedUserData, p: string) => (parsed.cloudConfig?.write_files ?? []).find((f: { path: string }) => f.path === p);
-const runs = (parsed: ParsedUserData, command: string[]) => expect(parsed.cloudConfig?.runcmd ?? []).toContainEqual(command);
+const fileOf = (parsed: ParsedUserData, p: string) =>
+  (parsed.cloudConfig?.write_files ?? []).find((f: { path: string }) => f.path === p);
+const runs = (parsed: ParsedUserData, command: string[]) =>
+  expect(parsed.cloudConfig?.runcmd ?? []).toContainEqual(command);
 const partOf = (parsed: ParsedUserData, type: string) => parsed.parts.find((p) => p.contentType === type);
 
 const CASES: Record<string, Case> = {
@@ -73,13 +85,24 @@ const CASES: Record<string, Case> = {
     },
   },
   "a script whose here-document holds Machina's old boundary lines": {
-    userData: () => heredocScript(["before", "--MACHINA-BOUNDARY-7d1e4c", "Content-Type: text/cloud-config", "", "--MACHINA-BOUNDARY-7d1e4c--", "after"]),
+    userData: () =>
+      heredocScript([
+        "before",
+        "--MACHINA-BOUNDARY-7d1e4c",
+        "Content-Type: text/cloud-config",
+        "",
+        "--MACHINA-BOUNDARY-7d1e4c--",
+        "after",
+      ]),
     check(parsed, userData) {
       expect(partOf(parsed, "text/x-shellscript")?.payload).toBe(userData);
     },
   },
   "a script whose here-document holds the next boundary candidates": {
-    userData: () => heredocScript([0, 1, 2].flatMap((n) => [`--${cloudInit.boundaryCandidate(n)}`, `--${cloudInit.boundaryCandidate(n)}--`])),
+    userData: () =>
+      heredocScript(
+        [0, 1, 2].flatMap((n) => [`--${cloudInit.boundaryCandidate(n)}`, `--${cloudInit.boundaryCandidate(n)}--`]),
+      ),
     check(parsed, userData) {
       expect(partOf(parsed, "text/x-shellscript")?.payload).toBe(userData);
     },
@@ -109,7 +132,8 @@ const CASES: Record<string, Case> = {
 };
 
 /** Where each provider's user data lands among the resources it registers, as the platform gets it. */
-const unwrapSecret = (v: any) => (v && v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270" ? v.value : v);
+const unwrapSecret = (v: Untyped) =>
+  v && v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270" ? v.value : v;
 const byName = (type: string, name: string) => recorded.find((r) => r.type === type && r.name === name)?.inputs;
 const SENT: Record<string, (machine: string) => string | undefined> = {
   hetzner: (m) => byName("hcloud:index/server:Server", m)?.userData,
@@ -122,11 +146,20 @@ const SENT: Record<string, (machine: string) => string | undefined> = {
   // The dynamic provider writes the seed from the machine's inputs with this builder.
   libvirt: (m) => {
     const inputs = byName("pulumi-nodejs:dynamic/machina:LibvirtMachine", m);
-    return inputs && mergedSeedUserData({ hostname: inputs.hostname, sshUser: inputs.sshUser, sshKeys: inputs.sshKeys, userData: unwrapSecret(inputs.userData) });
+    return (
+      inputs &&
+      mergedSeedUserData({
+        hostname: inputs.hostname,
+        sshUser: inputs.sshUser,
+        sshKeys: inputs.sshKeys,
+        userData: unwrapSecret(inputs.userData),
+      })
+    );
   },
 };
 /** What cloud-init on the machine reads: Azure hands the guest its customData decoded. */
-const guestReads = (provider: string, sent: string) => (provider === "azure" ? Buffer.from(sent, "base64").toString("utf8") : sent);
+const guestReads = (provider: string, sent: string) =>
+  provider === "azure" ? Buffer.from(sent, "base64").toString("utf8") : sent;
 
 /** Providers whose user data carries Machina's keys (elsewhere they go in through the platform's API). */
 const KEYS_IN_USER_DATA = ["aws", "kubevirt", "libvirt", "proxmox"];
@@ -138,15 +171,23 @@ describe.each(Object.keys(SENT))("%s: the user data it sends, read by cloud-init
     const module = lib.resolveProvider(provider);
     const create = vi.spyOn(module, "create");
     const names = Object.keys(CASES);
-    const machines = names.map((c, i) => new lib.Machine(`${provider}-case-${i}`, { provider, sshKeys: [KEY_A], userData: CASES[c].userData() }));
+    const machines = names.map(
+      (c, i) => new lib.Machine(`${provider}-case-${i}`, { provider, sshKeys: [KEY_A], userData: CASES[c].userData() }),
+    );
     await Promise.all(machines.map((m) => valueOf(m.id)));
     await settle();
     const sent = names.map((_, i) => SENT[provider](`${provider}-case-${i}`));
     // Without the parser each test fails below, saying how to set it up.
-    const parsed = process.env.MACHINA_CLOUD_INIT_PYTHONPATH ? parseWithCloudInit(sent.map((s) => guestReads(provider, s ?? ""))) : [];
+    const parsed = process.env.MACHINA_CLOUD_INIT_PYTHONPATH
+      ? parseWithCloudInit(sent.map((s) => guestReads(provider, s ?? "")))
+      : [];
     names.forEach((c, i) => {
       const spec = create.mock.calls.find(([s]) => s.name === `${provider}-case-${i}`)![0];
-      results[c] = { sent: sent[i]!, expected: module.platformUserData?.(spec, CASES[c].userData()), parsed: parsed[i] };
+      results[c] = {
+        sent: sent[i]!,
+        expected: module.platformUserData?.(spec, CASES[c].userData()),
+        parsed: parsed[i],
+      };
     });
     create.mockRestore();
   });
@@ -161,11 +202,18 @@ describe.each(Object.keys(SENT))("%s: the user data it sends, read by cloud-init
 
     if (KEYS_IN_USER_DATA.includes(provider)) {
       const config = parsed.cloudConfig ?? {};
-      const keys = [...(config.ssh_authorized_keys ?? []), ...(config.users ?? []).flatMap((u: any) => u?.ssh_authorized_keys ?? [])];
+      const keys = [
+        ...(config.ssh_authorized_keys ?? []),
+        ...(config.users ?? []).flatMap((u: string | { ssh_authorized_keys?: string[] }) =>
+          typeof u === "string" ? [] : (u.ssh_authorized_keys ?? []),
+        ),
+      ];
       expect(keys, "Machina's keys are in the merged cloud-config").toContain(KEY_A);
     }
     if (provider !== "aws" && KEYS_IN_USER_DATA.includes(provider)) {
-      expect(parsed.cloudConfig?.users, "Machina's user is created").toContainEqual(expect.objectContaining({ name: "machina", ssh_authorized_keys: [KEY_A] }));
+      expect(parsed.cloudConfig?.users, "Machina's user is created").toContainEqual(
+        expect.objectContaining({ name: "machina", ssh_authorized_keys: [KEY_A] }),
+      );
       expect(parsed.cloudConfig?.hostname).toMatch(new RegExp(`^${provider}-case-\\d+$`));
     }
     if (provider === "proxmox") {

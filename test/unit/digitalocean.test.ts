@@ -1,11 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, KEY_A, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let Machine: typeof import("../../dist/components/machine.js").Machine;
 
 beforeAll(async () => {
-  recorded = installMocks({ project: "shop", stack: "staging", config: { "machina:provider": "digitalocean", "machina:region": "ams3" } });
+  recorded = installMocks({
+    project: "shop",
+    stack: "staging",
+    config: { "machina:provider": "digitalocean", "machina:region": "ams3" },
+  });
   ({ Machine } = await import("../../dist/components/machine.js"));
 });
 
@@ -68,7 +73,10 @@ describe("digitalocean module", () => {
     expect(await valueOf(m.publicIp)).toMatch(/^198\.51\.100\.\d+$/);
     expect(await valueOf(m.privateIp)).toMatch(/^10\.110\.0\.\d+$/);
     expect(await valueOf(m.ssh)).toMatch(/^ssh root@198\.51\.100\.\d+$/);
-    expect(await valueOf(m.details)).toMatchObject({ dropletUrn: expect.stringMatching(/^do:droplet:/), vpcUuid: "vpc-1" });
+    expect(await valueOf(m.details)).toMatchObject({
+      dropletUrn: expect.stringMatching(/^do:droplet:/),
+      vpcUuid: "vpc-1",
+    });
   });
 
   it("makes no firewall without ports or keys, and passes VPC, snapshot and droplet overrides", async () => {
@@ -80,7 +88,14 @@ describe("digitalocean module", () => {
     await valueOf(m.id);
     await settle();
     const droplet = ofType(recorded, DROPLET).find((r) => r.name === "worker")!;
-    expect(droplet.inputs).toMatchObject({ region: "fra1", size: "s-1vcpu-2gb", image: "123456", vpcUuid: "vpc-9", sshKeys: ["11:22"], backups: true });
+    expect(droplet.inputs).toMatchObject({
+      region: "fra1",
+      size: "s-1vcpu-2gb",
+      image: "123456",
+      vpcUuid: "vpc-9",
+      sshKeys: ["11:22"],
+      backups: true,
+    });
     expect(ofType(recorded, FIREWALL).some((r) => r.name === "worker-firewall")).toBe(false);
   });
 
@@ -88,7 +103,10 @@ describe("digitalocean module", () => {
     const m = new Machine("internal", { publicIp: false });
     await valueOf(m.id);
     await settle();
-    expect(ofType(recorded, DROPLET).find((r) => r.name === "internal")!.inputs).toMatchObject({ publicNetworking: false, ipv6: false });
+    expect(ofType(recorded, DROPLET).find((r) => r.name === "internal")!.inputs).toMatchObject({
+      publicNetworking: false,
+      ipv6: false,
+    });
     expect(await valueOf(m.publicIp)).toBeUndefined();
     expect(await valueOf(m.ssh)).toMatch(/^ssh root@10\.110\.0\.\d+$/);
   });

@@ -2,9 +2,15 @@ import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../dist/components/errors";
+import { ValidationError } from "../../dist/core/errors";
 import {
-  expandMachines, listEnvironments, parseEnvironmentConfig, parseStackName, readEnvironmentFile, regionFor, stackNameFor,
+  expandMachines,
+  listEnvironments,
+  parseEnvironmentConfig,
+  parseStackName,
+  readEnvironmentFile,
+  regionFor,
+  stackNameFor,
 } from "../../dist/stacks/environment";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -29,9 +35,14 @@ describe("environments", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "machina-env-"));
     writeFileSync(path.join(dir, "Pulumi.yaml"), "name: x\nruntime: nodejs\nstackConfigDir: stacks\n");
     mkdirSync(path.join(dir, "stacks"));
-    writeFileSync(path.join(dir, "stacks", "Pulumi.qa.yaml"), "config:\n  machina:provider: hetzner\n  hcloud:token:\n    secure: AAABBB\n");
+    writeFileSync(
+      path.join(dir, "stacks", "Pulumi.qa.yaml"),
+      "config:\n  machina:provider: hetzner\n  hcloud:token:\n    secure: AAABBB\n",
+    );
     expect(readEnvironmentFile(dir, "qa")).toEqual({ "machina:provider": "hetzner" });
-    expect(() => readEnvironmentFile(dir, "prod")).toThrow(/unknown environment "prod": known environments are qa. Add stacks\/Pulumi.prod.yaml/);
+    expect(() => readEnvironmentFile(dir, "prod")).toThrow(
+      /unknown environment "prod": known environments are qa. Add stacks\/Pulumi.prod.yaml/,
+    );
   });
 
   it("expands counts into stably named machines with stack-wide keys and labels", () => {
@@ -47,11 +58,19 @@ describe("environments", () => {
     );
     const machines = expandMachines(env);
     expect(machines.map((m) => m.name)).toEqual(["web", "web-2", "web-3", "db"]);
-    expect(machines[1].args).toEqual({ size: "small", region: "hel1", sshKeys: ["ssh-ed25519 AAAA a"], labels: { team: "x", role: "web" } });
+    expect(machines[1].args).toEqual({
+      size: "small",
+      region: "hel1",
+      sshKeys: ["ssh-ed25519 AAAA a"],
+      labels: { team: "x", role: "web" },
+    });
   });
 
   it("drops the default provider's regions when the environment runs elsewhere, or takes a per-provider region", () => {
-    const env = parseEnvironmentConfig({ "machina:provider": "digitalocean", "machina:region": "fra1", "machina:machines": [{ name: "a", zone: "z" }] }, "t");
+    const env = parseEnvironmentConfig(
+      { "machina:provider": "digitalocean", "machina:region": "fra1", "machina:machines": [{ name: "a", zone: "z" }] },
+      "t",
+    );
     expect(expandMachines(env, "hetzner")[0].args.region).toBeUndefined();
     expect(expandMachines(env, "hetzner")[0].args.zone).toBeUndefined();
     expect(expandMachines(env)[0].args.region).toBe("fra1");
@@ -61,7 +80,10 @@ describe("environments", () => {
   });
 
   it("reads lists and maps stored as JSON text, as `pulumi config set` writes them", () => {
-    const env = parseEnvironmentConfig({ "machina:sshKeys": '["ssh-ed25519 AAAA k"]', "machina:machines": '[{"name":"a","count":2}]' }, "t");
+    const env = parseEnvironmentConfig(
+      { "machina:sshKeys": '["ssh-ed25519 AAAA k"]', "machina:machines": '[{"name":"a","count":2}]' },
+      "t",
+    );
     expect(env.sshKeys).toEqual(["ssh-ed25519 AAAA k"]);
     expect(expandMachines(env).map((m) => m.name)).toEqual(["a", "a-2"]);
   });
@@ -76,11 +98,20 @@ describe("environments", () => {
       }
       throw new Error("accepted");
     };
-    expect(bad({ "machina:machnes": [] })[0]).toMatchObject({ field: "machina:machnes", allowed: expect.stringMatching(/machina:machines/) });
+    expect(bad({ "machina:machnes": [] })[0]).toMatchObject({
+      field: "machina:machnes",
+      allowed: expect.stringMatching(/machina:machines/),
+    });
     expect(bad({ "machina:machines": {} })[0].field).toBe("machina:machines");
-    expect(bad({ "machina:machines": [{ name: "Web Server" }] })[0]).toMatchObject({ field: "machina:machines[0].name", value: '"Web Server"' });
+    expect(bad({ "machina:machines": [{ name: "Web Server" }] })[0]).toMatchObject({
+      field: "machina:machines[0].name",
+      value: '"Web Server"',
+    });
     expect(bad({ "machina:machines": [{ name: "a" }, { name: "a" }] })[0].allowed).toMatch(/not used by another entry/);
-    expect(bad({ "machina:machines": [{ name: "a", count: -1 }] })[0]).toMatchObject({ field: "machina:machines[0].count", allowed: "an integer from 0 to 100" });
+    expect(bad({ "machina:machines": [{ name: "a", count: -1 }] })[0]).toMatchObject({
+      field: "machina:machines[0].count",
+      allowed: "an integer from 0 to 100",
+    });
     expect(bad({ "machina:machines": [{ name: "a", provider: "aws" }] })[0].fix).toMatch(/machina:provider/);
     expect(bad({ "machina:sshKeys": "ssh-ed25519 AAAA" })[0].field).toBe("machina:sshKeys");
     expect(bad({ "machina:region": 5 })[0].field).toBe("machina:region");
@@ -96,23 +127,50 @@ describe("environments", () => {
 
 describe("expanded machine names", () => {
   it.each([
-    { machines: [{ name: "web", count: 2 }, { name: "web-2" }], entry: 1, name: "web-2", clash: "web-2", other: "machines[0] (web, count 2)" },
-    { machines: [{ name: "web-3" }, { name: "web", count: 3 }], entry: 1, name: "web", clash: "web-3", other: "machines[0] (web-3)" },
-    { machines: [{ name: "web", count: 2 }, { name: "web-2", count: 2 }, { name: "web-2-2" }], entry: 1, name: "web-2", clash: "web-2", other: "machines[0] (web, count 2)" },
-  ])("$machines.length entries: $clash is made twice, found before anything runs", ({ machines, entry, name, clash, other }) => {
-    let error: ValidationError | undefined;
-    try {
-      parseEnvironmentConfig({ "machina:machines": machines }, "environment t");
-    } catch (e) {
-      error = e as ValidationError;
-    }
-    expect(error).toBeInstanceOf(ValidationError);
-    expect(error!.problems[0]).toMatchObject({ field: `machina:machines[${entry}].name`, value: JSON.stringify(name) });
-    expect(error!.problems[0].allowed).toContain(`${JSON.stringify(clash)} is also made by ${other}`);
-  });
+    {
+      machines: [{ name: "web", count: 2 }, { name: "web-2" }],
+      entry: 1,
+      name: "web-2",
+      clash: "web-2",
+      other: "machines[0] (web, count 2)",
+    },
+    {
+      machines: [{ name: "web-3" }, { name: "web", count: 3 }],
+      entry: 1,
+      name: "web",
+      clash: "web-3",
+      other: "machines[0] (web-3)",
+    },
+    {
+      machines: [{ name: "web", count: 2 }, { name: "web-2", count: 2 }, { name: "web-2-2" }],
+      entry: 1,
+      name: "web-2",
+      clash: "web-2",
+      other: "machines[0] (web, count 2)",
+    },
+  ])(
+    "$machines.length entries: $clash is made twice, found before anything runs",
+    ({ machines, entry, name, clash, other }) => {
+      let error: ValidationError | undefined;
+      try {
+        parseEnvironmentConfig({ "machina:machines": machines }, "environment t");
+      } catch (e) {
+        error = e as ValidationError;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error!.problems[0]).toMatchObject({
+        field: `machina:machines[${entry}].name`,
+        value: JSON.stringify(name),
+      });
+      expect(error!.problems[0].allowed).toContain(`${JSON.stringify(clash)} is also made by ${other}`);
+    },
+  );
 
   it("counts that do not meet pass", () => {
-    const env = parseEnvironmentConfig({ "machina:machines": [{ name: "web", count: 2 }, { name: "web-3" }, { name: "db", count: 0 }] }, "environment t");
+    const env = parseEnvironmentConfig(
+      { "machina:machines": [{ name: "web", count: 2 }, { name: "web-3" }, { name: "db", count: 0 }] },
+      "environment t",
+    );
     expect(expandMachines(env).map((m) => m.name)).toEqual(["web", "web-2", "web-3"]);
   });
 });

@@ -1,11 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, KEY_A, KEY_B, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, KEY_B, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let Machine: typeof import("../../dist/components/machine").Machine;
 
 beforeAll(async () => {
-  recorded = installMocks({ project: "shop", stack: "staging", config: { "machina:provider": "gcp", "machina:region": "europe-west1" } });
+  recorded = installMocks({
+    project: "shop",
+    stack: "staging",
+    config: { "machina:provider": "gcp", "machina:region": "europe-west1" },
+  });
   ({ Machine } = await import("../../dist/components/machine.js"));
 });
 
@@ -26,14 +31,40 @@ describe("gcp module", () => {
     await settle();
 
     const tag = "machina-shop-staging-web";
-    const firewalls = ofType(recorded, FIREWALL).filter((r) => r.name.startsWith("web-fw-")).sort((a, b) => a.name.localeCompare(b.name));
+    const firewalls = ofType(recorded, FIREWALL)
+      .filter((r) => r.name.startsWith("web-fw-"))
+      .sort((a, b) => a.name.localeCompare(b.name));
     expect(firewalls.map((f) => f.inputs)).toEqual([
-      { name: "shop-staging-web-in-0", network: "default", direction: "INGRESS", sourceRanges: ["0.0.0.0/0"], targetTags: [tag],
-        allows: [{ protocol: "tcp", ports: ["22", "443"] }, { protocol: "udp", ports: ["51820"] }] },
-      { name: "shop-staging-web-in-1", network: "default", direction: "INGRESS", sourceRanges: ["::/0"], targetTags: [tag],
-        allows: [{ protocol: "tcp", ports: ["22", "443"] }, { protocol: "udp", ports: ["51820"] }] },
-      { name: "shop-staging-web-in-2", network: "default", direction: "INGRESS", sourceRanges: ["10.0.0.0/8"], targetTags: [tag],
-        allows: [{ protocol: "tcp", ports: ["5432"] }] },
+      {
+        name: "shop-staging-web-in-0",
+        network: "default",
+        direction: "INGRESS",
+        sourceRanges: ["0.0.0.0/0"],
+        targetTags: [tag],
+        allows: [
+          { protocol: "tcp", ports: ["22", "443"] },
+          { protocol: "udp", ports: ["51820"] },
+        ],
+      },
+      {
+        name: "shop-staging-web-in-1",
+        network: "default",
+        direction: "INGRESS",
+        sourceRanges: ["::/0"],
+        targetTags: [tag],
+        allows: [
+          { protocol: "tcp", ports: ["22", "443"] },
+          { protocol: "udp", ports: ["51820"] },
+        ],
+      },
+      {
+        name: "shop-staging-web-in-2",
+        network: "default",
+        direction: "INGRESS",
+        sourceRanges: ["10.0.0.0/8"],
+        targetTags: [tag],
+        allows: [{ protocol: "tcp", ports: ["5432"] }],
+      },
     ]);
 
     const instance = ofType(recorded, INSTANCE).find((r) => r.name === "web")!;
@@ -41,7 +72,10 @@ describe("gcp module", () => {
       name: "shop-staging-web",
       machineType: "e2-medium",
       zone: "europe-west1-b",
-      bootDisk: { initializeParams: { image: "ubuntu-os-cloud/ubuntu-2404-lts-amd64", size: 20, type: "pd-balanced" }, autoDelete: true },
+      bootDisk: {
+        initializeParams: { image: "ubuntu-os-cloud/ubuntu-2404-lts-amd64", size: 20, type: "pd-balanced" },
+        autoDelete: true,
+      },
       networkInterfaces: [{ network: "default", accessConfigs: [{}] }],
       metadata: { "ssh-keys": `machina:${KEY_A}\nmachina:${KEY_B}`, "user-data": "#cloud-config\npackages: [nginx]\n" },
       tags: [tag],
@@ -81,10 +115,16 @@ describe("gcp module", () => {
 
   it("enforces GCP's label rules and regions before anything is created", () => {
     const before = recorded.length;
-    expect(() => new Machine("b1", { labels: { Team: "shop" } })).toThrow(/b1.labels\["Team"\] = "Team": allowed a key of 1-63 characters on gcp: GCP label rules/);
+    expect(() => new Machine("b1", { labels: { Team: "shop" } })).toThrow(
+      /b1.labels\["Team"\] = "Team": allowed a key of 1-63 characters on gcp: GCP label rules/,
+    );
     expect(() => new Machine("b2", { labels: { team: "Shop.Web" } })).toThrow(/b2.labels.team = "Shop.Web"/);
-    expect(() => new Machine("b3", { arch: "arm64", region: "us-east1" })).toThrow(/no arm64 type is sold in us-east1 on gcp/);
-    expect(() => new Machine("b4", { zone: "us-central1-a" })).toThrow(/b4.zone = "us-central1-a": allowed a zone of europe-west1/);
+    expect(() => new Machine("b3", { arch: "arm64", region: "us-east1" })).toThrow(
+      /no arm64 type is sold in us-east1 on gcp/,
+    );
+    expect(() => new Machine("b4", { zone: "us-central1-a" })).toThrow(
+      /b4.zone = "us-central1-a": allowed a zone of europe-west1/,
+    );
     expect(recorded.length).toBe(before);
   });
 });

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, KEY_A, KEY_B, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, KEY_B, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let Machine: typeof import("../../dist/components/machine.js").Machine;
@@ -65,7 +66,10 @@ describe("hetzner module", () => {
     expect(ip).toMatch(/^203\.0\.113\.\d+$/);
     expect(await valueOf(m.ssh)).toBe(`ssh root@${ip}`);
     expect(await valueOf(m.labels)).toEqual({ team: "shop", "managed-by": "machina" });
-    expect(await valueOf(m.details)).toMatchObject({ datacenter: "fsn1-dc14", ipv6Address: expect.stringMatching(/^2001:db8::/) });
+    expect(await valueOf(m.details)).toMatchObject({
+      datacenter: "fsn1-dc14",
+      ipv6Address: expect.stringMatching(/^2001:db8::/),
+    });
     expect(await valueOf(m.ready)).toBe(true);
   });
 
@@ -89,7 +93,12 @@ describe("hetzner module", () => {
   });
 
   it("puts arm64 on CAX with the arm64 image, in a datacenter when a zone is given", async () => {
-    const m = new Machine("arm", { size: { cpus: 4, memoryGiB: 8 }, arch: "arm64", image: "debian-13", zone: "fsn1-dc14" });
+    const m = new Machine("arm", {
+      size: { cpus: 4, memoryGiB: 8 },
+      arch: "arm64",
+      image: "debian-13",
+      zone: "fsn1-dc14",
+    });
     await valueOf(m.id);
     await settle();
     const inputs = serverNamed("arm").inputs;

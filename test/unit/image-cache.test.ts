@@ -5,14 +5,27 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { offlineImage } from "../../dist/providers/libvirt/images";
 
 const root = path.resolve(__dirname, "../..");
-const ownHash = createHash("sha256").update(readFileSync(path.join(root, "scripts/build-image.sh"))).digest("hex").slice(0, 12);
+const ownHash = createHash("sha256")
+  .update(readFileSync(path.join(root, "scripts/build-image.sh")))
+  .digest("hex")
+  .slice(0, 12);
 const DAY = 86_400;
 
 let cache: string;
@@ -25,7 +38,14 @@ afterEach(() => rmSync(cache, { recursive: true, force: true }));
 function image(hash: string, ageSeconds: number, stamp = true): string {
   const dir = path.join(cache, hash);
   for (const name of ["debian-12", "busybox"]) mkdirSync(path.join(dir, name), { recursive: true });
-  for (const file of ["debian-12/disk.qcow2", "debian-12/vmlinuz", "debian-12/initrd.img", "busybox/vmlinuz", "busybox/initrd.img", "kernel-version"]) {
+  for (const file of [
+    "debian-12/disk.qcow2",
+    "debian-12/vmlinuz",
+    "debian-12/initrd.img",
+    "busybox/vmlinuz",
+    "busybox/initrd.img",
+    "kernel-version",
+  ]) {
     writeFileSync(path.join(dir, file), "x");
   }
   const when = Date.now() / 1000 - ageSeconds;
@@ -46,11 +66,19 @@ describe("scripts/build-image.sh leaves other checkouts' images alone", () => {
     image("aaaaaaaaaaa3", 20 * DAY); // old and idle: removed
     const open = image("aaaaaaaaaaa4", 30 * DAY); // old, but a running guest holds its disk open
     image("aaaaaaaaaaa5", 40 * DAY, false); // an older recipe's image without a stamp: its build time counts
-    const holder = spawn("bash", ["-c", 'exec 3<"$1"; exec sleep 60', "holder", path.join(open, "debian-12/disk.qcow2")], { stdio: "ignore" });
+    const holder = spawn(
+      "bash",
+      ["-c", 'exec 3<"$1"; exec sleep 60', "holder", path.join(open, "debian-12/disk.qcow2")],
+      { stdio: "ignore" },
+    );
     try {
       await new Promise((r) => setTimeout(r, 300));
       // The recipe's own image is cached: the run is a cache hit, which prunes as well.
-      const run = spawnSync("bash", [path.join(root, "scripts/build-image.sh")], { env: { ...process.env, MACHINA_IMAGE_CACHE: cache }, encoding: "utf8", timeout: 30_000 });
+      const run = spawnSync("bash", [path.join(root, "scripts/build-image.sh")], {
+        env: { ...process.env, MACHINA_IMAGE_CACHE: cache },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout.trim()).toBe(path.join(cache, ownHash));
       expect(readdirSync(cache).sort()).toEqual([ownHash, "aaaaaaaaaaa1", "aaaaaaaaaaa2", "aaaaaaaaaaa4"].sort());
@@ -66,7 +94,11 @@ describe("scripts/build-image.sh leaves other checkouts' images alone", () => {
   it("keeps everything recent, however many recipes there are", () => {
     image(ownHash, 0);
     for (let i = 1; i <= 5; i++) image(`bbbbbbbbbbb${i}`, i * 3600);
-    const run = spawnSync("bash", [path.join(root, "scripts/build-image.sh")], { env: { ...process.env, MACHINA_IMAGE_CACHE: cache }, encoding: "utf8", timeout: 30_000 });
+    const run = spawnSync("bash", [path.join(root, "scripts/build-image.sh")], {
+      env: { ...process.env, MACHINA_IMAGE_CACHE: cache },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(readdirSync(cache)).toHaveLength(6);
   });
@@ -86,7 +118,11 @@ describe("offline images in the provider", () => {
 
   it("uses this checkout's recipe even when another checkout built a newer one, and stamps it", () => {
     const own = image(ownHash, 5 * DAY);
-    utimesSync(path.join(own, "debian-12"), new Date(Date.now() - 5 * DAY * 1000), new Date(Date.now() - 5 * DAY * 1000));
+    utimesSync(
+      path.join(own, "debian-12"),
+      new Date(Date.now() - 5 * DAY * 1000),
+      new Date(Date.now() - 5 * DAY * 1000),
+    );
     image("ccccccccccc1", 0);
     const resolved = withCache(() => offlineImage("debian-12"));
     expect(resolved.diskPath).toBe(path.join(own, "debian-12", "disk.qcow2"));

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, KEY_A, ofType, RecordedResource, settle } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, ofType, settle } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
@@ -35,7 +36,10 @@ describe("user data given as an Output", () => {
     expect(result.error!.message).toMatch(/late\.userData = <\d+ bytes.*>: allowed at most 32768 bytes on hetzner/);
     expect(result.error!.message).not.toContain(marker);
     await settle();
-    expect(ofType(recorded, "hcloud:index/server:Server").find((r) => r.name === "late"), "no server was registered").toBeUndefined();
+    expect(
+      ofType(recorded, "hcloud:index/server:Server").find((r) => r.name === "late"),
+      "no server was registered",
+    ).toBeUndefined();
   });
 
   it("passes through, still secret, when it is fine", async () => {

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { probeKubevirt } from "../../dist/providers/kubevirt/index";
 import { serviceAddresses } from "../../dist/providers/kubevirt/resources";
-import { installMocks, KEY_A, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let Machine: typeof import("../../dist/components/machine").Machine;
@@ -19,12 +20,24 @@ const one = (type: string, name: string) => ofType(recorded, type).find((r) => r
 
 describe("kubevirt module", () => {
   it("registers a Secret with the cloud-init, a VirtualMachine manifest and a Service for the ports", async () => {
-    const m = new Machine("web", { size: "medium", image: "ubuntu-24.04", sshKeys: [KEY_A], userData: "#cloud-config\npackages: [nginx]\n", labels: { team: "lab" }, ports: [80], providerOptions: { kubevirt: { namespace: "vms" } } });
+    const m = new Machine("web", {
+      size: "medium",
+      image: "ubuntu-24.04",
+      sshKeys: [KEY_A],
+      userData: "#cloud-config\npackages: [nginx]\n",
+      labels: { team: "lab" },
+      ports: [80],
+      providerOptions: { kubevirt: { namespace: "vms" } },
+    });
     await valueOf(m.id);
     await settle();
 
     const secret = one("kubernetes:core/v1:Secret", "web-cloudinit");
-    expect(secret.inputs.metadata).toEqual({ name: "lab-staging-web-cloudinit", namespace: "vms", labels: { "machina.dev/machine": "lab-staging-web" } });
+    expect(secret.inputs.metadata).toEqual({
+      name: "lab-staging-web-cloudinit",
+      namespace: "vms",
+      labels: { "machina.dev/machine": "lab-staging-web" },
+    });
     // The Kubernetes SDK marks stringData secret: it reaches the engine wrapped as a secret value.
     expect(secret.inputs.stringData["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
     expect(secret.inputs.stringData.value.userdata).toContain(KEY_A);
@@ -34,7 +47,11 @@ describe("kubevirt module", () => {
     expect(vm).toEqual({
       apiVersion: "kubevirt.io/v1",
       kind: "VirtualMachine",
-      metadata: { name: "lab-staging-web", namespace: "vms", labels: { team: "lab", "managed-by": "machina", "machina.dev/machine": "lab-staging-web" } },
+      metadata: {
+        name: "lab-staging-web",
+        namespace: "vms",
+        labels: { team: "lab", "managed-by": "machina", "machina.dev/machine": "lab-staging-web" },
+      },
       spec: {
         runStrategy: "Always",
         template: {
@@ -44,7 +61,10 @@ describe("kubevirt module", () => {
               cpu: { cores: 2 },
               memory: { guest: "4096Mi" },
               devices: {
-                disks: [{ name: "rootdisk", disk: { bus: "virtio" } }, { name: "cloudinit", disk: { bus: "virtio" } }],
+                disks: [
+                  { name: "rootdisk", disk: { bus: "virtio" } },
+                  { name: "cloudinit", disk: { bus: "virtio" } },
+                ],
                 interfaces: [{ name: "default", masquerade: {} }],
               },
             },
@@ -75,18 +95,34 @@ describe("kubevirt module", () => {
   });
 
   it("imports a URL image into a DataVolume, and a persistent alias from the registry, on a Multus network", async () => {
-    const url = new Machine("url", { image: { id: "https://images.example/custom.qcow2" }, diskGiB: 30, providerOptions: { kubevirt: { storageClass: "fast", runStrategy: "Manual" } } });
-    const reg = new Machine("reg", { image: "debian-12", diskGiB: 15, providerOptions: { kubevirt: { persistent: true, networkName: "vlan10" } } });
+    const url = new Machine("url", {
+      image: { id: "https://images.example/custom.qcow2" },
+      diskGiB: 30,
+      providerOptions: { kubevirt: { storageClass: "fast", runStrategy: "Manual" } },
+    });
+    const reg = new Machine("reg", {
+      image: "debian-12",
+      diskGiB: 15,
+      providerOptions: { kubevirt: { persistent: true, networkName: "vlan10" } },
+    });
     await Promise.all([valueOf(url.id), valueOf(reg.id)]);
     await settle();
     const u = one(VM, "url").inputs.spec;
     expect(u.runStrategy).toBe("Manual");
     expect(u.dataVolumeTemplates).toEqual([
-      { metadata: { name: "lab-staging-url-root" }, spec: { source: { http: { url: "https://images.example/custom.qcow2" } }, storage: { resources: { requests: { storage: "30Gi" } }, storageClassName: "fast" } } },
+      {
+        metadata: { name: "lab-staging-url-root" },
+        spec: {
+          source: { http: { url: "https://images.example/custom.qcow2" } },
+          storage: { resources: { requests: { storage: "30Gi" } }, storageClassName: "fast" },
+        },
+      },
     ]);
     expect(u.template.spec.volumes[0]).toEqual({ name: "rootdisk", dataVolume: { name: "lab-staging-url-root" } });
     const r = one(VM, "reg").inputs.spec;
-    expect(r.dataVolumeTemplates[0].spec.source).toEqual({ registry: { url: "docker://quay.io/containerdisks/debian:12" } });
+    expect(r.dataVolumeTemplates[0].spec.source).toEqual({
+      registry: { url: "docker://quay.io/containerdisks/debian:12" },
+    });
     expect(r.template.spec.networks).toEqual([{ name: "default", multus: { networkName: "vlan10" } }]);
     expect(r.template.spec.domain.devices.interfaces).toEqual([{ name: "default", bridge: {} }]);
     // No ports, no Service: the outputs stay empty instead of failing.
@@ -97,8 +133,16 @@ describe("kubevirt module", () => {
   it("reads addresses defensively from whatever status there is", () => {
     expect(serviceAddresses(undefined)).toEqual({ publicIp: undefined, privateIp: undefined });
     expect(serviceAddresses({})).toEqual({ publicIp: undefined, privateIp: undefined });
-    expect(serviceAddresses({ spec: { clusterIP: "None" }, status: { loadBalancer: {} } })).toEqual({ publicIp: undefined, privateIp: undefined });
-    expect(serviceAddresses({ spec: { clusterIP: "10.0.0.5" }, status: { loadBalancer: { ingress: [{ hostname: "lb.example" }] } } })).toEqual({ publicIp: "lb.example", privateIp: "10.0.0.5" });
+    expect(serviceAddresses({ spec: { clusterIP: "None" }, status: { loadBalancer: {} } })).toEqual({
+      publicIp: undefined,
+      privateIp: undefined,
+    });
+    expect(
+      serviceAddresses({
+        spec: { clusterIP: "10.0.0.5" },
+        status: { loadBalancer: { ingress: [{ hostname: "lb.example" }] } },
+      }),
+    ).toEqual({ publicIp: "lb.example", privateIp: "10.0.0.5" });
   });
 
   it("checks the cluster has the KubeVirt and CDI CRDs, when a cluster answers", async () => {
@@ -107,9 +151,14 @@ describe("kubevirt module", () => {
     const saved = process.env.PATH;
     try {
       process.env.PATH = `${bin}:${saved}`;
-      writeFileSync(kubectl, "#!/bin/sh\necho customresourcedefinition.apiextensions.k8s.io/virtualmachines.kubevirt.io\n");
+      writeFileSync(
+        kubectl,
+        "#!/bin/sh\necho customresourcedefinition.apiextensions.k8s.io/virtualmachines.kubevirt.io\n",
+      );
       chmodSync(kubectl, 0o755);
-      expect(await probeKubevirt()).toEqual(["the cluster has no CDI (CRD datavolumes.cdi.kubevirt.io is missing): needed for URL images and persistent disks"]);
+      expect(await probeKubevirt()).toEqual([
+        "the cluster has no CDI (CRD datavolumes.cdi.kubevirt.io is missing): needed for URL images and persistent disks",
+      ]);
       writeFileSync(kubectl, "#!/bin/sh\necho 'Unable to connect to the server' >&2\nexit 1\n");
       expect(await probeKubevirt()).toEqual([]);
       writeFileSync(kubectl, "#!/bin/sh\necho 'Error from server (NotFound)' >&2\nexit 1\n");
@@ -122,8 +171,12 @@ describe("kubevirt module", () => {
 
   it("refuses what it cannot build, before anything is created", () => {
     const before = recorded.length;
-    expect(() => new Machine("k1", { image: { id: "https://x/y.img" } })).toThrow(/k1.diskGiB = undefined: allowed a disk size for an image imported from a URL/);
-    expect(() => new Machine("k2", { providerOptions: { kubevirt: { serviceType: "Ingress" } } })).toThrow(/k2.providerOptions.kubevirt.serviceType/);
+    expect(() => new Machine("k1", { image: { id: "https://x/y.img" } })).toThrow(
+      /k1.diskGiB = undefined: allowed a disk size for an image imported from a URL/,
+    );
+    expect(() => new Machine("k2", { providerOptions: { kubevirt: { serviceType: "Ingress" } } })).toThrow(
+      /k2.providerOptions.kubevirt.serviceType/,
+    );
     expect(() => new Machine("k3", { labels: { "team name": "x" } })).toThrow(/k3.labels\["team name"\]/);
     expect(recorded.length).toBe(before);
   });

@@ -3,7 +3,8 @@
  * and a run folder of its own. Several callers share one daemon; it stops with the last caller's stop,
  * whichever started it, and a daemon the script did not start is never stopped.
  */
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";

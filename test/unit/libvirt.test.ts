@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { baseCloudConfig, mergedUserData, metaData } from "../../dist/providers/libvirt/cloud-init";
-import { domainXml, DomainSpec } from "../../dist/providers/libvirt/domain-xml";
+import type { DomainSpec } from "../../dist/providers/libvirt/domain-xml";
+import { domainXml } from "../../dist/providers/libvirt/domain-xml";
 import { probeBootSector } from "../../dist/providers/libvirt/accelerator";
 import { ownerOf } from "../../dist/providers/libvirt/machine-operations";
-import { installMocks, KEY_A, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let Machine: typeof import("../../dist/components/machine").Machine;
@@ -12,7 +14,12 @@ beforeAll(async () => {
   recorded = installMocks({
     project: "shop",
     stack: "development",
-    config: { "machina:provider": "libvirt", "libvirt:network": "user", "libvirt:stateDir": "/srv/machina", "libvirt:uri": "qemu:///system" },
+    config: {
+      "machina:provider": "libvirt",
+      "libvirt:network": "user",
+      "libvirt:stateDir": "/srv/machina",
+      "libvirt:uri": "qemu:///system",
+    },
   });
   ({ Machine } = await import("../../dist/components/machine.js"));
 });
@@ -52,7 +59,10 @@ describe("libvirt module under mocks", () => {
       memoryMiB: 2048,
       diskGiB: 8,
       network: "user",
-      ports: [{ protocol: "tcp", port: 22 }, { protocol: "tcp", port: 8080 }],
+      ports: [
+        { protocol: "tcp", port: 22 },
+        { protocol: "tcp", port: 8080 },
+      ],
       sshUser: "machina",
       sshKeys: [KEY_A],
       userData: "#cloud-config\nruncmd: [touch /ok]\n",
@@ -64,13 +74,23 @@ describe("libvirt module under mocks", () => {
     });
 
     const ready = ofType(recorded, READY)[0];
-    expect(ready.inputs).toMatchObject({ host: "127.0.0.1", port: expect.any(Number), expect: "ssh", timeoutSeconds: 120, machineId: expect.stringMatching(/^uuid-/) });
+    expect(ready.inputs).toMatchObject({
+      host: "127.0.0.1",
+      port: expect.any(Number),
+      expect: "ssh",
+      timeoutSeconds: 120,
+      machineId: expect.stringMatching(/^uuid-/),
+    });
     expect(ready.inputs.port).toBeGreaterThanOrEqual(40000);
 
     expect(await valueOf(m.publicIp)).toBeUndefined();
     expect(await valueOf(m.privateIp)).toBe("10.0.2.15");
     expect(await valueOf(m.ssh)).toMatch(/^ssh -p 4\d{4} machina@127\.0\.0\.1$/);
-    expect(await valueOf(m.details)).toMatchObject({ accelerator: "qemu", network: "user", domain: "shop-development-dev" });
+    expect(await valueOf(m.details)).toMatchObject({
+      accelerator: "qemu",
+      network: "user",
+      domain: "shop-development-dev",
+    });
   });
 
   it("shares the base image between machines, and takes a direct kernel boot option", async () => {
@@ -96,15 +116,25 @@ describe("libvirt module under mocks", () => {
   });
 
   it("refuses libvirt-specific bad input", () => {
-    expect(() => new Machine("bad1", { size: { type: "huge" } })).toThrow(/bad1.size.type = "huge": allowed a catalog type .* or <cpus>cpu-<memory>gb/);
-    expect(() => new Machine("bad2", { image: { id: "relative.qcow2" } })).toThrow(/bad2.image = "relative.qcow2": allowed an alias, an http\(s\) URL, an absolute path/);
-    expect(() => new Machine("bad3", { providerOptions: { libvirt: { kernel: { kernel: "vmlinuz" } } } })).toThrow(/bad3.providerOptions.libvirt.kernel/);
+    expect(() => new Machine("bad1", { size: { type: "huge" } })).toThrow(
+      /bad1.size.type = "huge": allowed a catalog type .* or <cpus>cpu-<memory>gb/,
+    );
+    expect(() => new Machine("bad2", { image: { id: "relative.qcow2" } })).toThrow(
+      /bad2.image = "relative.qcow2": allowed an alias, an http\(s\) URL, an absolute path/,
+    );
+    expect(() => new Machine("bad3", { providerOptions: { libvirt: { kernel: { kernel: "vmlinuz" } } } })).toThrow(
+      /bad3.providerOptions.libvirt.kernel/,
+    );
     expect(() => new Machine("bad4", { ports: [{ port: 1000, toPort: 2000 }] })).toThrow(/ranges of at most 16 ports/);
     expect(() => new Machine("bad5", { arch: "arm64" })).toThrow(/libvirt has no arm64 machines/);
   });
 
   it("probes readiness on another port where a client connects: the port's forward on 127.0.0.1", async () => {
-    const m = new Machine("svc", { image: "debian-12-offline", ports: [9999], waitForReady: { port: 9999, timeoutSeconds: 60 } });
+    const m = new Machine("svc", {
+      image: "debian-12-offline",
+      ports: [9999],
+      waitForReady: { port: 9999, timeoutSeconds: 60 },
+    });
     expect(await valueOf(m.ready)).toBe(true);
     await settle();
     const machine = ofType(recorded, MACHINE).find((r) => r.name === "svc")!;
@@ -114,7 +144,12 @@ describe("libvirt module under mocks", () => {
     expect(machine.inputs.ports).toContainEqual({ protocol: "tcp", port: 9999 });
     const check = ofType(recorded, READY).find((r) => r.name === "svc-ready")!;
     // The forward accepts while the guest boots: the guest's SSH forward must answer first.
-    expect(check.inputs).toMatchObject({ host: "127.0.0.1", port: forwards["tcp/9999"], expect: "tcp", guestUp: { host: "127.0.0.1", port: forwards["tcp/22"] } });
+    expect(check.inputs).toMatchObject({
+      host: "127.0.0.1",
+      port: forwards["tcp/9999"],
+      expect: "tcp",
+      guestUp: { host: "127.0.0.1", port: forwards["tcp/22"] },
+    });
   });
 
   it("refuses ports on a libvirt network, where nothing would open them, and names the fix", () => {
@@ -129,10 +164,16 @@ describe("libvirt module under mocks", () => {
 
 describe("libvirt ownership", () => {
   const xml = (meta: Record<string, string>) =>
-    domainXml({ ...SPEC, metadata: meta }).replace("<machina:machine", "<machina:machine").replace(/\n/g, "\n");
+    domainXml({ ...SPEC, metadata: meta })
+      .replace("<machina:machine", "<machina:machine")
+      .replace(/\n/g, "\n");
 
   it("reads the recorded project, stack and Machine from a domain's metadata", () => {
-    expect(ownerOf(xml({ project: "shop", stack: "rel_col", machine: "a<b" }))).toEqual({ project: "shop", stack: "rel_col", machine: "a<b" });
+    expect(ownerOf(xml({ project: "shop", stack: "rel_col", machine: "a<b" }))).toEqual({
+      project: "shop",
+      stack: "rel_col",
+      machine: "a<b",
+    });
     // libvirt may dump the element under its own prefix.
     const dumped = `<domain><metadata><m:machine xmlns:m="https://pulumi-machina.dev/xmlns/machine/1"><m:project>p</m:project><m:stack>s</m:stack><m:machine>w</m:machine></m:machine>
 </metadata></domain>`;
@@ -150,7 +191,13 @@ const SPEC: DomainSpec = {
   diskFormat: "qcow2",
   seedPath: "/state/p-s-web/seed.iso",
   consoleLogPath: "/state/p-s-web/console.log",
-  network: { mode: "user", forwards: [{ protocol: "tcp", hostPort: 40022, guestPort: 22 }, { protocol: "udp", hostPort: 40053, guestPort: 53 }] },
+  network: {
+    mode: "user",
+    forwards: [
+      { protocol: "tcp", hostPort: 40022, guestPort: 22 },
+      { protocol: "udp", hostPort: 40053, guestPort: 53 },
+    ],
+  },
   metadata: { stack: "s", machine: "web" },
   labels: { team: "a&b" },
 };
@@ -172,7 +219,12 @@ describe("domain XML", () => {
   });
 
   it("a libvirt network, KVM and direct kernel boot", () => {
-    const xml = domainXml({ ...SPEC, accelerator: "kvm", network: { mode: "network", name: "default" }, kernel: { kernel: "/k", initrd: "/i", cmdline: "root=/dev/vda" } });
+    const xml = domainXml({
+      ...SPEC,
+      accelerator: "kvm",
+      network: { mode: "network", name: "default" },
+      kernel: { kernel: "/k", initrd: "/i", cmdline: "root=/dev/vda" },
+    });
     expect(xml).toContain("<domain type='kvm'");
     expect(xml).toContain("<cpu mode='host-passthrough'/>");
     expect(xml).toContain("<source network='default'/>");

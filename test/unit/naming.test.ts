@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { derivedName, platformNameFor, stackScopedName } from "../../dist/components/naming";
+import { derivedName, platformNameFor, stackScopedName } from "../../dist/core/naming";
 
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const long = (c: string) => c.repeat(70);
@@ -41,7 +41,10 @@ describe("platformNameFor", () => {
   });
 
   it("gives different tuples different names, unless both are lossless and join to the same text", () => {
-    const part = fc.oneof(fc.constantFrom("a", "b-c", "a-b", "c", "Web_1", "web-1", "x.y", "x-y", "ü"), fc.string({ maxLength: 30 }));
+    const part = fc.oneof(
+      fc.constantFrom("a", "b-c", "a-b", "c", "Web_1", "web-1", "x.y", "x-y", "ü"),
+      fc.string({ maxLength: 30 }),
+    );
     fc.assert(
       fc.property(fc.tuple(part, part, part), fc.tuple(part, part, part), (a, b) => {
         if (platformNameFor(...a) !== platformNameFor(...b)) return;

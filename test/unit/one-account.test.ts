@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { installMocks, KEY_A, settle, valueOf } from "../support/mocks";
+import { installMocks, KEY_A, settle, valueOf, type RecordedInputs } from "../support/mocks";
 
 /** Which inputs of which resource types must be unique in one account (project, region). */
 const ACCOUNT_RULES: Record<string, Record<string, string[]>> = {
@@ -32,7 +32,7 @@ const ACCOUNT_RULES: Record<string, Record<string, string[]>> = {
 /** An account that refuses duplicates (throws, failing the run), or only notes them in `refusals`. */
 function account(rules: Record<string, string[]>, refusals?: string[]) {
   const taken = new Map<string, string>();
-  return (type: string, inputs: Record<string, any>) => {
+  return (type: string, inputs: RecordedInputs) => {
     for (const field of rules[type] ?? []) {
       const value = inputs[field];
       if (value === undefined) continue;
@@ -53,7 +53,12 @@ describe.each(Object.keys(ACCOUNT_RULES))("%s: staging and production in one acc
     const { Machine } = await import("../../dist/components/machine.js");
     const ids: string[] = [];
     for (const stack of ["staging", "production"]) {
-      installMocks({ project: "shop", stack, config: { "machina:provider": provider, "gcp:project": "shop-1" }, platform });
+      installMocks({
+        project: "shop",
+        stack,
+        config: { "machina:provider": provider, "gcp:project": "shop-1" },
+        platform,
+      });
       // Each stack is its own program run, as under the engine.
       await pulumi.runtime.runInPulumiStack(async () => {
         const web = new Machine("web", { sshKeys: [KEY_A], ports: [443] });
@@ -82,6 +87,8 @@ describe("the mocked account", () => {
       });
       await settle();
     }
-    expect(refusals).toEqual([expect.stringMatching(/^platform refuses: hcloud:index\/sshKey:SshKey publicKey="ssh-ed25519 /)]);
+    expect(refusals).toEqual([
+      expect.stringMatching(/^platform refuses: hcloud:index\/sshKey:SshKey publicKey="ssh-ed25519 /),
+    ]);
   });
 });

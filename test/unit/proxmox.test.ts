@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, KEY_A, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let Machine: typeof import("../../dist/components/machine").Machine;
@@ -16,8 +17,18 @@ const one = (type: string, name: string) => ofType(recorded, type).find((r) => r
 
 describe("proxmox module", () => {
   it("imports a cloud image the node downloads once, with Proxmox's own cloud-init user and keys", async () => {
-    const a = new Machine("web", { size: "medium", image: "debian-12", sshKeys: [KEY_A], labels: { team: "lab" }, providerOptions: { proxmox: { node: "pve2", bridge: "vmbr1" } } });
-    const b = new Machine("web2", { image: "debian-12", sshKeys: [KEY_A], providerOptions: { proxmox: { node: "pve2" } } });
+    const a = new Machine("web", {
+      size: "medium",
+      image: "debian-12",
+      sshKeys: [KEY_A],
+      labels: { team: "lab" },
+      providerOptions: { proxmox: { node: "pve2", bridge: "vmbr1" } },
+    });
+    const b = new Machine("web2", {
+      image: "debian-12",
+      sshKeys: [KEY_A],
+      providerOptions: { proxmox: { node: "pve2" } },
+    });
     await Promise.all([valueOf(a.id), valueOf(b.id)]);
     await settle();
 
@@ -44,7 +55,11 @@ describe("proxmox module", () => {
       serialDevices: [{}],
       disks: [{ interface: "virtio0", datastoreId: "local-lvm", size: 20, discard: "on", fileId: expect.any(String) }],
       networkDevices: [{ bridge: "vmbr1", model: "virtio" }],
-      initialization: { datastoreId: "local-lvm", ipConfigs: [{ ipv4: { address: "dhcp" } }], userAccount: { username: "machina", keys: [KEY_A] } },
+      initialization: {
+        datastoreId: "local-lvm",
+        ipConfigs: [{ ipv4: { address: "dhcp" } }],
+        userAccount: { username: "machina", keys: [KEY_A] },
+      },
       onBoot: true,
       started: true,
       stopOnDestroy: true,
@@ -64,7 +79,12 @@ describe("proxmox module", () => {
     await valueOf(m.id);
     await settle();
     const snippet = one(SNIPPET, "db-user-data");
-    expect(snippet.inputs).toMatchObject({ contentType: "snippets", datastoreId: "snippets", nodeName: "pve", sourceRaw: { fileName: "lab-development-db-user-data.yaml" } });
+    expect(snippet.inputs).toMatchObject({
+      contentType: "snippets",
+      datastoreId: "snippets",
+      nodeName: "pve",
+      sourceRaw: { fileName: "lab-development-db-user-data.yaml" },
+    });
     const data: string = snippet.inputs.sourceRaw.data;
     expect(data).toContain(KEY_A);
     expect(data).toContain("name: machina");
@@ -75,7 +95,11 @@ describe("proxmox module", () => {
     expect(vm.clone).toEqual({ vmId: 9000, full: true });
     expect(vm).toMatchObject({ cpu: { cores: 3 }, memory: { dedicated: 6144 }, agent: { enabled: true } });
     expect(vm.disks[0].fileId).toBeUndefined();
-    expect(vm.initialization).toEqual({ datastoreId: "local-lvm", ipConfigs: [{ ipv4: { address: "dhcp" } }], userDataFileId: expect.any(String) });
+    expect(vm.initialization).toEqual({
+      datastoreId: "local-lvm",
+      ipConfigs: [{ ipv4: { address: "dhcp" } }],
+      userDataFileId: expect.any(String),
+    });
     expect(await valueOf(m.privateIp)).toMatch(/^192\.168\.50\.\d+$/);
     expect(await valueOf(m.ssh)).toMatch(/^ssh machina@192\.168\.50\.\d+$/);
     expect(await valueOf(m.details)).toMatchObject({ mode: "clone", guestAgent: true });
@@ -83,9 +107,15 @@ describe("proxmox module", () => {
 
   it("refuses what it cannot honour, before anything is created", () => {
     const before = recorded.length;
-    expect(() => new Machine("p1", { ports: [443] })).toThrow(/p1.ports = \[443\]: allowed no ports: Machina does not manage the Proxmox firewall/);
-    expect(() => new Machine("p2", { image: { id: "local:iso/custom.img" } })).toThrow(/p2.image = "local:iso\/custom.img": allowed an alias or an http\(s\) URL/);
-    expect(() => new Machine("p3", { providerOptions: { proxmox: { templateVmId: 7 } } })).toThrow(/p3.providerOptions.proxmox.templateVmId = 7/);
+    expect(() => new Machine("p1", { ports: [443] })).toThrow(
+      /p1.ports = \[443\]: allowed no ports: Machina does not manage the Proxmox firewall/,
+    );
+    expect(() => new Machine("p2", { image: { id: "local:iso/custom.img" } })).toThrow(
+      /p2.image = "local:iso\/custom.img": allowed an alias or an http\(s\) URL/,
+    );
+    expect(() => new Machine("p3", { providerOptions: { proxmox: { templateVmId: 7 } } })).toThrow(
+      /p3.providerOptions.proxmox.templateVmId = 7/,
+    );
     expect(() => new Machine("p4", { labels: { Team: "x" } })).toThrow(/p4.labels\["Team"\]/);
     expect(recorded.length).toBe(before);
   });

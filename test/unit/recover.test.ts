@@ -8,7 +8,11 @@ import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  LiveLockError, recoverInterrupted, removeStaleLocks, stackLocks, withPrivateTmpdir,
+  LiveLockError,
+  recoverInterrupted,
+  removeStaleLocks,
+  stackLocks,
+  withPrivateTmpdir,
 } from "../../dist/automation/recover";
 
 let state: string;
@@ -29,7 +33,13 @@ function writeLock(project: string, stack: string, content: Record<string, unkno
 
 const PENDING = {
   pending_operations: [
-    { resource: { urn: "urn:pulumi:qa::shop::machina:index:Machine$pulumi-nodejs:dynamic/machina:LibvirtMachine::box", type: "pulumi-nodejs:dynamic/machina:LibvirtMachine" }, type: "creating" },
+    {
+      resource: {
+        urn: "urn:pulumi:qa::shop::machina:index:Machine$pulumi-nodejs:dynamic/machina:LibvirtMachine::box",
+        type: "pulumi-nodejs:dynamic/machina:LibvirtMachine",
+      },
+      type: "creating",
+    },
   ],
 };
 
@@ -63,13 +73,22 @@ afterAll(() => rmSync(state, { recursive: true, force: true }));
 
 describe("stack locks", () => {
   it("tells a live process's lock from a dead one's, and another host's counts as live", () => {
-    const live = writeLock("shop", "qa", { pid: process.pid, hostname: hostname(), username: "ci", timestamp: "2026-05-01T10:00:00Z" });
+    const live = writeLock("shop", "qa", {
+      pid: process.pid,
+      hostname: hostname(),
+      username: "ci",
+      timestamp: "2026-05-01T10:00:00Z",
+    });
     const dead = writeLock("shop", "qa", { pid: DEAD_PID, hostname: hostname(), timestamp: "2026-05-01T09:00:00Z" });
     const remote = writeLock("shop", "qa", { pid: 1, hostname: "build-7.example", timestamp: "2026-05-01T08:00:00Z" });
     writeLock("other", "qa", { pid: DEAD_PID, hostname: hostname() });
     const locks = stackLocks(state, "shop", "qa");
     expect(locks).toHaveLength(3);
-    expect(locks.find((l) => l.file === live)).toMatchObject({ live: true, pid: process.pid, timestamp: "2026-05-01T10:00:00Z" });
+    expect(locks.find((l) => l.file === live)).toMatchObject({
+      live: true,
+      pid: process.pid,
+      timestamp: "2026-05-01T10:00:00Z",
+    });
     expect(locks.find((l) => l.file === dead)).toMatchObject({ live: false, pid: DEAD_PID });
     expect(locks.find((l) => l.file === remote)).toMatchObject({ live: true, hostname: "build-7.example" });
     for (const f of [live, dead, remote]) {
@@ -83,7 +102,11 @@ describe("stack locks", () => {
     const dead = writeLock("shop", "qa", { pid: DEAD_PID, hostname: hostname() });
     writeFileSync(`${dead}.17a3b9c2d.tmp`, "{");
     const removed = removeStaleLocks(stackLocks(state, "shop", "qa"));
-    expect(removed).toEqual([expect.stringMatching(new RegExp(`^lock of dead process ${DEAD_PID} \\(.*\\.json, .*\\.json\\.(attrs|17a3b9c2d\\.tmp), `))]);
+    expect(removed).toEqual([
+      expect.stringMatching(
+        new RegExp(`^lock of dead process ${DEAD_PID} \\(.*\\.json, .*\\.json\\.(attrs|17a3b9c2d\\.tmp), `),
+      ),
+    ]);
     expect(readdirSync(path.dirname(dead))).toEqual([]);
     rmSync(path.join(state, ".pulumi"), { recursive: true });
   });
@@ -95,7 +118,9 @@ describe("recoverInterrupted", () => {
     const { selected, calls } = stackDouble();
     const e = await recoverInterrupted(selected, "shop").catch((err) => err);
     expect(e).toBeInstanceOf(LiveLockError);
-    expect(e.message).toMatch(new RegExp(`^another \`(run|\\w+)\` of this stack is running, pid ${process.pid} since 2026-05-01T10:00:00Z`));
+    expect(e.message).toMatch(
+      new RegExp(`^another \`(run|\\w+)\` of this stack is running, pid ${process.pid} since 2026-05-01T10:00:00Z`),
+    );
     expect(calls.exported).toBe(0);
     expect(calls.imported).toEqual([]);
     expect(existsSync(lock)).toBe(true);
@@ -110,22 +135,34 @@ describe("recoverInterrupted", () => {
     expect(existsSync(lock)).toBe(false);
     expect(existsSync(`${lock}.attrs`)).toBe(false);
     expect(calls.imported).toHaveLength(1);
-    expect((calls.imported[0] as { deployment: { pending_operations: unknown[] } }).deployment.pending_operations).toEqual([]);
+    expect(
+      (calls.imported[0] as { deployment: { pending_operations: unknown[] } }).deployment.pending_operations,
+    ).toEqual([]);
     // The SDK wrote its copy into a private folder, which is gone.
     expect(calls.tmpFiles).toHaveLength(1);
     expect(path.dirname(calls.tmpFiles[0])).not.toBe(tmpdir());
     expect(existsSync(calls.tmpFiles[0])).toBe(false);
-    expect([...readdirSync(tmpdir())].filter((f) => !before.has(f) && /^(automation-|machina-state-)/.test(f))).toEqual([]);
+    expect([...readdirSync(tmpdir())].filter((f) => !before.has(f) && /^(automation-|machina-state-)/.test(f))).toEqual(
+      [],
+    );
   });
 
   it("with no lock at all, clears only Machina's own pending creates", async () => {
     const { selected, calls } = stackDouble({
-      pending_operations: [...PENDING.pending_operations, { resource: { urn: "urn:pulumi:qa::shop::hcloud:index/server:Server::web", type: "hcloud:index/server:Server" }, type: "creating" }],
+      pending_operations: [
+        ...PENDING.pending_operations,
+        {
+          resource: { urn: "urn:pulumi:qa::shop::hcloud:index/server:Server::web", type: "hcloud:index/server:Server" },
+          type: "creating",
+        },
+      ],
     });
     await recoverInterrupted(selected, "shop").catch(() => undefined);
-    expect((calls.imported[0] as { deployment: { pending_operations: { resource: { type: string } }[] } }).deployment.pending_operations.map((o) => o.resource.type)).toEqual([
-      "hcloud:index/server:Server",
-    ]);
+    expect(
+      (
+        calls.imported[0] as { deployment: { pending_operations: { resource: { type: string } }[] } }
+      ).deployment.pending_operations.map((o) => o.resource.type),
+    ).toEqual(["hcloud:index/server:Server"]);
   });
 });
 
@@ -142,10 +179,12 @@ describe("withPrivateTmpdir", () => {
     expect(process.env.TMPDIR).toBe(previous);
     expect(mode).toBe(0o700);
     expect(existsSync(seen)).toBe(false);
-    await expect(withPrivateTmpdir(async () => {
-      seen = tmpdir();
-      throw new Error("boom");
-    })).rejects.toThrow("boom");
+    await expect(
+      withPrivateTmpdir(async () => {
+        seen = tmpdir();
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
     expect(existsSync(seen)).toBe(false);
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fakeProvider } from "../support/fake-provider";
-import { installMocks, ofType, RecordedResource, settle, valueOf } from "../support/mocks";
+import type { RecordedResource } from "../support/mocks";
+import { installMocks, ofType, settle, valueOf } from "../support/mocks";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
@@ -23,7 +24,9 @@ describe("provider registry", () => {
 
   it("an unknown provider lists the known ones", () => {
     expect(() => lib.resolveProvider("vultr")).toThrow(lib.UnknownProviderError);
-    expect(() => lib.resolveProvider("vultr")).toThrow(/unknown provider "vultr": known providers are aws, azure, digitalocean, gcp, hetzner, kubevirt, libvirt, proxmox/);
+    expect(() => lib.resolveProvider("vultr")).toThrow(
+      /unknown provider "vultr": known providers are aws, azure, digitalocean, gcp, hetzner, kubevirt, libvirt, proxmox/,
+    );
     expect(() => new lib.Machine("m", { provider: "Not A Name" })).toThrow(/unknown provider "Not A Name"/);
   });
 
@@ -38,7 +41,11 @@ describe("provider registry", () => {
     expect(await valueOf(m.type)).toBe("f2");
     expect(await valueOf(m.ssh)).toBe("ssh ubuntu@192.0.2.7");
     await settle();
-    expect(ofType(recorded, "fakecloud:index:Vm")[0].inputs).toMatchObject({ name: "p-dev-vm", type: "f2", image: "img-u24" });
+    expect(ofType(recorded, "fakecloud:index:Vm")[0].inputs).toMatchObject({
+      name: "p-dev-vm",
+      type: "f2",
+      image: "img-u24",
+    });
   });
 
   it("accepts a module object as the provider argument", async () => {
@@ -47,14 +54,20 @@ describe("provider registry", () => {
   });
 
   it("refuses something that is not a provider, saying what is missing", () => {
-    expect(() => lib.registerProvider({ name: "half" } as never)).toThrow(/lacks description, requirements, capabilities, catalog, create/);
+    expect(() => lib.registerProvider({ name: "half" } as never)).toThrow(
+      /lacks description, requirements, capabilities, catalog, create/,
+    );
   });
 
   it("stops before any resource when the provider's SDK is not installed", () => {
     const before = recorded.length;
-    const module = fakeProvider("needs-sdk", { requirements: { sdkPackage: "@pulumi/not-installed-anywhere", credentials: [], tools: [] } });
+    const module = fakeProvider("needs-sdk", {
+      requirements: { sdkPackage: "@pulumi/not-installed-anywhere", credentials: [], tools: [] },
+    });
     expect(() => new lib.Machine("nosdk", { provider: module })).toThrow(lib.MissingPrerequisiteError);
-    expect(() => new lib.Machine("nosdk2", { provider: module })).toThrow(/npm install @pulumi\/not-installed-anywhere/);
+    expect(() => new lib.Machine("nosdk2", { provider: module })).toThrow(
+      /npm install @pulumi\/not-installed-anywhere/,
+    );
     expect(recorded.length).toBe(before);
   });
 

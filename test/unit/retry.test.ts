@@ -7,7 +7,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { withRetry } from "../../dist/components/retry";
+import { withRetry } from "../../dist/providers/kit/retry";
 import { waitForService } from "../../dist/components/service-probe";
 import { domainInfo, virsh, VirshError } from "../../dist/providers/libvirt/virsh";
 
@@ -43,10 +43,16 @@ afterAll(() => {
 
 describe("virsh retries", () => {
   it("retries a transient failure (daemon restarting, state change lock) and succeeds", async () => {
-    const counter = fakeVirsh(2, "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': Connection refused");
+    const counter = fakeVirsh(
+      2,
+      "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': Connection refused",
+    );
     await expect(virsh("qemu:///system", ["list", "--all"], 10_000, FAST)).resolves.toBe("ok");
     expect(calls(counter)).toBe(3);
-    const lock = fakeVirsh(1, "error: Timed out during operation: cannot acquire state change lock (held by monitor=remoteDispatchDomainCreateWithFlags)");
+    const lock = fakeVirsh(
+      1,
+      "error: Timed out during operation: cannot acquire state change lock (held by monitor=remoteDispatchDomainCreateWithFlags)",
+    );
     await expect(virsh("qemu:///system", ["start", "x"], 10_000, FAST)).resolves.toBe("ok");
     expect(calls(lock)).toBe(2);
   });
@@ -70,14 +76,20 @@ describe("virsh retries", () => {
       expect(calls(counter), stderr).toBe(1);
     }
     // domainInfo turns "not found" into undefined after exactly one call.
-    const counter = fakeVirsh(99, "error: failed to get domain 'x'\nerror: Domain not found: no domain with matching name 'x'");
+    const counter = fakeVirsh(
+      99,
+      "error: failed to get domain 'x'\nerror: Domain not found: no domain with matching name 'x'",
+    );
     await expect(domainInfo("qemu:///system", "x")).resolves.toBeUndefined();
     expect(calls(counter)).toBe(1);
   });
 
   it("does not retry its own timeout (the command may have done its work)", async () => {
     writeFileSync(path.join(bin, "calls"), "0");
-    writeFileSync(path.join(bin, "virsh"), `#!/bin/sh\nn=$(($(cat ${path.join(bin, "calls")}) + 1)); echo $n > ${path.join(bin, "calls")}\nexec sleep 5\n`);
+    writeFileSync(
+      path.join(bin, "virsh"),
+      `#!/bin/sh\nn=$(($(cat ${path.join(bin, "calls")}) + 1)); echo $n > ${path.join(bin, "calls")}\nexec sleep 5\n`,
+    );
     const e = await virsh("qemu:///system", ["start", "x"], 300, FAST).catch((err) => err);
     expect(e).toBeInstanceOf(VirshError);
     expect(e.message).toMatch(/timed out after 0 s/);
@@ -129,7 +141,10 @@ describe("readiness waits with bounded backoff", () => {
     setTimeout(() => {
       server = net.createServer((s) => s.end("SSH-2.0-OpenSSH_9.2\r\n")).listen(port, "127.0.0.1");
     }, 700);
-    const r = await waitForService({ host: "127.0.0.1", port, expect: "ssh" }, { timeoutSeconds: 10, intervalMs: 100, maxIntervalMs: 400 });
+    const r = await waitForService(
+      { host: "127.0.0.1", port, expect: "ssh" },
+      { timeoutSeconds: 10, intervalMs: 100, maxIntervalMs: 400 },
+    );
     expect(r.banner).toBe("SSH-2.0-OpenSSH_9.2");
     expect(r.attempts).toBeGreaterThan(1);
     expect(r.attempts).toBeLessThan(10);
@@ -137,9 +152,9 @@ describe("readiness waits with bounded backoff", () => {
 
   it("stops at the deadline and says what it saw", async () => {
     const started = Date.now();
-    await expect(waitForService({ host: "127.0.0.1", port: 1, expect: "tcp" }, { timeoutSeconds: 1, intervalMs: 100 })).rejects.toThrow(
-      /did not answer on 127\.0\.0\.1:1 within 1 s \(\d+ attempts, last: .*ECONNREFUSED/,
-    );
+    await expect(
+      waitForService({ host: "127.0.0.1", port: 1, expect: "tcp" }, { timeoutSeconds: 1, intervalMs: 100 }),
+    ).rejects.toThrow(/did not answer on 127\.0\.0\.1:1 within 1 s \(\d+ attempts, last: .*ECONNREFUSED/);
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cheapestFit, sellsIn } from "../../dist/components/sizes";
-import type { Catalog, CatalogSize, ProviderModule } from "../../dist/providers/contract";
+import { cheapestFit, sellsIn } from "../../dist/core/sizes";
+import type { Catalog, CatalogSize, ProviderModule } from "../../dist/core/contract";
 import digitalocean from "../../dist/providers/digitalocean";
 import hetzner from "../../dist/providers/hetzner";
 
@@ -20,7 +20,10 @@ function catalogOf(sizes: CatalogSize[]): Catalog {
 }
 
 const fits = (s: CatalogSize, r: { cpus: number; memoryGiB: number; arch: string; region: string; diskGiB?: number }) =>
-  s.arch === r.arch && sellsIn(s, r.region) && s.cpus >= r.cpus && s.memoryGiB >= r.memoryGiB &&
+  s.arch === r.arch &&
+  sellsIn(s, r.region) &&
+  s.cpus >= r.cpus &&
+  s.memoryGiB >= r.memoryGiB &&
   (r.diskGiB === undefined || s.diskGiB === undefined || s.diskGiB >= r.diskGiB);
 
 describe("cheapestFit", () => {
@@ -39,7 +42,11 @@ describe("cheapestFit", () => {
           const chosen = cheapestFit(catalogOf(sizes), request);
           const candidates = sizes.filter((s) => fits(s, request));
           if (candidates.length === 0) return chosen === undefined;
-          return chosen !== undefined && fits(chosen, request) && candidates.every((c) => c.hourlyPrice >= chosen.hourlyPrice);
+          return (
+            chosen !== undefined &&
+            fits(chosen, request) &&
+            candidates.every((c) => c.hourlyPrice >= chosen.hourlyPrice)
+          );
         },
       ),
       { numRuns: 500 },
@@ -50,11 +57,21 @@ describe("cheapestFit", () => {
     for (const provider of [hetzner, digitalocean]) {
       const region = provider.catalog.defaults.region;
       fc.assert(
-        fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 8 }), fc.constantFrom(0.5, 1, 2, 4, 8), (cpus, extra, mem) => {
-          const small = cheapestFit(provider.catalog, { cpus, memoryGiB: mem, arch: "x86_64", region });
-          const big = cheapestFit(provider.catalog, { cpus: cpus + extra, memoryGiB: mem * 2, arch: "x86_64", region });
-          return big === undefined || (small !== undefined && big.hourlyPrice >= small.hourlyPrice);
-        }),
+        fc.property(
+          fc.integer({ min: 1, max: 8 }),
+          fc.integer({ min: 0, max: 8 }),
+          fc.constantFrom(0.5, 1, 2, 4, 8),
+          (cpus, extra, mem) => {
+            const small = cheapestFit(provider.catalog, { cpus, memoryGiB: mem, arch: "x86_64", region });
+            const big = cheapestFit(provider.catalog, {
+              cpus: cpus + extra,
+              memoryGiB: mem * 2,
+              arch: "x86_64",
+              region,
+            });
+            return big === undefined || (small !== undefined && big.hourlyPrice >= small.hourlyPrice);
+          },
+        ),
       );
     }
   });
@@ -76,15 +93,27 @@ describe("cheapestFit", () => {
         for (const r of s.regions ?? []) expect(regions).toContain(r);
       }
       expect(provider.catalog.images[provider.catalog.defaults.image]?.x86_64).toBeTruthy();
-      for (const alias of ["ubuntu-22.04", "ubuntu-24.04", "debian-12", "debian-13"]) expect(provider.catalog.images[alias]?.x86_64, `${provider.name} ${alias}`).toBeTruthy();
+      for (const alias of ["ubuntu-22.04", "ubuntu-24.04", "debian-12", "debian-13"])
+        expect(provider.catalog.images[alias]?.x86_64, `${provider.name} ${alias}`).toBeTruthy();
       if (provider.capabilities.arm64) {
         expect(provider.catalog.sizes.some((s: { arch: string }) => s.arch === "arm64")).toBe(true);
-        for (const alias of ["ubuntu-24.04", "debian-12"]) expect(provider.catalog.images[alias]?.arm64, `${provider.name} ${alias} arm64`).toBeTruthy();
+        for (const alias of ["ubuntu-24.04", "debian-12"])
+          expect(provider.catalog.images[alias]?.arm64, `${provider.name} ${alias} arm64`).toBeTruthy();
       }
       // Every class resolves somewhere in the default region.
       for (const cls of ["nano", "micro", "small", "medium", "large", "xlarge"] as const) {
-        const want = { nano: [1, 0.5], micro: [1, 1], small: [1, 2], medium: [2, 4], large: [4, 8], xlarge: [8, 16] }[cls];
-        expect(cheapestFit(provider.catalog, { cpus: want[0], memoryGiB: want[1], arch: "x86_64", region: provider.catalog.defaults.region }), `${provider.name} ${cls}`).toBeDefined();
+        const want = { nano: [1, 0.5], micro: [1, 1], small: [1, 2], medium: [2, 4], large: [4, 8], xlarge: [8, 16] }[
+          cls
+        ];
+        expect(
+          cheapestFit(provider.catalog, {
+            cpus: want[0],
+            memoryGiB: want[1],
+            arch: "x86_64",
+            region: provider.catalog.defaults.region,
+          }),
+          `${provider.name} ${cls}`,
+        ).toBeDefined();
       }
     }
   });

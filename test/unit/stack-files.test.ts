@@ -8,12 +8,15 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkEnvironment, validateEnvironment } from "../../dist/automation/inspect";
 import { run } from "../../dist/automation/operations";
-import { StackFileError } from "../../dist/components/errors";
+import { StackFileError } from "../../dist/core/errors";
 import { listEnvironments, readEnvironmentFile, readYamlFile } from "../../dist/stacks/environment";
 
 let dir: string;
 
-function project(files: Record<string, string>, pulumiYaml = "name: shop\nruntime: nodejs\nstackConfigDir: stacks\n"): string {
+function project(
+  files: Record<string, string>,
+  pulumiYaml = "name: shop\nruntime: nodejs\nstackConfigDir: stacks\n",
+): string {
   const p = mkdtempSync(path.join(dir, "p-"));
   writeFileSync(path.join(p, "Pulumi.yaml"), pulumiYaml);
   mkdirSync(path.join(p, "stacks"));
@@ -28,7 +31,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("malformed YAML", () => {
   it("names the file, line and column, with the line", () => {
-    const p = project({ qa: "config:\n  machina:provider: libvirt\n  machina:machines:\n    - name: web\n     size: small\n" });
+    const p = project({
+      qa: "config:\n  machina:provider: libvirt\n  machina:machines:\n    - name: web\n     size: small\n",
+    });
     const e = (() => {
       try {
         readEnvironmentFile(p, "qa");
@@ -52,7 +57,11 @@ describe("malformed YAML", () => {
       readYamlFile(file);
     } catch (e) {
       const problems = (e as StackFileError).problems;
-      expect(problems[0]).toMatchObject({ line: 3, column: 3, message: expect.stringMatching(/^Map keys must be unique/) });
+      expect(problems[0]).toMatchObject({
+        line: 3,
+        column: 3,
+        message: expect.stringMatching(/^Map keys must be unique/),
+      });
       expect(problems.length).toBeGreaterThanOrEqual(2);
     }
   });
@@ -110,7 +119,9 @@ describe("every problem at once", () => {
   });
 
   it("an unknown provider does not hide the machines' problems", () => {
-    const p = project({ qa: "config:\n  machina:provider: vultr\n  machina:machines:\n    - name: web\n      size: huge\n" });
+    const p = project({
+      qa: "config:\n  machina:provider: vultr\n  machina:machines:\n    - name: web\n      size: huge\n",
+    });
     const all = checkEnvironment(p, "qa").problems.join("\n");
     expect(all).toMatch(/unknown provider "vultr"/);
     expect(all).toContain('web.size = "huge"');
@@ -131,11 +142,19 @@ describe("every problem at once", () => {
     const summary = await run("up", { environment: "qa", projectDir: p });
     expect(summary.ok).toBe(false);
     expect(summary.failure?.class).toBe("invalid-spec");
-    for (const text of ["machina:provider = 42", "machina:machines[1].count", 'web.size = "huge"', "web.ports[0] = 70000"]) expect(summary.error).toContain(text);
+    for (const text of [
+      "machina:provider = 42",
+      "machina:machines[1].count",
+      'web.size = "huge"',
+      "web.ports[0] = 70000",
+    ])
+      expect(summary.error).toContain(text);
   });
 
   it("per-run config (-c) counts, as the program would read it", () => {
-    const p = project({ qa: "config:\n  machina:provider: libvirt\n  machina:machines:\n    - name: web\n      size: nano\n      ports: [8080]\n" });
+    const p = project({
+      qa: "config:\n  machina:provider: libvirt\n  machina:machines:\n    - name: web\n      size: nano\n      ports: [8080]\n",
+    });
     expect(checkEnvironment(p, "qa").problems.join("\n")).toMatch(/ports/);
     expect(checkEnvironment(p, "qa", undefined, { "libvirt:network": "user" }).problems).toEqual([]);
   });
@@ -147,7 +166,9 @@ describe("an environment name the labels cannot carry", () => {
       const p = project({ [name]: "config:\n  machina:provider: gcp\n  machina:machines:\n    - name: web\n" });
       const all = checkEnvironment(p, name).problems.join("\n");
       expect(all).toContain(`environment = ${JSON.stringify(name)}`);
-      expect(all).toMatch(/Fix: rename the environment: stacks\/Pulumi\.\S+\.yaml to stacks\/Pulumi\.(qa-eu|staging)\.yaml/);
+      expect(all).toMatch(
+        /Fix: rename the environment: stacks\/Pulumi\.\S+\.yaml to stacks\/Pulumi\.(qa-eu|staging)\.yaml/,
+      );
       expect(all).not.toMatch(/change the label value/);
     }
   });

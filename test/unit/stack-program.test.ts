@@ -22,14 +22,19 @@ describe("stack program", () => {
     const config = {
       "machina:provider": "libvirt",
       "machina:labels": '["not", "a", "map"]',
-      "machina:machines": JSON.stringify([{ name: "web", size: "huge" }, { name: "db", diskGiB: -1 }]),
+      "machina:machines": JSON.stringify([
+        { name: "web", size: "huge" },
+        { name: "db", diskGiB: -1 },
+      ]),
     };
     const recorded = installMocks({ project: "shop", stack: "QA.eu", config });
     const load = import("../../dist/stacks/index.js");
     await expect(load).rejects.toThrow(/stack QA\.eu \(stacks\/Pulumi\.QA\.eu\.yaml\): 4 invalid fields/);
     const message = String(await load.catch((e: Error) => e.message));
     expect(message).toMatch(/machina:labels = \["not","a","map"\]: allowed a map/);
-    expect(message).toMatch(/environment = "QA\.eu": .*Fix: rename the environment: stacks\/Pulumi\.QA\.eu\.yaml to stacks\/Pulumi\.qa-eu\.yaml/);
+    expect(message).toMatch(
+      /environment = "QA\.eu": .*Fix: rename the environment: stacks\/Pulumi\.QA\.eu\.yaml to stacks\/Pulumi\.qa-eu\.yaml/,
+    );
     expect(message).toMatch(/web\.size = "huge"/);
     expect(message).toMatch(/db\.diskGiB = -1/);
     expect(message).not.toMatch(/label value/);

@@ -1,11 +1,22 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-const { localPassphrase, passphraseFile } = require("../../dist/automation/passphrase") as typeof import("../../automation/passphrase");
-const { tightenStateFiles, closeStateDir } = require("../../dist/automation/state-files") as typeof import("../../automation/state-files");
+const { localPassphrase, passphraseFile } =
+  require("../../dist/automation/passphrase") as typeof import("../../automation/passphrase");
+const { tightenStateFiles, closeStateDir } =
+  require("../../dist/automation/state-files") as typeof import("../../automation/state-files");
 const { knownSecretKeys } = require("../../dist/automation/run-config") as typeof import("../../automation/run-config");
 const { redact } = require("../../dist/automation/operations") as typeof import("../../automation/operations");
 
@@ -80,12 +91,23 @@ describe("state file modes", () => {
 describe("config given for one run", () => {
   it("treats every built-in provider's credential key as a secret, and nothing that is not one", () => {
     const keys = knownSecretKeys();
-    expect([...keys]).toEqual(expect.arrayContaining(["hcloud:token", "digitalocean:token", "aws:secretKey", "azure-native:clientSecret", "proxmoxve:apiToken", "kubernetes:kubeconfig"]));
+    expect([...keys]).toEqual(
+      expect.arrayContaining([
+        "hcloud:token",
+        "digitalocean:token",
+        "aws:secretKey",
+        "azure-native:clientSecret",
+        "proxmoxve:apiToken",
+        "kubernetes:kubeconfig",
+      ]),
+    );
     expect(keys.has("libvirt:network")).toBe(false);
     expect(keys.has("gcp:project")).toBe(false);
   });
 
   it("redacts its values from messages", () => {
-    expect(redact("auth failed for token abc123xyz (abc123xyz)", ["abc123xyz"])).toBe("auth failed for token [secret] ([secret])");
+    expect(redact("auth failed for token abc123xyz (abc123xyz)", ["abc123xyz"])).toBe(
+      "auth failed for token [secret] ([secret])",
+    );
   });
 });

@@ -1,14 +1,14 @@
 /** The user data size check measures what each platform receives, Machina's own parts included. */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ProviderModule, ResolvedMachineSpec } from "../../dist/providers/contract";
+import type { ProviderModule, ResolvedMachineSpec } from "../../dist/core/contract";
 import { fakeProvider } from "../support/fake-provider";
 import { KEY_A, KEY_B } from "../support/mocks";
 
-let userDataSizeProblem: typeof import("../../dist/components/user-data-size").userDataSizeProblem;
+let userDataSizeProblem: typeof import("../../dist/core/user-data-size").userDataSizeProblem;
 let registry: typeof import("../../dist/providers/registry");
 
 beforeAll(async () => {
-  ({ userDataSizeProblem } = await import("../../dist/components/user-data-size.js"));
+  ({ userDataSizeProblem } = await import("../../dist/core/user-data-size.js"));
   registry = await import("../../dist/providers/registry.js");
 });
 
@@ -52,7 +52,8 @@ function specFor(module: ProviderModule, userData: string | undefined, sshKeys =
 
 /** A shell script of exactly `bytes` bytes. */
 const script = (bytes: number) => `#!/bin/sh\n#${"x".repeat(bytes - 12)}\n`;
-const sentBytes = (module: ProviderModule, userData: string) => Buffer.byteLength(module.platformUserData!(specFor(module, userData), userData)!);
+const sentBytes = (module: ProviderModule, userData: string) =>
+  Buffer.byteLength(module.platformUserData!(specFor(module, userData), userData)!);
 
 describe.each(Object.keys(LIMITS))("%s", (name) => {
   let module: ProviderModule;
@@ -115,7 +116,9 @@ describe("limits that depend on what Machina adds or how the platform encodes", 
   it("azure: 65535 bytes of user data fit (87380 bytes of base64), 65536 do not", () => {
     const azure = registry.resolveProvider("azure");
     expect(userDataSizeProblem(azure, specFor(azure, script(65535)), script(65535))).toBeUndefined();
-    expect(userDataSizeProblem(azure, specFor(azure, script(65536)), script(65536))?.value).toBe("<87384 bytes after Machina's parts>");
+    expect(userDataSizeProblem(azure, specFor(azure, script(65536)), script(65536))?.value).toBe(
+      "<87384 bytes after Machina's parts>",
+    );
   });
 
   it("proxmox: the snippet with the user, keys and guest agent is what counts", () => {
@@ -128,6 +131,8 @@ describe("limits that depend on what Machina adds or how the platform encodes", 
   it("a provider without platformUserData is measured on the user data as given", () => {
     const fake = fakeProvider("sizecloud");
     expect(userDataSizeProblem(fake, specFor(fake, script(16384)), script(16384))).toBeUndefined();
-    expect(userDataSizeProblem(fake, specFor(fake, script(16385)), script(16385))?.value).toBe("<16385 bytes after Machina's parts>");
+    expect(userDataSizeProblem(fake, specFor(fake, script(16385)), script(16385))?.value).toBe(
+      "<16385 bytes after Machina's parts>",
+    );
   });
 });

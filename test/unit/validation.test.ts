@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../dist/components/errors";
-import type { MachineArgs } from "../../dist/components/spec";
-import { platformNameFor, resolveMachineSpec, toDnsLabel } from "../../dist/components/validation";
+import { ValidationError } from "../../dist/core/errors";
+import type { MachineArgs } from "../../dist/core/spec";
+import { platformNameFor, resolveMachineSpec, toDnsLabel } from "../../dist/core/validation";
 import digitalocean from "../../dist/providers/digitalocean";
 import hetzner from "../../dist/providers/hetzner";
 import { KEY_A, KEY_B } from "../support/mocks";
 
 const context = { stack: "staging", project: "shop" };
-const resolve = (args: MachineArgs, provider = hetzner, name = "web") => resolveMachineSpec(name, args, provider, context);
+const resolve = (args: MachineArgs, provider = hetzner, name = "web") =>
+  resolveMachineSpec(name, args, provider, context);
 
 function problemsOf(args: MachineArgs, provider = hetzner, name = "web"): ValidationError {
   try {
@@ -21,7 +22,13 @@ function problemsOf(args: MachineArgs, provider = hetzner, name = "web"): Valida
 
 describe("size resolution", () => {
   it("resolves a class to the cheapest x86 type sold in the region", () => {
-    expect(resolve({ size: "small" }).size).toEqual({ type: "cx23", cpus: 2, memoryGiB: 4, diskGiB: 40, fromCatalog: true });
+    expect(resolve({ size: "small" }).size).toEqual({
+      type: "cx23",
+      cpus: 2,
+      memoryGiB: 4,
+      diskGiB: 40,
+      fromCatalog: true,
+    });
     // CX types are EU-only; in Ashburn the cheapest x86 fit is a CPX.
     expect(resolve({ size: "small", region: "ash" }).size.type).toBe("cpx22");
   });
@@ -51,13 +58,23 @@ describe("size resolution", () => {
     expect(arm.arch).toBe("arm64");
     expect(arm.image.id).toBe("ubuntu-24.04");
     const unknown = resolve({ size: { type: "ccx63" } });
-    expect(unknown.size).toEqual({ type: "ccx63", cpus: undefined, memoryGiB: undefined, diskGiB: undefined, fromCatalog: false });
+    expect(unknown.size).toEqual({
+      type: "ccx63",
+      cpus: undefined,
+      memoryGiB: undefined,
+      diskGiB: undefined,
+      fromCatalog: false,
+    });
   });
 });
 
 describe("resolved spec", () => {
   it("derives names, firewall and labels", () => {
-    const spec = resolve({ sshKeys: [KEY_A, KEY_A, KEY_B], ports: [443, { port: 8000, toPort: 8100, protocol: "udp", sources: ["10.0.0.0/8"] }], labels: { team: "web" } });
+    const spec = resolve({
+      sshKeys: [KEY_A, KEY_A, KEY_B],
+      ports: [443, { port: 8000, toPort: 8100, protocol: "udp", sources: ["10.0.0.0/8"] }],
+      labels: { team: "web" },
+    });
     expect(spec.hostname).toBe("web");
     expect(spec.platformName).toBe("shop-staging-web");
     expect(spec.sshKeys).toEqual([KEY_A, KEY_B]);
@@ -76,7 +93,9 @@ describe("resolved spec", () => {
     expect(resolve({ waitForReady: true }).firewall.map((r) => r.port)).toEqual([22]);
     expect(resolve({ waitForReady: { port: 8080 } }).firewall.map((r) => r.port)).toEqual([8080]);
     expect(resolve({ sshKeys: [KEY_A], openSshPort: false }).firewall).toEqual([]);
-    expect(resolve({ sshKeys: [KEY_A], ports: [{ port: 20, toPort: 30 }] }).firewall.map((r) => [r.port, r.toPort])).toEqual([[20, 30]]);
+    expect(
+      resolve({ sshKeys: [KEY_A], ports: [{ port: 20, toPort: 30 }] }).firewall.map((r) => [r.port, r.toPort]),
+    ).toEqual([[20, 30]]);
   });
 
   it("takes the region from the context when the args have none", () => {
@@ -129,24 +148,56 @@ const BAD: [string, MachineArgs, string, RegExp, string?][] = [
   ["ssh key garbage", { sshKeys: ["not a key"] }, "web.sshKeys[0]", /OpenSSH public key/],
   ["ssh keys not a list", { sshKeys: KEY_A as never }, "web.sshKeys", /a list of OpenSSH public keys/],
   ["waitForReady bad port", { waitForReady: { port: 0 } }, "web.waitForReady.port", /from 1 to 65535/],
-  ["waitForReady absurd timeout", { waitForReady: { timeoutSeconds: 99999 } }, "web.waitForReady.timeoutSeconds", /from 1 to 3600/],
+  [
+    "waitForReady absurd timeout",
+    { waitForReady: { timeoutSeconds: 99999 } },
+    "web.waitForReady.timeoutSeconds",
+    /from 1 to 3600/,
+  ],
   ["publicIp not boolean", { publicIp: "yes" as never }, "web.publicIp", /true or false/],
-  ["user data too large", { userData: "#cloud-config\n" + "x".repeat(40_000) }, "web.userData", /at most 32768 bytes on hetzner/],
+  [
+    "user data too large",
+    { userData: "#cloud-config\n" + "x".repeat(40_000) },
+    "web.userData",
+    /at most 32768 bytes on hetzner/,
+  ],
   ["NUL in a label value", { labels: { team: "a\u0000b" } }, "web.labels.team", /without control characters/],
   ["newline in the region", { region: "fsn1\n" }, "web.region", /without control characters/],
   ["bell in an image id", { image: { id: "img\u0007" } }, "web.image.id", /without control characters/],
-  ["NUL in a provider option", { providerOptions: { hetzner: { existingSshKeys: ["k\u0000"] } } }, "web.providerOptions.hetzner.existingSshKeys[0]", /without control characters/],
-  ["NUL in user data", { userData: "#cloud-config\n\u0000" }, "web.userData", /no control characters but tab, LF and CR/],
+  [
+    "NUL in a provider option",
+    { providerOptions: { hetzner: { existingSshKeys: ["k\u0000"] } } },
+    "web.providerOptions.hetzner.existingSshKeys[0]",
+    /without control characters/,
+  ],
+  [
+    "NUL in user data",
+    { userData: "#cloud-config\n\u0000" },
+    "web.userData",
+    /no control characters but tab, LF and CR/,
+  ],
   ["providerOptions not an object", { providerOptions: "x" as never }, "web.providerOptions", /keyed by provider name/],
-  ["unknown provider option", { providerOptions: { hetzner: { placement: 1 } } }, "web.providerOptions.hetzner.placement", /networkId, existingSshKeys, server/],
+  [
+    "unknown provider option",
+    { providerOptions: { hetzner: { placement: 1 } } },
+    "web.providerOptions.hetzner.placement",
+    /networkId, existingSshKeys, server/,
+  ],
   ["private network without network", { publicIp: false }, "web.publicIp", /networkId/],
-  ["server overrides not an object", { providerOptions: { hetzner: { server: "big" } } }, "web.providerOptions.hetzner.server", /an object of hcloud.ServerArgs merged over Machina's/],
+  [
+    "server overrides not an object",
+    { providerOptions: { hetzner: { server: "big" } } },
+    "web.providerOptions.hetzner.server",
+    /an object of hcloud.ServerArgs merged over Machina's/,
+  ],
 ];
 
 describe("bad input is refused with field, value, what is allowed and the fix", () => {
   it.each(BAD)("%s", (_what, args, field, allowed) => {
     const error = problemsOf(args);
-    const problem = error.problems.find((p) => p.field === field && allowed.test(p.allowed)) ?? error.problems.find((p) => p.field === field);
+    const problem =
+      error.problems.find((p) => p.field === field && allowed.test(p.allowed)) ??
+      error.problems.find((p) => p.field === field);
     expect(problem, `problems were: ${error.message}`).toBeDefined();
     expect(problem!.allowed).toMatch(allowed);
     expect(problem!.fix.length).toBeGreaterThan(5);
@@ -161,7 +212,10 @@ describe("bad input is refused with field, value, what is allowed and the fix", 
 
   it("a name with a control character", () => {
     const error = problemsOf({}, hetzner, "we\u0000b");
-    expect(error.problems[0]).toMatchObject({ field: "we\u0000b", allowed: expect.stringMatching(/without control characters/) });
+    expect(error.problems[0]).toMatchObject({
+      field: "we\u0000b",
+      allowed: expect.stringMatching(/without control characters/),
+    });
     expect(error.message).toContain("\\u0000");
   });
 
@@ -170,7 +224,8 @@ describe("bad input is refused with field, value, what is allowed and the fix", 
   });
 
   it("never prints a private key", () => {
-    const secret = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\n-----END OPENSSH PRIVATE KEY-----";
+    const secret =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\n-----END OPENSSH PRIVATE KEY-----";
     const error = problemsOf({ sshKeys: [secret] });
     expect(error.problems[0]).toMatchObject({ field: "web.sshKeys[0]", value: "<hidden>" });
     expect(error.message).not.toContain("b3BlbnNzaC1rZXktdjEAAAAABG5vbmU");
@@ -179,12 +234,20 @@ describe("bad input is refused with field, value, what is allowed and the fix", 
 
   it("lists every problem at once", () => {
     const error = problemsOf({ region: "mars", diskGiB: -1, ports: [0], labels: { "A B": "x" } });
-    expect(error.problems.map((p) => p.field)).toEqual(["web.region", "web.diskGiB", 'web.labels["A B"]', "web.ports[0]"]);
+    expect(error.problems.map((p) => p.field)).toEqual([
+      "web.region",
+      "web.diskGiB",
+      'web.labels["A B"]',
+      "web.ports[0]",
+    ]);
   });
 
   it("an arm64 machine on a provider without arm64", () => {
     const error = problemsOf({ arch: "arm64" }, digitalocean);
-    expect(error.problems[0]).toMatchObject({ field: "web.arch", allowed: '"x86_64": digitalocean has no arm64 machines' });
+    expect(error.problems[0]).toMatchObject({
+      field: "web.arch",
+      allowed: '"x86_64": digitalocean has no arm64 machines',
+    });
   });
 
   it("a DigitalOcean label that cannot be a tag", () => {

@@ -1,5 +1,5 @@
-import { keysCloudConfig, mergeUserData } from "../components/cloud-init";
-import type { ResolvedMachineSpec } from "./contract";
+import { keysCloudConfig, mergeUserData } from "./cloud-init";
+import type { ResolvedMachineSpec } from "../../core/contract";
 
 /**
  * How SSH keys reach a server on platforms that refuse one public key twice per account (Hetzner,
@@ -16,7 +16,10 @@ export function sshKeysVia(options: Record<string, unknown>): SshKeysVia {
 }
 
 /** The user data such a platform receives: the keys' cloud-config merged in when keys go by cloud-init. */
-export function userDataWithKeys(spec: Pick<ResolvedMachineSpec, "sshKeys" | "options">, userData: string | undefined): string | undefined {
+export function userDataWithKeys(
+  spec: Pick<ResolvedMachineSpec, "sshKeys" | "options">,
+  userData: string | undefined,
+): string | undefined {
   if (sshKeysVia(spec.options) === "api" || spec.sshKeys.length === 0) return userData;
   // Without a platform key the image may allow password login: cloud-init turns it off.
   return mergeUserData([keysCloudConfig(spec.sshKeys, { passwordLogin: false })], userData);

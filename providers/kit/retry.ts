@@ -3,7 +3,8 @@
  * failures the classifier calls retryable are tried again, a few times, never past a total budget.
  */
 import { backOff } from "exponential-backoff";
-import { classifyError, Failure } from "./failure";
+import type { Failure } from "../../core/failure";
+import { classifyError } from "../../core/failure";
 
 export interface RetryOptions {
   /** Attempts in all, the first included. */

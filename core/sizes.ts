@@ -1,5 +1,6 @@
-import type { Catalog, CatalogSize } from "../providers/contract";
-import type { Arch, SizeClass, SizeSpec } from "./spec";
+import type { Catalog, CatalogSize } from "./contract";
+import type { Arch } from "./arch";
+import type { SizeClass, SizeSpec } from "./spec";
 
 /** The minimum each class asks for; a provider fills it with its cheapest type that fits. */
 export const SIZE_CLASSES: Record<SizeClass, { cpus: number; memoryGiB: number }> = {
@@ -35,10 +36,7 @@ export function cheapestFit(catalog: Catalog, request: SizeRequest): CatalogSize
   );
   fits.sort(
     (a, b) =>
-      a.hourlyPrice - b.hourlyPrice ||
-      a.cpus - b.cpus ||
-      a.memoryGiB - b.memoryGiB ||
-      a.type.localeCompare(b.type),
+      a.hourlyPrice - b.hourlyPrice || a.cpus - b.cpus || a.memoryGiB - b.memoryGiB || a.type.localeCompare(b.type),
   );
   return fits[0];
 }
@@ -58,7 +56,10 @@ export function sizeMinimum(size: SizeSpec): { cpus: number; memoryGiB: number }
 export const CUSTOM_SHAPE = /^([1-9][0-9]?)cpu-([0-9]+(?:\.[0-9]+)?)gb$/;
 
 /** vCPUs and memory of a resolved size: from the catalog, or parsed from a `<cpus>cpu-<memory>gb` type. */
-export function cpusAndMemory(size: { type: string; cpus?: number; memoryGiB?: number }): { cpus: number; memoryMiB: number } {
+export function cpusAndMemory(size: { type: string; cpus?: number; memoryGiB?: number }): {
+  cpus: number;
+  memoryMiB: number;
+} {
   if (size.cpus && size.memoryGiB) return { cpus: size.cpus, memoryMiB: Math.round(size.memoryGiB * 1024) };
   const m = CUSTOM_SHAPE.exec(size.type);
   if (!m) throw new Error(`size ${size.type} is neither in the catalog nor <cpus>cpu-<memory>gb`);

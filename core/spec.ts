@@ -1,8 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { ProviderModule } from "../providers/contract";
-
-export type Arch = "x86_64" | "arm64";
-export const ARCHES: readonly Arch[] = ["x86_64", "arm64"];
+import type { Arch } from "./arch";
+import type { ProviderModule } from "./contract";
+import type { Protocol } from "./firewall-rule";
 
 export type SizeClass = "nano" | "micro" | "small" | "medium" | "large" | "xlarge";
 
@@ -12,19 +11,8 @@ export type SizeSpec = SizeClass | { cpus: number; memoryGiB: number } | { type:
 /** An image: an alias (`ubuntu-24.04`), a provider image id, or a snapshot. */
 export type ImageSpec = string | { id: string; arch?: Arch } | { snapshot: string; arch?: Arch };
 
-export type Protocol = "tcp" | "udp";
-
 /** An inbound port: a number (TCP from anywhere) or a rule. */
-export type PortSpec =
-  | number
-  | { port: number; toPort?: number; protocol?: Protocol; sources?: string[] };
-
-export interface FirewallRule {
-  port: number;
-  toPort: number;
-  protocol: Protocol;
-  sources: string[];
-}
+export type PortSpec = number | { port: number; toPort?: number; protocol?: Protocol; sources?: string[] };
 
 export interface ReadinessSpec {
   /** Port whose service must answer; 22 reads the SSH banner. */

@@ -113,7 +113,10 @@ export function sevenBit(entity: MimeEntity): MimeEntity {
   if (!["7bit", "8bit"].includes(encoding) || !NON_ASCII.test(entity.body)) return entity;
   const base64 = Buffer.from(entity.body, "utf8").toString("base64");
   return {
-    headerLines: [...entity.headerLines.filter((l) => !/^content-transfer-encoding:/i.test(l)), "Content-Transfer-Encoding: base64"],
+    headerLines: [
+      ...entity.headerLines.filter((l) => !/^content-transfer-encoding:/i.test(l)),
+      "Content-Transfer-Encoding: base64",
+    ],
     body: `${base64.replace(/.{76}/g, "$&\n").replace(/\n$/, "")}\n`,
   };
 }

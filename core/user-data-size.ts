@@ -1,5 +1,5 @@
 /** Whether a machine's user data fits its platform, measured on what the platform really receives. */
-import type { ProviderModule, ResolvedMachineSpec } from "../providers/contract";
+import type { ProviderModule, ResolvedMachineSpec } from "./contract";
 import type { FieldProblem } from "./errors";
 
 /**
@@ -7,7 +7,11 @@ import type { FieldProblem } from "./errors";
  * platform's encoding) exceeds the catalog's `userDataMaxBytes`; undefined when it fits. The content
  * is never rendered, only its size.
  */
-export function userDataSizeProblem(module: ProviderModule, spec: ResolvedMachineSpec, userData: string | undefined): FieldProblem | undefined {
+export function userDataSizeProblem(
+  module: ProviderModule,
+  spec: ResolvedMachineSpec,
+  userData: string | undefined,
+): FieldProblem | undefined {
   const sent = module.platformUserData ? module.platformUserData(spec, userData) : userData;
   if (sent === undefined) return undefined;
   const bytes = Buffer.byteLength(sent, "utf8");

@@ -36,9 +36,7 @@ export class ValidationError extends MachinaError {
   constructor(subject: string, problems: FieldProblem[]) {
     super(
       `${subject}: ${problems.length} invalid field${problems.length === 1 ? "" : "s"}\n` +
-        problems
-          .map((p) => `  - ${p.field} = ${p.value}: allowed ${p.allowed}. Fix: ${p.fix}`)
-          .join("\n"),
+        problems.map((p) => `  - ${p.field} = ${p.value}: allowed ${p.allowed}. Fix: ${p.fix}`).join("\n"),
     );
     this.problems = problems;
   }
@@ -98,6 +96,8 @@ export class InvalidEnvironmentError extends MachinaError {
     readonly environment: string,
     readonly problems: string[],
   ) {
-    super(`environment ${environment}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${problems.map((p) => `- ${p.replace(/\n/g, "\n  ")}`).join("\n")}`);
+    super(
+      `environment ${environment}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${problems.map((p) => `- ${p.replace(/\n/g, "\n  ")}`).join("\n")}`,
+    );
   }
 }

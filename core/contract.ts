@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { FieldProblem } from "../components/errors";
-import type { Arch, FirewallRule } from "../components/spec";
+import type { FieldProblem } from "./errors";
+import type { Arch } from "./arch";
+import type { FirewallRule } from "./firewall-rule";
 
 /** One instance type a provider sells. */
 export interface CatalogSize {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FieldProblem, ValidationError } from "./errors";
+import type { FieldProblem } from "./errors";
+import { ValidationError } from "./errors";
 
 /**
  * An Input checked when its value is known: plain values are checked at construction; an Output
@@ -17,7 +18,10 @@ export function checkWhenResolved<T>(
   return pulumi.output(input).apply((value) => {
     const problems = check(value as T);
     if (problems.length > 0) {
-      throw new ValidationError(subject, problems.map((p) => ({ ...p, field: `${fieldPrefix}.${p.field}` })));
+      throw new ValidationError(
+        subject,
+        problems.map((p) => ({ ...p, field: `${fieldPrefix}.${p.field}` })),
+      );
     }
     return value as T;
   }) as pulumi.Output<T>;

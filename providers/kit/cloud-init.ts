@@ -1,6 +1,7 @@
 /** Cloud-init documents Machina adds to a machine's user data, and how they merge with the user's. */
 import { stringify } from "yaml";
-import { contentType, entityText, headerValue, isMimeMessage, leafEntities, MimeEntity, sevenBit } from "./mime-parts";
+import type { MimeEntity } from "./mime-parts";
+import { contentType, entityText, headerValue, isMimeMessage, leafEntities, sevenBit } from "./mime-parts";
 
 /** A cloud-config that creates `user` (passwordless sudo) with the keys, and sets the host name. */
 export function userCloudConfig(hostname: string, user: string, sshKeys: string[]): string {
@@ -8,7 +9,16 @@ export function userCloudConfig(hostname: string, user: string, sshKeys: string[
     {
       hostname,
       preserve_hostname: false,
-      users: ["default", { name: user, sudo: "ALL=(ALL) NOPASSWD:ALL", shell: "/bin/bash", lock_passwd: true, ssh_authorized_keys: sshKeys }],
+      users: [
+        "default",
+        {
+          name: user,
+          sudo: "ALL=(ALL) NOPASSWD:ALL",
+          shell: "/bin/bash",
+          lock_passwd: true,
+          ssh_authorized_keys: sshKeys,
+        },
+      ],
       ssh_pwauth: false,
     },
     { lineWidth: 0 },
@@ -17,7 +27,10 @@ export function userCloudConfig(hostname: string, user: string, sshKeys: string[
 
 /** A cloud-config that adds keys to the image's default user (for platforms that install one key). */
 export function keysCloudConfig(sshKeys: string[], options: { passwordLogin?: false } = {}): string {
-  const config = options.passwordLogin === false ? { ssh_authorized_keys: sshKeys, ssh_pwauth: false } : { ssh_authorized_keys: sshKeys };
+  const config =
+    options.passwordLogin === false
+      ? { ssh_authorized_keys: sshKeys, ssh_pwauth: false }
+      : { ssh_authorized_keys: sshKeys };
   return `#cloud-config\n${stringify(config, { lineWidth: 0 })}`;
 }
 
@@ -70,7 +83,11 @@ const MERGING_TYPES = ["text/cloud-config", "text/jinja2", "text/plain"];
 
 function textPart(body: string, type: string, merge: boolean): MimeEntity {
   return {
-    headerLines: [`Content-Type: ${type}; charset="utf-8"`, "MIME-Version: 1.0", ...(merge ? [`Merge-Type: ${MERGE_TYPE}`] : [])],
+    headerLines: [
+      `Content-Type: ${type}; charset="utf-8"`,
+      "MIME-Version: 1.0",
+      ...(merge ? [`Merge-Type: ${MERGE_TYPE}`] : []),
+    ],
     body: body.endsWith("\n") ? body : `${body}\n`,
   };
 }
@@ -85,7 +102,9 @@ function userParts(userData: string): MimeEntity[] {
     return [textPart(userData, type, MERGING_TYPES.includes(type))];
   }
   return leafEntities(userData).map((part) =>
-    MERGING_TYPES.includes(contentType(part)) && headerValue(part, "Merge-Type") === undefined && headerValue(part, "X-Merge-Type") === undefined
+    MERGING_TYPES.includes(contentType(part)) &&
+    headerValue(part, "Merge-Type") === undefined &&
+    headerValue(part, "X-Merge-Type") === undefined
       ? { ...part, headerLines: [...part.headerLines, `Merge-Type: ${MERGE_TYPE}`] }
       : part,
   );

@@ -5,7 +5,15 @@
  */
 
 export const FAILURE_CLASSES = [
-  "invalid-spec", "credentials", "quota", "rate-limit", "not-found", "timeout", "platform", "conflict", "unknown",
+  "invalid-spec",
+  "credentials",
+  "quota",
+  "rate-limit",
+  "not-found",
+  "timeout",
+  "platform",
+  "conflict",
+  "unknown",
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
@@ -25,13 +33,31 @@ interface ClassInfo {
 }
 
 export const FAILURE_CLASS_INFO: Record<FailureClass, ClassInfo> = {
-  "invalid-spec": { retryable: false, hint: "fix the spec or config named above (`machina validate` lists every problem), then run again" },
-  credentials: { retryable: false, hint: "the provider refused or is missing credentials: `machina info <provider>` says which config key or env variable it reads" },
-  quota: { retryable: false, hint: "a quota or capacity limit was reached: free resources, raise the quota, or pick another size or region" },
+  "invalid-spec": {
+    retryable: false,
+    hint: "fix the spec or config named above (`machina validate` lists every problem), then run again",
+  },
+  credentials: {
+    retryable: false,
+    hint: "the provider refused or is missing credentials: `machina info <provider>` says which config key or env variable it reads",
+  },
+  quota: {
+    retryable: false,
+    hint: "a quota or capacity limit was reached: free resources, raise the quota, or pick another size or region",
+  },
   "rate-limit": { retryable: true, hint: "the platform is throttling requests: wait, then run again" },
-  "not-found": { retryable: false, hint: "something named does not exist (an image, region, network, tool or plugin, or a resource removed outside the stack: `machina refresh`)" },
-  timeout: { retryable: true, hint: "an operation took too long: run again, or raise the timeout (e.g. waitForReady.timeoutSeconds)" },
-  platform: { retryable: true, hint: "the platform failed on its side: run again; if it persists, check the platform's status (or the libvirt daemon)" },
+  "not-found": {
+    retryable: false,
+    hint: "something named does not exist (an image, region, network, tool or plugin, or a resource removed outside the stack: `machina refresh`)",
+  },
+  timeout: {
+    retryable: true,
+    hint: "an operation took too long: run again, or raise the timeout (e.g. waitForReady.timeoutSeconds)",
+  },
+  platform: {
+    retryable: true,
+    hint: "the platform failed on its side: run again; if it persists, check the platform's status (or the libvirt daemon)",
+  },
   conflict: { retryable: true, hint: "another run or resource is in the way: wait until it is done, then run again" },
   unknown: { retryable: false, hint: "see the message above" },
 };
@@ -52,7 +78,10 @@ export const FAILURE_RULES: Rule[] = [
   {
     class: "invalid-spec",
     patterns: [
-      /: \d+ invalid fields?\n/, /^unknown (provider|environment) "/m, /\.yaml:\d+:\d+: /, /names no provider: set machina:provider/,
+      /: \d+ invalid fields?\n/,
+      /^unknown (provider|environment) "/m,
+      /\.yaml:\d+:\d+: /,
+      /names no provider: set machina:provider/,
       /stack names? (may only contain|are limited to|must)|invalid stack name/i,
     ],
   },
@@ -154,9 +183,7 @@ export const FAILURE_RULES: Rule[] = [
   },
   {
     class: "timeout",
-    patterns: [
-      /timed out|timeout|deadline exceeded|DeadlineExceeded|ETIMEDOUT|did not answer on .* within/i,
-    ],
+    patterns: [/timed out|timeout|deadline exceeded|DeadlineExceeded|ETIMEDOUT|did not answer on .* within/i],
   },
   {
     class: "platform",
@@ -171,7 +198,10 @@ export const FAILURE_RULES: Rule[] = [
 
 /** Seconds to wait when the message says so ("Retry-After: 30", "retry after 30s", "try again in 2 minutes"). */
 export function retryAfterSeconds(message: string): number | undefined {
-  const m = /(?:retry[- ]after|retry in|try again in|wait)\s*:?\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)?\b/i.exec(message);
+  const m =
+    /(?:retry[- ]after|retry in|try again in|wait)\s*:?\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)?\b/i.exec(
+      message,
+    );
   if (!m) return undefined;
   const n = Number(m[1]);
   const unit = (m[2] ?? "s").toLowerCase();
@@ -197,7 +227,12 @@ export function classifyFailure(...messages: (string | undefined)[]): Failure {
     }
   }
   const after = texts.map(retryAfterSeconds).find((s) => s !== undefined);
-  return { class: "unknown", retryable: FAILURE_CLASS_INFO.unknown.retryable, ...(after !== undefined ? { retryAfterSeconds: after } : {}), hint: FAILURE_CLASS_INFO.unknown.hint };
+  return {
+    class: "unknown",
+    retryable: FAILURE_CLASS_INFO.unknown.retryable,
+    ...(after !== undefined ? { retryAfterSeconds: after } : {}),
+    hint: FAILURE_CLASS_INFO.unknown.hint,
+  };
 }
 
 /** The class of a thrown value: its message, and for Machina's own errors their kind first. */

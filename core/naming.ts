@@ -64,6 +64,12 @@ export function derivedName(prefix: string, base: string, suffix: string, max = 
  * The platform name of a resource several Machines of one stack share: scoped to the project and
  * stack (two stacks in one account never share or collide), then the hash of its content.
  */
-export function stackScopedName(project: string, stack: string, kind: string, contentHash: string, max = DNS_LABEL_MAX): string {
+export function stackScopedName(
+  project: string,
+  stack: string,
+  kind: string,
+  contentHash: string,
+  max = DNS_LABEL_MAX,
+): string {
   return derivedName("machina-", platformNameFor(project, stack, kind), `-${contentHash}`, max);
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { stackScopedName } from "./naming";
-import { perRun } from "./per-run";
+import { stackScopedName } from "../../core/naming";
+import { perRun } from "../../core/per-run";
 
 export function contentHash(content: unknown, length = 10): string {
   return createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, length);
@@ -22,6 +22,7 @@ export function sharedPerStack<T>(
   const name = `machina-${kind}-${hash}`;
   const resources = perRun<T>("shared-resources");
   const key = `${provider}/${name}`;
-  if (!resources.has(key)) resources.set(key, create(name, stackScopedName(pulumi.getProject(), pulumi.getStack(), kind, hash)));
+  if (!resources.has(key))
+    resources.set(key, create(name, stackScopedName(pulumi.getProject(), pulumi.getStack(), kind, hash)));
   return resources.get(key)!;
 }
