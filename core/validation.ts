@@ -435,6 +435,31 @@ export function userDataProblems(
   return problems;
 }
 
+/** The minimum a size class or `{ cpus, memoryGiB }` asks for, when it is a real one; its problems otherwise. */
+function checkedSizeMinimum(size: unknown, p: Problems): ReturnType<typeof sizeMinimum> | undefined {
+  const minimum = isSizeClass(size) || (isObject(size) && "cpus" in size) ? sizeMinimum(size as never) : undefined;
+  if (!minimum) {
+    p.add(
+      "size",
+      size,
+      `a class (${Object.keys(SIZE_CLASSES).join(", ")}), { cpus, memoryGiB } or { type }`,
+      'use size: "small" or size: { cpus: 2, memoryGiB: 4 }',
+    );
+  } else if (!isPositiveNumber(minimum.cpus) || minimum.cpus > 1024 || !Number.isInteger(minimum.cpus)) {
+    p.add("size.cpus", minimum.cpus, "an integer from 1 to 1024", "ask for a real number of vCPUs");
+  } else if (!isPositiveNumber(minimum.memoryGiB) || minimum.memoryGiB > 24576) {
+    p.add(
+      "size.memoryGiB",
+      minimum.memoryGiB,
+      "a number of GiB above 0 and at most 24576",
+      "ask for a real amount of memory, e.g. 4",
+    );
+  } else {
+    return minimum;
+  }
+  return undefined;
+}
+
 /**
  * Checks every field of a Machine's args against the selected provider and resolves size, image,
  * region and firewall. Throws one ValidationError listing every problem; creates nothing.
@@ -535,7 +560,6 @@ export function resolveMachineSpec(
   // Size.
   let size: ResolvedMachineSpec["size"] | undefined;
   const sizeSpec = args.size ?? "small";
-  const classes = Object.keys(SIZE_CLASSES).join(", ");
   if (isObject(sizeSpec) && "type" in sizeSpec) {
     const type = sizeSpec.type;
     if (typeof type !== "string" || type.trim() === "") {
@@ -587,25 +611,8 @@ export function resolveMachineSpec(
       };
     }
   } else {
-    const minimum =
-      isSizeClass(sizeSpec) || (isObject(sizeSpec) && "cpus" in sizeSpec) ? sizeMinimum(sizeSpec as never) : undefined;
-    if (!minimum) {
-      p.add(
-        "size",
-        sizeSpec,
-        `a class (${classes}), { cpus, memoryGiB } or { type }`,
-        'use size: "small" or size: { cpus: 2, memoryGiB: 4 }',
-      );
-    } else if (!isPositiveNumber(minimum.cpus) || minimum.cpus > 1024 || !Number.isInteger(minimum.cpus)) {
-      p.add("size.cpus", minimum.cpus, "an integer from 1 to 1024", "ask for a real number of vCPUs");
-    } else if (!isPositiveNumber(minimum.memoryGiB) || minimum.memoryGiB > 24576) {
-      p.add(
-        "size.memoryGiB",
-        minimum.memoryGiB,
-        "a number of GiB above 0 and at most 24576",
-        "ask for a real amount of memory, e.g. 4",
-      );
-    } else if (regionEntry) {
+    const minimum = checkedSizeMinimum(sizeSpec, p);
+    if (minimum && regionEntry) {
       const fit = cheapestFit(catalog, {
         ...minimum,
         diskGiB: args.diskGiB === undefined ? undefined : diskGiB,
@@ -741,24 +748,7 @@ export function machineShapeProblems(name: string, args: MachineArgs): FieldProb
       if (typeof size.type !== "string" || size.type.trim() === "")
         p.add("size.type", size.type, "an instance type of the provider", 'use e.g. { type: "cx22" }');
     } else {
-      const minimum = isSizeClass(size) || (isObject(size) && "cpus" in size) ? sizeMinimum(size as never) : undefined;
-      if (!minimum) {
-        p.add(
-          "size",
-          size,
-          `a class (${Object.keys(SIZE_CLASSES).join(", ")}), { cpus, memoryGiB } or { type }`,
-          'use size: "small" or size: { cpus: 2, memoryGiB: 4 }',
-        );
-      } else if (!isPositiveNumber(minimum.cpus) || minimum.cpus > 1024 || !Number.isInteger(minimum.cpus)) {
-        p.add("size.cpus", minimum.cpus, "an integer from 1 to 1024", "ask for a real number of vCPUs");
-      } else if (!isPositiveNumber(minimum.memoryGiB) || minimum.memoryGiB > 24576) {
-        p.add(
-          "size.memoryGiB",
-          minimum.memoryGiB,
-          "a number of GiB above 0 and at most 24576",
-          "ask for a real amount of memory, e.g. 4",
-        );
-      }
+      checkedSizeMinimum(size, p);
     }
   }
   const image = args.image;
