@@ -103,6 +103,27 @@ function countChanged(changes: Record<string, number>): boolean {
   return Object.entries(changes).some(([op, n]) => !NO_CHANGE.has(op) && n > 0);
 }
 
+type SummaryBase = Pick<Summary, "operation" | "stack" | "environment" | "provider">;
+
+/** What a summary says about its target before the stack is selected (the stack name may change then). */
+function summaryBase(operation: Summary["operation"], target: Target): SummaryBase {
+  return isInline(target)
+    ? { operation, stack: target.stackName }
+    : { operation, stack: target.environment, environment: target.environment, provider: target.provider };
+}
+
+/** A summary of a run that failed: nothing changed, no outputs. */
+function failedSummary(base: SummaryBase, started: number): Summary {
+  return {
+    ...base,
+    ok: false,
+    changes: {},
+    changed: false,
+    outputs: {},
+    durationSeconds: (Date.now() - started) / 1000,
+  };
+}
+
 /** Pulumi's rule for stack names, checked before the engine says it less plainly. */
 function checkStackName(target: Target): void {
   if (isInline(target) && !/^[A-Za-z0-9_.-]+$/.test(target.stackName ?? "")) {
@@ -224,9 +245,7 @@ function failureOf(
  */
 export async function run(operation: Operation, target: Target, options: RunOptions = {}): Promise<Summary> {
   const started = Date.now();
-  const base: Pick<Summary, "operation" | "stack" | "environment" | "provider"> = isInline(target)
-    ? { operation, stack: target.stackName }
-    : { operation, stack: target.environment, environment: target.environment, provider: target.provider };
+  const base = summaryBase(operation, target);
   const diagnostics: string[] = [];
   let recovered: RecoveryReport | undefined;
   let selected: SelectedStack | undefined;
@@ -288,12 +307,7 @@ export async function run(operation: Operation, target: Target, options: RunOpti
     };
   } catch (e) {
     return {
-      ...base,
-      ok: false,
-      changes: {},
-      changed: false,
-      outputs: {},
-      durationSeconds: (Date.now() - started) / 1000,
+      ...failedSummary(base, started),
       recovered,
       ...redactFailure(failureOf(e, diagnostics, selected, project), runSecrets),
     };
@@ -322,9 +336,7 @@ export type StatusSummary = Summary & {
 /** The last run of the stack, its resources and outputs, without running anything; a failure gives `ok: false`. */
 export async function status(target: Target): Promise<StatusSummary> {
   const started = Date.now();
-  const base: Pick<Summary, "operation" | "stack" | "environment" | "provider"> = isInline(target)
-    ? { operation: "status", stack: target.stackName }
-    : { operation: "status", stack: target.environment, environment: target.environment, provider: target.provider };
+  const base = summaryBase("status", target);
   let selected: SelectedStack | undefined;
   let project = "";
   try {
@@ -358,16 +370,7 @@ export async function status(target: Target): Promise<StatusSummary> {
         : undefined,
     };
   } catch (e) {
-    return {
-      ...base,
-      ok: false,
-      changes: {},
-      changed: false,
-      outputs: {},
-      durationSeconds: (Date.now() - started) / 1000,
-      resources: 0,
-      ...failureOf(e, [], selected, project),
-    };
+    return { ...failedSummary(base, started), resources: 0, ...failureOf(e, [], selected, project) };
   }
 }
 

@@ -136,17 +136,18 @@ export class Machine extends pulumi.ComponentResource {
     this.labels = pulumi.output(spec.labels);
     this.details = pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>;
     const readyPort = spec.readiness?.port ?? 22;
+    const readyEndpoint = endpointOf(readyPort);
     this.ready = spec.readiness
       ? waitUntilReady(
           `${name}-ready`,
           {
-            endpoint: endpointOf(readyPort),
+            endpoint: readyEndpoint,
             // Behind a forward that accepts before the guest does, the guest must answer SSH first.
             guestUp:
               readyPort === 22
                 ? undefined
                 : pulumi
-                    .all([endpointOf(readyPort), endpoint])
+                    .all([readyEndpoint, endpoint])
                     .apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
             readiness: spec.readiness,
             machineId: this.id,
