@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { MachinaError, StackFileError, UnknownProviderError, ValidationError } from "../core/errors";
 import { portRange } from "../providers/kit/firewall";
 import { DEFAULT_LABEL_RULES, machineShapeProblems, resolveMachineSpec } from "../core/validation";
-import type { ProviderModule } from "../core/contract";
+import type { PlatformProbe, ProviderModule } from "../core/contract";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import {
   checkEnvironmentConfig,
@@ -171,6 +171,8 @@ export interface ValidationReport {
   machines: { name: string; type: string; image: string; region: string; hourlyPrice?: number; ports: string[] }[];
   currency: string;
   problems: string[];
+  /** What the provider's probe learnt of the platform (versions, features), when it has a probe. */
+  platform?: string[];
 }
 
 /**
@@ -322,7 +324,7 @@ export function validateEnvironment(
 }
 
 /** The provider's own check of its platform (e.g. KubeVirt CRDs in the cluster), when it has one. */
-export async function probePlatform(provider: string): Promise<string[]> {
+export async function probePlatform(provider: string): Promise<PlatformProbe> {
   const m = resolveProvider(provider);
-  return m.probe ? await m.probe() : [];
+  return m.probe ? await m.probe() : { problems: [], facts: [] };
 }

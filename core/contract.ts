@@ -162,6 +162,12 @@ export interface ProviderValidationContext {
   config(key: string): string | undefined;
 }
 
+/** What a provider's probe learnt of its platform. */
+export interface PlatformProbe {
+  problems: string[];
+  facts: string[];
+}
+
 export interface ProviderModule {
   name: string;
   description: string;
@@ -174,10 +180,11 @@ export interface ProviderModule {
    */
   validate?(spec: ResolvedMachineSpec, context: ProviderValidationContext): FieldProblem[];
   /**
-   * Asks the platform whether it can host machines (e.g. the KubeVirt CRDs exist); returns problems.
-   * Used by `machina validate` when the platform is reachable; never run by Machine.
+   * Asks the platform whether it can host machines (e.g. the KubeVirt CRDs exist): problems, each
+   * naming its fix, and facts worth showing (versions, enabled features, or why it was not checked).
+   * Used by `machina validate`; never run by Machine.
    */
-  probe?(): Promise<string[]>;
+  probe?(): Promise<PlatformProbe>;
   create(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult;
   /**
    * The exact bytes the platform receives for this spec, Machina's parts merged in; undefined when

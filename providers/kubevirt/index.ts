@@ -1,8 +1,8 @@
-import { execFile } from "node:child_process";
 import { CUSTOM_SHAPE } from "../../core/sizes";
 import { optionChecks } from "../kit/option-checks";
 import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
+import { probeKubevirt } from "./probe";
 import { kubevirtUserData } from "./user-data";
 
 const KNOWN_OPTIONS = [
@@ -12,34 +12,10 @@ const KNOWN_OPTIONS = [
   "serviceType",
   "networkName",
   "runStrategy",
+  "awaitService",
   "virtualMachine",
 ];
 const RUN_STRATEGIES = ["Always", "RerunOnFailure", "Manual", "Halted"];
-
-/** Asks the cluster of the current kubeconfig whether the KubeVirt (and CDI) CRDs exist. */
-export function probeKubevirt(timeoutMs = 15_000): Promise<string[]> {
-  return new Promise((resolve) => {
-    execFile(
-      "kubectl",
-      ["get", "crd", "virtualmachines.kubevirt.io", "datavolumes.cdi.kubevirt.io", "-o", "name"],
-      { timeout: timeoutMs },
-      (err, stdout, stderr) => {
-        if (err && (err as NodeJS.ErrnoException).code === "ENOENT") return resolve([]); // no kubectl: nothing to ask
-        if (/Unable to connect|connection refused|no configuration|dial tcp/i.test(stderr)) return resolve([]); // no cluster reachable
-        const problems: string[] = [];
-        if (!/virtualmachines\.kubevirt\.io/.test(stdout))
-          problems.push(
-            "the cluster has no KubeVirt (CRD virtualmachines.kubevirt.io is missing): install the KubeVirt operator",
-          );
-        if (!/datavolumes\.cdi\.kubevirt\.io/.test(stdout))
-          problems.push(
-            "the cluster has no CDI (CRD datavolumes.cdi.kubevirt.io is missing): needed for URL images and persistent disks",
-          );
-        resolve(problems);
-      },
-    );
-  });
-}
 
 /** KubeVirt VirtualMachines through @pulumi/kubernetes; Harvester is KubeVirt-based and works through it. */
 const kubevirt: ProviderModule = {
@@ -88,6 +64,14 @@ const kubevirt: ProviderModule = {
         'write serviceType: "LoadBalancer"',
       );
     }
+    if (o.awaitService !== undefined && typeof o.awaitService !== "boolean") {
+      add(
+        "providerOptions.kubevirt.awaitService",
+        o.awaitService,
+        "true or false",
+        "write awaitService: true to wait for the Service's endpoints or load balancer",
+      );
+    }
     if (o.runStrategy !== undefined && !RUN_STRATEGIES.includes(o.runStrategy as string)) {
       add(
         "providerOptions.kubevirt.runStrategy",
@@ -130,4 +114,5 @@ const kubevirt: ProviderModule = {
   },
 };
 
+export { probeKubevirt };
 export default kubevirt;
