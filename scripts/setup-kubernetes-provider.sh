@@ -13,8 +13,10 @@ if [ -z "$version" ]; then
   version=$(node -e 'const l=require(process.argv[1]);const p=l.packages["node_modules/@pulumi/kubernetes"];if(!p)process.exit(1);console.log(p.version)' "$here/package-lock.json") \
     || { log "no @pulumi/kubernetes in package-lock.json; run npm ci first"; exit 1; }
 fi
-# The release tags of provider/v4 are not served as module versions; each SDK release maps to the
-# pseudo-version of the commit it was built from. Add a line here when @pulumi/kubernetes moves.
+# The release tags of provider/v4 are not served as module versions, and the only commit the module
+# proxy serves is f47bc2d6f199: the v4.25.0 release commit (tag v4.25.0, 2026-01-15), not v4.34.2's. The
+# plugin is built from it and stamped with the SDK's version, which the engine requires of the plugin;
+# Machina uses only its core/v1 Secret and Service and apiextensions CustomResource.
 case "$version" in
   4.34.2) module_version=v4.0.0-20260115033456-f47bc2d6f199 ;;
   *) log "no provider module version known for @pulumi/kubernetes $version (edit $0)"; exit 1 ;;

@@ -56,6 +56,24 @@ export function kubeObjects(cluster: Cluster) {
     async createCustom(group: string, version: string, plural: string, namespace: string, body: object) {
       return (await custom.createNamespacedCustomObject({ group, version, plural, namespace, body })) as KubeObject;
     },
+    /** Writes an object's status, as its controller would. */
+    async patchStatus(group: string, version: string, plural: string, namespace: string, name: string, status: object) {
+      const current = (await custom.getNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace,
+        name,
+      })) as KubeObject;
+      await custom.replaceNamespacedCustomObjectStatus({
+        group,
+        version,
+        plural,
+        namespace,
+        name,
+        body: { ...current, status },
+      });
+    },
     async createEndpoints(namespace: string, name: string, ip: string, port: number) {
       await core.createNamespacedEndpoints({
         namespace,
