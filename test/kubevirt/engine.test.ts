@@ -88,7 +88,8 @@ describe("KubeVirt through the engine and the Kubernetes provider plugin", () =>
     expect(userdata).toContain(KEY_A);
     expect(userdata).toContain(USER_DATA_MARK);
     const service = await objects.service("default", vmName);
-    expect(service.spec.ports.map((p: { port: number }) => p.port)).toEqual([80, 443]);
+    // 22 too: sshKeys open it.
+    expect(service.spec.ports.map((p: { port: number }) => p.port)).toEqual([22, 80, 443]);
     expect(service.metadata.annotations?.["pulumi.com/skipAwait"]).toBe("true");
     // The address is the one the API server allocated from its service range.
     expect(up.outputs.privateIp).toBe(service.spec.clusterIP);

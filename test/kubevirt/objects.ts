@@ -56,6 +56,9 @@ export function kubeObjects(cluster: Cluster) {
     async createCustom(group: string, version: string, plural: string, namespace: string, body: object) {
       return (await custom.createNamespacedCustomObject({ group, version, plural, namespace, body })) as KubeObject;
     },
+    async readCustom(group: string, version: string, plural: string, namespace: string, name: string) {
+      return (await custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as KubeObject;
+    },
     /** Writes an object's status, as its controller would. */
     async patchStatus(group: string, version: string, plural: string, namespace: string, name: string, status: object) {
       const current = (await custom.getNamespacedCustomObject({
@@ -73,6 +76,12 @@ export function kubeObjects(cluster: Cluster) {
         name,
         body: { ...current, status },
       });
+    },
+    /** Gives a LoadBalancer Service an address, as a load-balancer controller would. */
+    async setLoadBalancerAddress(namespace: string, name: string, ip: string) {
+      const service = await core.readNamespacedService({ namespace, name });
+      service.status = { loadBalancer: { ingress: [{ ip }] } };
+      await core.replaceNamespacedServiceStatus({ namespace, name, body: service });
     },
     async createEndpoints(namespace: string, name: string, ip: string, port: number) {
       await core.createNamespacedEndpoints({

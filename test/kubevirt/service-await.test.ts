@@ -1,8 +1,9 @@
 /**
  * The await on a Machine's Service (providerOptions.kubevirt.awaitService), with the real Kubernetes
- * provider: by default an up does not wait for endpoints nobody serves yet (here no pod ever runs);
- * with `awaitService: true` it waits until the Service has a ready endpoint, and finishes once one
- * appears (written here as the endpoints controller would for a ready virt-launcher pod).
+ * provider: by default an up does not wait for endpoints nobody serves yet (here no pod ever runs) or
+ * for a load balancer nobody provides (here no controller does); with `awaitService: true` it waits for
+ * a ready endpoint and, for the default LoadBalancer Service, for its address, and finishes once both
+ * exist (written here as the endpoints controller and a load-balancer controller would).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,7 +47,8 @@ function target(stackName: string, args: MachineArgs) {
       const k8s = await import("@pulumi/kubernetes");
       const pulumi = await import("@pulumi/pulumi");
       const provider = new k8s.Provider("cluster-a", { kubeconfig: pulumi.secret(cluster.kubeconfig) });
-      return { id: new Machine("web", args, { providers: [provider] }).id };
+      const vm = new Machine("web", args, { providers: [provider] });
+      return { id: vm.id, publicIp: vm.publicIp };
     },
   };
 }
@@ -62,7 +64,7 @@ describe("awaitService", () => {
     expect((await ops.run("destroy", t)).ok).toBe(true);
   }, 300_000);
 
-  it("true: the up waits for a ready endpoint, and finishes once there is one", async () => {
+  it("true: the up waits for a ready endpoint and the load balancer's address, and finishes once both exist", async () => {
     const t = target("wait", { ports: [80], providerOptions: { kubevirt: { awaitService: true } } });
     const objects = kubeObjects(cluster);
     let finished = false;
@@ -75,12 +77,18 @@ describe("awaitService", () => {
         : undefined,
     );
     expect(service.metadata.annotations?.["pulumi.com/skipAwait"]).toBeUndefined();
+    expect(service.spec.type).toBe("LoadBalancer");
     // The Service exists and nothing serves it: the provider is still waiting.
     await new Promise((r) => setTimeout(r, 3000));
     expect(finished).toBe(false);
     await objects.createEndpoints("default", "kv-wait-web", "10.244.0.10", 80);
+    // A ready endpoint is not enough for a LoadBalancer: the wait goes on until it has an address.
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect(finished).toBe(false);
+    await objects.setLoadBalancerAddress("default", "kv-wait-web", "203.0.113.10");
     const up = await running;
     expect(up.ok, up.error).toBe(true);
+    expect(up.outputs.publicIp).toBe("203.0.113.10");
     expect((await ops.run("destroy", t)).ok).toBe(true);
   }, 300_000);
 });
