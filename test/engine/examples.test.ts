@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordTiming } from "../support/timings";
-import { installExample } from "../support/examples";
+import { EXAMPLES, installExample, shellBlocks } from "../support/examples";
 import { enginePath, listDomains } from "./support";
 
 let env: NodeJS.ProcessEnv;
@@ -20,9 +20,10 @@ beforeAll(() => {
   env = {
     ...process.env,
     PATH: enginePath(),
-    PULUMI_CONFIG_PASSPHRASE: "example-passphrase",
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // `pulumi login` records the backend in the Pulumi home: a home of the test's own.
+    PULUMI_HOME: mkdtempSync(path.join(tmpdir(), "machina-example-pulumi-home-")),
   };
   delete env.PULUMI_BACKEND_URL;
 }, 900_000);
@@ -31,8 +32,20 @@ afterAll(() => {
   for (const dir of cleanup) rmSync(path.dirname(dir), { recursive: true, force: true });
 });
 
+/** The `export` lines of a README block: what a later block in the same shell session relies on. */
+const exportsOf = (block: string) =>
+  block
+    .split("\n")
+    .filter((l) => l.startsWith("export "))
+    .join("\n");
+
 function sh(dir: string, command: string, timeoutMs = 900_000) {
-  const r = spawnSync("bash", ["-c", command], { cwd: dir, env, encoding: "utf8", timeout: timeoutMs });
+  const r = spawnSync("bash", ["-euo", "pipefail", "-c", command], {
+    cwd: dir,
+    env,
+    encoding: "utf8",
+    timeout: timeoutMs,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -56,29 +69,30 @@ describe("examples/local-dev-machine", () => {
     const dir = installExample("local-dev-machine");
     cleanup.push(dir);
     recordTiming("examples: install local-dev-machine (npm install + tsc)", Date.now() - t);
-    expect(sh(dir, "test -f bin/index.js").code).toBe(0);
+    const [upBlock, destroyBlock] = shellBlocks(path.join(EXAMPLES, "local-dev-machine", "README.md"));
+    // installExample ran `npm install` against the packed library (not the registry's version).
+    expect(upBlock.split("\n")[0]).toMatch(/^npm install\b/);
+    const keyDir = mkdtempSync(path.join(tmpdir(), "machina-example-key-"));
+    cleanup.push(path.join(keyDir, "x"));
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(keyDir, "id_ed25519")]);
+    const commands = upBlock
+      .split("\n")
+      .slice(1)
+      .join("\n")
+      .replaceAll("~/.ssh/id_ed25519.pub", path.join(keyDir, "id_ed25519.pub"));
 
-    const setup = sh(
-      dir,
-      [
-        "pulumi login file://$PWD/.pulumi-state",
-        "pulumi stack init dev",
-        "pulumi config set libvirt:network user",
-        "pulumi config set page 'served by the example'",
-      ].join(" && "),
-    );
-    expect(setup.code, setup.err).toBe(0);
     const started = Date.now();
-    const up = sh(dir, "pulumi up --yes");
-    expect(up.code, up.out + up.err).toBe(0);
-    recordTiming("examples: local-dev-machine pulumi up (Debian guest, page answering)", Date.now() - started);
-    const url = sh(dir, "pulumi stack output url").out.trim();
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    // waitForReady on port 8080 returned only once the server answered: no retries needed now.
-    expect(await get(url, 5)).toBe("served by the example");
+    const up = sh(dir, commands);
+    expect(up.code, up.out.slice(-4000) + up.err.slice(-4000)).toBe(0);
+    recordTiming("examples: local-dev-machine up (Debian guest until the page answers)", Date.now() - started);
+    // curl printed the page: waitForReady on port 8080 returned only once the server answered.
+    expect(up.out.trimEnd().split("\n").pop()).toBe("hello from machina");
     expect(listDomains()).toContain("local-dev-machine-dev-dev");
+    const url = sh(dir, `${exportsOf(upBlock)}\npulumi stack output url`).out.trim();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(await get(url, 5)).toBe("hello from machina");
 
-    const destroy = sh(dir, "pulumi destroy --yes");
+    const destroy = sh(dir, `${exportsOf(upBlock)}\n${destroyBlock}`);
     expect(destroy.code, destroy.out + destroy.err).toBe(0);
     expect(listDomains()).not.toContain("local-dev-machine-dev-dev");
   }, 1_200_000);
@@ -90,7 +104,10 @@ describe("examples/pipeline", () => {
     cleanup.push(dir);
     const stateDir = mkdtempSync(path.join(tmpdir(), "machina-pipeline-state-"));
     cleanup.push(path.join(stateDir, "x"));
+    const [block] = shellBlocks(path.join(EXAMPLES, "pipeline", "README.md"));
+    expect(block).toMatch(/^npm run pipeline\b/m);
     const t = Date.now();
+    // The README's `npm run pipeline`, with the busybox guest it names (--silent: npm's banner off).
     const r = spawnSync("npm", ["run", "--silent", "pipeline"], {
       cwd: dir,
       env: { ...env, MACHINE_IMAGE: "busybox-offline", STATE_DIR: stateDir, STACK: "ci" },

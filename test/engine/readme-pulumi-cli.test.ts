@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { shellBlocks } from "../support/examples";
 import { recordTiming } from "../support/timings";
 import { domainExists, ROOT } from "./support";
 
@@ -15,16 +16,6 @@ const DOMAIN = "machina-development-dev";
 let copy: string;
 let keyDir: string;
 let pulumiHome: string;
-
-/** The fenced `sh` blocks of the README's section with this heading, in order. */
-function readmeBlocks(heading: string): string[] {
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  expect(start, `README section "${heading}"`).toBeGreaterThan(0);
-  const end = readme.indexOf("\n## ", start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
-}
 
 /** A user's shell: no Pulumi settings but the update check off, and a Pulumi home of its own (login writes there). */
 function userEnv(): NodeJS.ProcessEnv {
@@ -74,7 +65,10 @@ afterAll(() => {
 
 describe("README: pulumi up on this repository's stacks", () => {
   it("the commands as written bring up the development stack and tear it down", async () => {
-    const [upBlock, destroyBlock] = readmeBlocks("`pulumi up` on this repository's stacks");
+    const [upBlock, destroyBlock] = shellBlocks(
+      path.join(ROOT, "README.md"),
+      "`pulumi up` on this repository's stacks",
+    );
     expect(upBlock).toMatch(/^npm ci\b/);
     const t = Date.now();
     const up = bash(upBlock.replaceAll("~/.ssh/id_ed25519.pub", path.join(keyDir, "id_ed25519.pub")), 1_500_000);

@@ -52,3 +52,15 @@ export function exampleNames(): string[] {
     .map((d) => d.name)
     .sort();
 }
+
+/** The fenced `sh` blocks of a markdown file (of its section under `## heading` when given), in order. */
+export function shellBlocks(file: string, heading?: string): string[] {
+  let text = readFileSync(file, "utf8");
+  if (heading) {
+    const start = text.indexOf(`\n## ${heading}\n`);
+    if (start < 0) throw new Error(`${file} has no section "## ${heading}"`);
+    const end = text.indexOf("\n## ", start + 1);
+    text = text.slice(start, end < 0 ? undefined : end);
+  }
+  return [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+}
