@@ -3,7 +3,7 @@
  * temporary folder with `pulumi-machina` pointing at that tarball, then `npm install` (whose `prepare`
  * compiles the example, so a type error fails the install).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -37,11 +37,13 @@ export function installExample(name: string): string {
   };
   manifest.dependencies["pulumi-machina"] = `file:${packedLibrary()}`;
   writeFileSync(path.join(dir, "package.json"), JSON.stringify(manifest, null, 2));
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+  const install = spawnSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: dir,
-    stdio: "pipe",
+    encoding: "utf8",
     timeout: 600_000,
   });
+  if (install.status !== 0)
+    throw new Error(`npm install of examples/${name} failed (${install.status}):\n${install.stdout}${install.stderr}`);
   return dir;
 }
 
