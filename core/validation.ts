@@ -3,6 +3,8 @@ import type { Catalog, LabelRules, ProviderModule, ResolvedMachineSpec } from ".
 import type { FieldProblem } from "./errors";
 import { renderValue, ValidationError } from "./errors";
 import { platformNameFor, toDnsLabel } from "./naming";
+import { optionProblems } from "./provider-options";
+import { ruleProblems } from "./provider-rules";
 import { userDataSizeProblem } from "./user-data-size";
 import { catalogCapabilities } from "./capabilities";
 import { cheapestFit, isSizeClass, SIZE_CLASSES, sellsIn, sizeMinimum } from "./sizes";
@@ -698,6 +700,8 @@ export function resolveMachineSpec(
   };
   const providerProblems = [
     ...(typeof args.userData === "string" ? userDataProblems(args.userData, provider, resolved) : []),
+    ...optionProblems(provider, options),
+    ...ruleProblems(provider, resolved),
     ...(provider.validate?.(resolved, { config: context.config ?? (() => undefined) }) ?? []),
   ];
   if (providerProblems.length > 0) {

@@ -13,6 +13,7 @@ import type { FirewallRule } from "../../core/firewall-rule";
 import { MANAGED_LABELS } from "../../core/validation";
 import { derivedName, platformNameFor } from "../../core/naming";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { azureOptions } from "./options";
 import { azureCustomData } from "./user-data";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
@@ -52,11 +53,7 @@ export function securityRules(rules: FirewallRule[]): azureInputs.network.Securi
 }
 
 export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const options = spec.options as {
-    resourceGroupName?: string;
-    subnetId?: string;
-    virtualMachine?: Record<string, unknown>;
-  };
+  const options = azureOptions.read(spec);
   const location = spec.region;
   const stackScope = derivedName("", platformNameFor(pulumi.getProject(), pulumi.getStack(), location), "", 60);
 

@@ -1,9 +1,7 @@
-import { optionChecks } from "../kit/option-checks";
 import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
+import { gcpOptions } from "./options";
 import { gceUserData } from "./user-data";
-
-const KNOWN_OPTIONS = ["network", "subnetwork", "instance"];
 
 /** Google Compute Engine through @pulumi/gcp (narrow `@pulumi/gcp/compute` imports, loaded only when used). */
 const gcp: ProviderModule = {
@@ -30,16 +28,7 @@ const gcp: ProviderModule = {
   },
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
-  validate(spec) {
-    const o = spec.options;
-    const { problems, add, objectOption } = optionChecks("gcp", o, KNOWN_OPTIONS);
-    for (const key of ["network", "subnetwork"]) {
-      if (o[key] !== undefined && (typeof o[key] !== "string" || o[key] === ""))
-        add(`providerOptions.gcp.${key}`, o[key], "a network name or self link", 'write network: "default"');
-    }
-    objectOption("instance", "gcp.compute.InstanceArgs", "{ deletionProtection: true }");
-    return problems;
-  },
+  options: gcpOptions.schema,
   platformUserData: (_spec, userData) => gceUserData(userData),
   create(spec, parent) {
     const { createComputeInstance } = require("./resources") as typeof import("./resources");

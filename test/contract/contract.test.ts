@@ -229,6 +229,45 @@ describe.each(providers())("provider %s", (name) => {
     });
   }
 
+  const declared = moduleOf(name);
+  if (declared.options) {
+    it("declares each option with a type and a description, and refuses one it does not declare", async () => {
+      for (const [option, declaration] of Object.entries(declared.options!)) {
+        expect(declaration.type, `${option} has a type`).not.toBe("");
+        expect(declaration.description, `${option} has a description`).not.toBe("");
+      }
+      const before = recorded.length;
+      const options = { providerOptions: { [name]: { notAnOption: 1 } } };
+      expect(() => new lib.Machine(`${name}-opt`, { size: "small", provider: name, ...options })).toThrow(
+        new RegExp(
+          `${name}-opt\\.providerOptions\\.${name}\\.notAnOption = 1: allowed ${Object.keys(declared.options!)[0]}`,
+        ),
+      );
+      await settle();
+      expect(recorded.length).toBe(before);
+    });
+  }
+
+  if (declared.rules) {
+    it("follows the shared rules it states", async () => {
+      const before = recorded.length;
+      const rules = declared.rules!;
+      if (rules.customShapes) {
+        expect(() => new lib.Machine(`${name}-shape`, { size: { type: "enormous" }, provider: name })).toThrow(
+          /size\.type = "enormous": allowed a catalog type .* or <cpus>cpu-<memory>gb/,
+        );
+      }
+      if (rules.maxPortRange) {
+        const ports = [{ port: 9000, toPort: 9000 + rules.maxPortRange.ports }];
+        expect(() => new lib.Machine(`${name}-range`, { size: "small", provider: name, ports })).toThrow(
+          new RegExp(`ranges of at most ${rules.maxPortRange.ports} ports`),
+        );
+      }
+      await settle();
+      expect(recorded.length).toBe(before);
+    });
+  }
+
   it("registers nothing for an invalid spec", async () => {
     const before = recorded.length;
     expect(() => new lib.Machine(`${name}-bad`, { ...SPEC, provider: name, diskGiB: -1 })).toThrow(lib.ValidationError);
