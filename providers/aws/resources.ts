@@ -6,7 +6,7 @@ import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
-import { MANAGED_LABELS } from "../../core/validation";
+import { MANAGED_LABELS } from "../../core/resolve/labels";
 import type { Arch } from "../../core/arch";
 import type { FirewallRule } from "../../core/firewall-rule";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";

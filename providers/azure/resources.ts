@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
 import { portRange } from "../kit/firewall";
 import type { FirewallRule } from "../../core/firewall-rule";
-import { MANAGED_LABELS } from "../../core/validation";
+import { MANAGED_LABELS } from "../../core/resolve/labels";
 import { derivedName, platformNameFor } from "../../core/naming";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { azureOptions } from "./options";

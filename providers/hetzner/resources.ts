@@ -5,7 +5,7 @@ import type * as hcloudInputs from "@pulumi/hcloud/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
 import { portRange } from "../kit/firewall";
-import { MANAGED_LABELS } from "../../core/validation";
+import { MANAGED_LABELS } from "../../core/resolve/labels";
 import type { FirewallRule } from "../../core/firewall-rule";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { hetznerOptions } from "./options";
