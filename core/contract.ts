@@ -223,6 +223,11 @@ export interface ProviderValidationContext {
 }
 
 export interface ProviderModule {
+  /**
+   * The contract version the module was written for (`CONTRACT_VERSION` then). Required for a provider
+   * outside Machina (an npm package, `registerProvider`): the registry refuses one this Machina does not speak.
+   */
+  contractVersion?: string;
   name: string;
   description: string;
   requirements: ProviderRequirements;

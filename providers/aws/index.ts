@@ -1,4 +1,5 @@
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { awsOptions } from "./options";
@@ -6,6 +7,7 @@ import { ec2UserData } from "./user-data";
 
 /** AWS EC2 through @pulumi/aws (narrow `@pulumi/aws/ec2` imports, loaded only when a machine is created). */
 const aws: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "aws",
   description: "AWS EC2 instances (T3/M7i x86_64, T4g/M7g Graviton arm64) through @pulumi/aws",
   requirements: {

@@ -1,4 +1,5 @@
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { azureOptions } from "./options";
@@ -9,6 +10,7 @@ export const IMAGE_URN = /^[^:\s]+:[^:\s]+:[^:\s]+:[^:\s]+$/;
 
 /** Azure VMs through @pulumi/azure-native (narrow per-service imports, loaded only when used). */
 const azure: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "azure",
   description: "Azure Linux VMs (B-series x86_64, Bpsv2/Dpsv5 arm64) through @pulumi/azure-native",
   requirements: {

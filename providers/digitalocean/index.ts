@@ -1,11 +1,13 @@
 import { userDataWithKeys } from "../kit/ssh-keys-via";
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { digitalOceanOptions } from "./options";
 
 /** DigitalOcean droplets through @pulumi/digitalocean. The SDK is loaded only when a machine is created. */
 const digitalocean: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "digitalocean",
   description: "DigitalOcean droplets (x86_64 only) through @pulumi/digitalocean",
   requirements: {

@@ -1,10 +1,12 @@
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
 import catalog from "./catalog.json";
 import { gcpOptions } from "./options";
 import { gceUserData } from "./user-data";
 
 /** Google Compute Engine through @pulumi/gcp (narrow `@pulumi/gcp/compute` imports, loaded only when used). */
 const gcp: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "gcp",
   description: "Google Compute Engine instances (E2 x86_64, Tau T2A arm64) through @pulumi/gcp",
   requirements: {

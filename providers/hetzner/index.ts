@@ -1,11 +1,13 @@
 import { userDataWithKeys } from "../kit/ssh-keys-via";
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { hetznerOptions } from "./options";
 
 /** Hetzner Cloud through @pulumi/hcloud. The SDK is loaded only when a machine is created. */
 const hetzner: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "hetzner",
   description: "Hetzner Cloud servers (x86 CX/CPX and Ampere arm64 CAX) through @pulumi/hcloud",
   requirements: {

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { kubevirtOptions } from "./options";
@@ -32,6 +33,7 @@ export function probeKubevirt(timeoutMs = 15_000): Promise<string[]> {
 
 /** KubeVirt VirtualMachines through @pulumi/kubernetes; Harvester is KubeVirt-based and works through it. */
 const kubevirt: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "kubevirt",
   description: "KubeVirt VirtualMachines on Kubernetes (and Harvester) through @pulumi/kubernetes",
   requirements: {

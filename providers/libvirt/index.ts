@@ -1,5 +1,6 @@
 import { portRange } from "../kit/firewall";
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { mergedUserData } from "./cloud-init";
@@ -7,6 +8,7 @@ import { libvirtOptions } from "./options";
 
 /** libvirt/KVM on this machine, through Machina's own dynamic providers and virsh. */
 const libvirt: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "libvirt",
   description:
     "libvirt/QEMU on the local host (KVM when it works, else software emulation), through Machina's dynamic providers",

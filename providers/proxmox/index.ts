@@ -1,4 +1,5 @@
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { proxmoxOptions } from "./options";
@@ -11,6 +12,7 @@ import { snippetUserData } from "./user-data";
  * `proxmoxve:ssh` settings, and the snippet datastore must allow the `snippets` content type.
  */
 const proxmox: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "proxmox",
   description:
     "Proxmox VE virtual machines (clone a template or import a cloud image) through @muhlba91/pulumi-proxmoxve",

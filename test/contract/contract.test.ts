@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { capabilitiesOf } from "../../dist/core/capabilities";
+import { assertProviderModule } from "../../dist/providers/registry";
 import type { CatalogSize, ProviderModule } from "../../dist/core/contract";
 import { fakeProvider } from "../support/fake-provider";
 import type { RecordedResource } from "../support/mocks";
@@ -76,6 +77,38 @@ function sizeForms(size: CatalogSize): unknown[] {
 
 describe.each(providers())("provider %s", (name) => {
   const facts = capabilitiesOf(moduleOf(name));
+  it("is a module the registry accepts from outside Machina: its members, platform facts and contract version", () => {
+    const module = moduleOf(name);
+    expect(() => assertProviderModule(module, `provider ${name}`)).not.toThrow();
+    expect(module.contractVersion, "the contract version it was written for").toMatch(/^\d+\.\d+$/);
+    for (const fact of ["publicIp", "firewall", "resizeInPlace"] as const)
+      expect(typeof module.platformFacts[fact], `platformFacts.${fact}`).toBe("boolean");
+    expect("capabilities" in module, "no hand-set capabilities").toBe(false);
+    for (const op of ["power", "snapshot", "adopt", "state"] as const)
+      expect(["undefined", "function"], `${op} is an operation or absent`).toContain(typeof module[op]);
+  });
+
+  it("has a complete catalog: dated prices, known arches, and the default region, image and SSH user it names", () => {
+    const { catalog } = moduleOf(name);
+    const regions = catalog.regions.map((r) => r.id);
+    expect(catalog.pricesAsOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(catalog.source).not.toBe("");
+    expect(catalog.currency).toMatch(/^[A-Z]{3}$/);
+    expect(catalog.userDataMaxBytes).toBeGreaterThan(0);
+    expect(regions).toContain(catalog.defaults.region);
+    expect(catalog.images[catalog.defaults.image]?.x86_64, "the default image has an x86_64 id").toBeTruthy();
+    expect(catalog.defaults.sshUser).not.toBe("");
+    expect(catalog.sizes.length).toBeGreaterThan(0);
+    for (const size of catalog.sizes) {
+      expect(["x86_64", "arm64"], `${size.type} arch`).toContain(size.arch);
+      expect(size.cpus, `${size.type} vCPUs`).toBeGreaterThan(0);
+      expect(size.memoryGiB, `${size.type} memory`).toBeGreaterThan(0);
+      expect(size.hourlyPrice, `${size.type} price`).toBeGreaterThanOrEqual(0);
+      for (const region of size.regions ?? [])
+        expect(regions, `${size.type} is sold in a known region`).toContain(region);
+    }
+  });
+
   it("turns the common spec into resources carrying keys, user data, ports and labels", async () => {
     const module = lib.resolveProvider(name);
     const from = recorded.length;

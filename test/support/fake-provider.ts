@@ -6,6 +6,7 @@ class FakeVm extends pulumi.CustomResource {}
 /** A provider module defined in a program (as a user would), registered with registerProvider. */
 export function fakeProvider(name = "fakecloud", extra: Partial<ProviderModule> = {}): ProviderModule {
   return {
+    contractVersion: "1.0",
     name,
     description: "an in-test cloud",
     requirements: { credentials: [], tools: [] },
