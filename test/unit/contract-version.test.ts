@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { CONTRACT_VERSION, contractVersionProblem } from "../../dist/core/contract-version";
 import { clearRegisteredProviders, registerProvider, resolveProvider } from "../../dist/providers/registry";
-import { fakeProvider } from "../support/fake-provider";
+import { fakeProvider } from "../../dist/testing";
 
 describe("contractVersionProblem", () => {
   it.each([

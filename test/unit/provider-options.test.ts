@@ -12,7 +12,7 @@ import { customShapeProblem, portRangeProblems } from "../../dist/core/provider-
 import { existingSshKeysOption } from "../../dist/core/standard-options";
 import { defineOptions, matching, oneOf, resourceArgsOption } from "../../dist/providers/kit/options";
 import { builtInProviderNames, resolveProvider } from "../../dist/providers/registry";
-import { fakeProvider } from "../support/fake-provider";
+import { fakeProvider } from "../../dist/testing";
 
 interface DemoOptions {
   zone?: string;

@@ -16,7 +16,7 @@ import { checkPlacementShape, checkZone, resolveRegion } from "../../dist/core/r
 import { checkSizeShape, resolveDisk, resolveSize, resolveSizeMinimum } from "../../dist/core/resolve/size";
 import { checkSshKeys } from "../../dist/core/resolve/ssh-keys";
 import { checkControlCharacters, checkUserDataShape } from "../../dist/core/resolve/text";
-import { KEY_A, KEY_B } from "../support/mocks";
+import { KEY_A, KEY_B } from "../../dist/testing";
 
 const CATALOG: Catalog = {
   pricesAsOf: "2026-11-23",
