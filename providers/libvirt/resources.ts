@@ -2,7 +2,7 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
-import { isSecretConfigKey, secretIf } from "../../core/secret-config";
+import { isSecretConfigKey, secretIf } from "../kit/secret-config";
 import { singlePorts } from "../kit/firewall";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
