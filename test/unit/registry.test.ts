@@ -20,6 +20,8 @@ describe("provider registry", () => {
     const names = lib.builtInProviderNames();
     expect(names).toEqual(expect.arrayContaining(["digitalocean", "hetzner"]));
     expect(names).not.toContain("contract");
+    // The provider kit is a folder with an index next to the providers, and no provider.
+    expect(names).not.toContain("kit");
   });
 
   it("an unknown provider lists the known ones", () => {
