@@ -13,6 +13,7 @@
 import { capabilitiesOf } from "../core/capabilities";
 import type { CatalogSize, ProviderModule } from "../core/contract";
 import { ValidationError } from "../core/errors";
+import { platformNameFor } from "../core/naming";
 import { assertProviderModule, registerProvider, resolveProvider } from "../providers/registry";
 import type { RecordedResource } from "./mocks";
 import { installMachinaMocks, KEY_A, loadMachine, settle, valueOf } from "./mocks";
@@ -107,10 +108,12 @@ function problemsOf(expect: ExpectLike, build: () => unknown): ValidationError["
 /** Registers the suite's cases: one `describe` per provider. */
 export function providerContractSuite(hooks: ContractSuiteHooks, options: ContractSuiteOptions): void {
   const { describe, it, beforeAll, expect } = hooks;
+  const project = options.project ?? "contract";
+  const stack = options.stack ?? "ci";
   let recorded: RecordedResource[] = [];
   let Machine: ReturnType<typeof loadMachine>;
   beforeAll(() => {
-    recorded = installMachinaMocks({ project: options.project ?? "contract", stack: options.stack ?? "ci" });
+    recorded = installMachinaMocks({ project, stack });
     Machine = loadMachine();
     for (const entry of options.providers) if (typeof entry !== "string") registerProvider(entry);
   });
@@ -183,6 +186,8 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
           expect(hasPort(text, 51820), "UDP 51820 is opened").toBe(true);
           expect(hasPort(text, 22), "SSH is opened for the keys").toBe(true);
         }
+        const platformName = platformNameFor(project, stack, `${name}-contract`);
+        expect(text.includes(platformName), `the platform name ${platformName} reaches the platform`).toBe(true);
         for (const [k, v] of Object.entries(SPEC.labels))
           expect(text.includes(k) && text.includes(v), `label ${k}=${v} reaches the platform`).toBe(true);
 
