@@ -128,6 +128,20 @@ describe("load only what a stack uses", () => {
     for (const sdk of Object.values(SDK_OF)) expect(loaded).not.toContain(sdk);
   });
 
+  it.each(["testing", "providers/kit"])("loading pulumi-machina/%s loads no provider SDK", (entry) => {
+    const script = `
+      const exported = require(${JSON.stringify(ROOT)} + "/dist/" + ${JSON.stringify(entry)} + "/index.js");
+      const loaded = [...new Set(Object.keys(require.cache)
+        .map((f) => /node_modules\\/(@(?:pulumi|muhlba91)\\/[^/]+)\\//.exec(f)?.[1]).filter(Boolean))].sort();
+      process.stdout.write(JSON.stringify({ exports: Object.keys(exported).length, loaded }));
+    `;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const { exports, loaded } = JSON.parse(r.stdout);
+    expect(exports).toBeGreaterThan(5);
+    for (const sdk of Object.values(SDK_OF)) expect(loaded).not.toContain(sdk);
+  });
+
   it("the public entry's types reference no provider SDK", () => {
     const seen = new Set<string>();
     const sdkRefs: string[] = [];
