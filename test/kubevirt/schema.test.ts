@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
 import type { MachineArgs } from "../../dist/core/spec";
 import { enginePath } from "../engine/support";
-import { KEY_A } from "../support/mocks";
+import { KEY_A } from "../../dist/testing";
 import { recordTiming } from "../support/timings";
 import { type Cluster, kubernetesProviderPath, startCluster } from "./cluster";
 import { kubeObjects } from "./objects";
