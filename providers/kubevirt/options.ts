@@ -35,7 +35,7 @@ export const kubevirtOptions = defineOptions<KubevirtOptions>()({
     description: "the Service that exposes the ports",
     defaultText: "LoadBalancer with publicIp, else ClusterIP",
     check: oneOf(SERVICE_TYPES, {
-      allowed: SERVICE_TYPES.join(", ").replace(/, (?=[^,]*$)/, " or "),
+      allowed: "ClusterIP, NodePort or LoadBalancer",
       fix: 'write serviceType: "LoadBalancer"',
     }),
   },
