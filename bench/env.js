@@ -55,6 +55,7 @@ function makeProject(environments, name = "machina-bench") {
   );
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
   fs.mkdirSync(path.join(dir, "stacks"));
+  fs.mkdirSync(path.join(dir, ".pulumi-state"), { mode: 0o700 });
   for (const [env, yaml] of Object.entries(environments))
     fs.writeFileSync(path.join(dir, "stacks", `Pulumi.${env}.yaml`), yaml);
   return dir;

@@ -41,6 +41,7 @@ function measured(row) {
 }
 
 function checkText(c) {
+  if (c.value === undefined) return `${c.what} **FAIL**`;
   const v = c.unit === "x" ? `${c.value.toFixed(2)}x` : `${c.value.toFixed(c.value < 10 ? 2 : 1)}${c.unit}`;
   return `${c.what} ${v} <= ${c.limit}${c.unit} **${c.pass ? "PASS" : "FAIL"}**`;
 }

@@ -42,8 +42,15 @@ async function section(name, rows, fn) {
   try {
     rows.push(...(await fn()));
   } catch (e) {
-    if (!(e instanceof Skip)) throw e;
-    rows.push({ group: name, name, skipped: e.message, checks: [] });
+    // A row that cannot run here is skipped; one that broke is reported as a failure, and the rest run.
+    if (e instanceof Skip) rows.push({ group: name, name, skipped: e.message, checks: [] });
+    else {
+      process.stderr.write(`bench: ${name} failed: ${e.stack ?? e}\n`);
+      const what = `${name}: ${String(e.message ?? e)
+        .split("\n")[0]
+        .slice(0, 200)}`;
+      rows.push({ group: name, name, skipped: `failed (${what})`, checks: [{ what, pass: false }] });
+    }
   }
   process.stderr.write(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 }
@@ -67,8 +74,16 @@ async function section(name, rows, fn) {
     await section("scaling", rows, () => require("./rows/scaling").scalingRows({ pairs, machines }));
   if (["idle", "preview", "state"].some((g) => only.has(g)))
     await section("engine", rows, () => require("./rows/engine").engineRows({ pairs, only }));
-  if (["busybox", "debian", "resize"].some((g) => only.has(g)))
-    await section("libvirt", rows, () => require("./rows/libvirt").libvirtRows({ pairs: Math.min(pairs, 3), only }));
+  for (const [guest, groups] of [
+    ["busybox", ["busybox"]],
+    ["debian", ["debian", "resize"]],
+  ]) {
+    const wanted = new Set(groups.filter((g) => only.has(g)));
+    if (wanted.size > 0)
+      await section(guest, rows, () =>
+        require("./rows/libvirt").libvirtRows({ pairs: Math.min(pairs, 3), only: wanted }),
+      );
+  }
   results.loadAfter = loadAverage();
   const table = markdown(results);
   fs.writeFileSync(path.join(out, "results.json"), JSON.stringify(results, null, 2));
