@@ -36,6 +36,8 @@ const only = new Set(onlyList);
 const pairs = Number(values.pairs ?? 7);
 const machines = (values.machines ?? (values.only ? "1,100,1000,3000" : "1,100")).split(",").map(Number);
 
+let written = () => undefined;
+
 async function section(name, rows, fn) {
   const t0 = Date.now();
   process.stderr.write(`bench: ${name} ...\n`);
@@ -53,6 +55,7 @@ async function section(name, rows, fn) {
     }
   }
   process.stderr.write(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  written();
 }
 
 (async () => {
@@ -69,6 +72,11 @@ async function section(name, rows, fn) {
     rows: [],
   };
   const rows = results.rows;
+  // What is measured so far is on disk after each section: a long run stopped half-way keeps it.
+  written = () => {
+    fs.writeFileSync(path.join(out, "results.json"), JSON.stringify(results, null, 2));
+    fs.writeFileSync(path.join(out, "results.md"), markdown(results));
+  };
   if (only.has("cli")) await section("cli", rows, () => require("./rows/cli").cliRows({ pairs }));
   if (only.has("scaling"))
     await section("scaling", rows, () => require("./rows/scaling").scalingRows({ pairs, machines }));
