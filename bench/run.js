@@ -89,7 +89,7 @@ async function section(name, rows, fn) {
     const wanted = new Set(groups.filter((g) => only.has(g)));
     if (wanted.size > 0)
       await section(guest, rows, () =>
-        require("./rows/libvirt").libvirtRows({ pairs: Math.min(pairs, 3), only: wanted }),
+        require("./rows/libvirt").libvirtRows({ pairs: Math.min(pairs, guest === "debian" ? 1 : 3), only: wanted }),
       );
   }
   results.loadAfter = loadAverage();
