@@ -7,6 +7,7 @@ import { portRange } from "../providers/kit/firewall";
 import { DEFAULT_LABEL_RULES, machineShapeProblems, resolveMachineSpec } from "../core/validation";
 import type { ProviderModule } from "../core/contract";
 import { CAPABILITY_NAMES, capabilitiesOf, capabilityList } from "../core/capabilities";
+import { describeOptions } from "../core/provider-options";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import {
   checkEnvironmentConfig,
@@ -96,6 +97,12 @@ export function providerInfo(name: string, projectDir: string): string {
   for (const tool of m.requirements.tools)
     lines.push(`  ${tool.command} (${onPath(tool.command) ? "found" : "missing"}): ${tool.howTo}`);
   lines.push(`Capabilities: ${CAPABILITY_NAMES.map((k) => `${k}=${capabilities[k] ? "yes" : "no"}`).join(", ")}`);
+  const options = describeOptions(m);
+  if (options.length > 0) {
+    lines.push(`Options (providerOptions.${m.name}):`);
+    for (const o of options)
+      lines.push(`  ${o.name} (${o.type}${o.default === undefined ? "" : `, default ${o.default}`}): ${o.description}`);
+  }
   lines.push(`Regions: ${c.regions.map((r) => r.id).join(", ")} (default ${c.defaults.region})`);
   lines.push(
     `Images: ${Object.entries(c.images)

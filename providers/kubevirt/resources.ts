@@ -6,22 +6,16 @@ import { singlePorts } from "../kit/firewall";
 import { derivedName } from "../../core/naming";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
-import { kubevirtUserData } from "./user-data";
+import { kubevirtOptions } from "./options";
 
-interface KubevirtOptions {
-  namespace?: string;
-  persistent?: boolean;
-  storageClass?: string;
-  serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer";
-  networkName?: string;
-  runStrategy?: string;
-  virtualMachine?: Record<string, unknown>;
-}
+/** The options as read, defaults filled in. */
+export type KubevirtSettings = ReturnType<typeof kubevirtOptions.read>;
+import { kubevirtUserData } from "./user-data";
 
 export const MACHINE_LABEL = "machina.dev/machine";
 
 /** The disk of the VM: a container disk (ephemeral), or a DataVolume imported from a URL or a registry. */
-export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" | "platformName">, o: KubevirtOptions) {
+export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" | "platformName">, o: KubevirtSettings) {
   const url = /^https?:\/\//.test(spec.image.id);
   if (!url && !o.persistent)
     return { volume: { name: "rootdisk", containerDisk: { image: spec.image.id } }, dataVolumeTemplate: undefined };
@@ -44,7 +38,7 @@ export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" |
 /** The VirtualMachine manifest (kubevirt.io/v1). */
 export function virtualMachineManifest(
   spec: ResolvedMachineSpec,
-  o: KubevirtOptions,
+  o: KubevirtSettings,
   secretName: pulumi.Input<string>,
 ) {
   const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
@@ -55,11 +49,11 @@ export function virtualMachineManifest(
     kind: "VirtualMachine",
     metadata: {
       name: spec.platformName,
-      namespace: o.namespace ?? "default",
+      namespace: o.namespace,
       labels: { ...spec.labels, [MACHINE_LABEL]: spec.platformName },
     },
     spec: {
-      runStrategy: o.runStrategy ?? "Always",
+      runStrategy: o.runStrategy,
       ...(dataVolumeTemplate ? { dataVolumeTemplates: [dataVolumeTemplate] } : {}),
       template: {
         metadata: { labels: { [MACHINE_LABEL]: spec.platformName } },
@@ -100,8 +94,8 @@ export function serviceAddresses(
 }
 
 export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const o = spec.options as KubevirtOptions;
-  const namespace = o.namespace ?? "default";
+  const o = kubevirtOptions.read(spec);
+  const namespace = o.namespace;
   // User data lives in a Secret, never in the VM object.
   const secret = new Secret(
     `${spec.name}-cloudinit`,

@@ -6,6 +6,7 @@
  *   index.ts             7  the public entry point (`pulumi-machina`)
  *   stacks/              6  the program every stack runs
  *   internal/            5  dynamic/v1: the entry point serialized dynamic providers require
+ *   testing/             5  pulumi-machina/testing: mocks, the contract suite (for tests of what builds on Machina)
  *   components/          4  Pulumi components users construct (Machine, readiness)
  *   providers/registry   3  finds and loads providers by folder name at run time, imports none
  *   providers/<name>/    2  one provider each
@@ -25,7 +26,16 @@ export interface Floor {
 }
 
 /** The source folders the floors cover, relative to the repository root. */
-export const SOURCE_ROOTS = ["index.ts", "core", "providers", "components", "internal", "stacks", "automation"];
+export const SOURCE_ROOTS = [
+  "index.ts",
+  "core",
+  "providers",
+  "components",
+  "internal",
+  "testing",
+  "stacks",
+  "automation",
+];
 
 /** The Pulumi SDK packages of the built-in providers: only a provider's own folder may import them. */
 export const PROVIDER_SDKS = [
@@ -54,6 +64,8 @@ export function floorOf(file: string): Floor | undefined {
       return { name: "components", rank: 4 };
     case "internal":
       return { name: "internal", rank: 5 };
+    case "testing":
+      return { name: "testing", rank: 5 };
     case "stacks":
       return { name: "stacks", rank: 6 };
     case "automation":

@@ -2,17 +2,11 @@
  * AWS Machines share their lookups: one AMI and one VPC lookup per distinct input and provider
  * instance in a program, however many Machines use them (against AWS each lookup is an API call).
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, invokes, KEY_A, settle, valueOf } from "../support/mocks";
+import { describe, expect, it } from "vitest";
+import { invokes, KEY_A, machinaUnderMocks, settle, valueOf } from "../../dist/testing";
 
-let Machine: typeof import("../../dist/components/machine").Machine;
-let Provider: typeof import("@pulumi/aws").Provider;
-
-beforeAll(async () => {
-  installMocks({ project: "shop", stack: "fleet", config: { "machina:provider": "aws" } });
-  ({ Machine } = await import("../../dist/components/machine.js"));
-  ({ Provider } = await import("@pulumi/aws/provider.js"));
-});
+const { Machine } = machinaUnderMocks({ project: "shop", stack: "fleet", config: { "machina:provider": "aws" } });
+const { Provider } = require("@pulumi/aws/provider") as typeof import("@pulumi/aws/provider");
 
 const AMI = "aws:ec2/getAmi:getAmi";
 const VPC = "aws:ec2/getVpc:getVpc";

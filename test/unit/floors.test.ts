@@ -23,6 +23,7 @@ describe("the source tree", () => {
       "provider",
       "registry",
       "stacks",
+      "testing",
     ]);
     expect(edges.filter((e) => e.to !== undefined).length).toBeGreaterThan(100);
   });
@@ -59,6 +60,8 @@ describe("floorProblem", () => {
     ["components/machine.ts", "../providers/kit/firewall"],
     ["internal/dynamic/v1.ts", "../../providers/libvirt/machine-operations"],
     ["stacks/index.ts", "../components/machine"],
+    ["testing/mocks.ts", "../components/machine"],
+    ["testing/contract-suite.ts", "../providers/registry"],
     ["automation/inspect.ts", "../stacks/environment"],
     ["index.ts", "./components/machine"],
   ])("lets %s import %s", (from, specifier) => {
@@ -77,6 +80,10 @@ describe("floorProblem", () => {
     ["components/machine.ts", "../providers/hetzner/resources", /only the registry loads providers/],
     ["components/machine.ts", "../stacks/environment", /points up a floor \(components 4 -> stacks 6\)/],
     ["stacks/index.ts", "../automation/operations", /points up a floor/],
+    ["components/machine.ts", "../testing/mocks", /points up a floor \(components 4 -> testing 5\)/],
+    ["testing/mocks.ts", "../providers/hetzner", /only the registry loads providers/],
+    ["testing/mocks.ts", "../stacks/environment", /points up a floor/],
+    ["internal/dynamic/v1.ts", "../../testing/mocks", /internal and testing stand on the same floor/],
     ["automation/cli.ts", "../index", /automation and index stand on the same floor/],
     ["core/spec.ts", "../test/support/mocks", /outside the source floors/],
     ["core/spec.ts", "@pulumi/aws", /imports the provider SDK @pulumi\/aws/],

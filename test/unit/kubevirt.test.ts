@@ -1,18 +1,15 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { probeKubevirt } from "../../dist/providers/kubevirt/index";
 import { serviceAddresses } from "../../dist/providers/kubevirt/resources";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
+import { machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
 
-let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine").Machine;
-
-beforeAll(async () => {
-  recorded = installMocks({ project: "lab", stack: "staging", config: { "machina:provider": "kubevirt" } });
-  ({ Machine } = await import("../../dist/components/machine.js"));
+const { recorded, Machine } = machinaUnderMocks({
+  project: "lab",
+  stack: "staging",
+  config: { "machina:provider": "kubevirt" },
 });
 
 const VM = "kubernetes:kubevirt.io/v1:VirtualMachine";

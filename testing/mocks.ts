@@ -1,11 +1,17 @@
+/**
+ * Pulumi mocks for unit tests of programs that use Machina: every registration is recorded, and the
+ * platform resources of each built-in provider answer with realistic state (addresses, ids, computed
+ * fields), so a Machine's outputs resolve as they would on the platform.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import type { Untyped } from "./untyped";
+import type { Machine } from "../components/machine";
 
 /**
  * Resource inputs as the mocks record them. They have every provider SDK's shape, so tests index them
  * freely; a wrong path reads undefined and the assertion on it fails.
  */
-export type RecordedInputs = Untyped;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one untyped view, for the reasons above
+export type RecordedInputs = Record<string, any>;
 
 export interface RecordedResource {
   type: string;
@@ -110,19 +116,20 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
   }
 }
 
+export interface MockOptions {
+  project?: string;
+  stack?: string;
+  /** Stack config by full key (`machina:provider`). */
+  config?: Record<string, string>;
+  /** Sees every registration first; throws to refuse it as the platform would. */
+  platform?: (type: string, inputs: RecordedInputs) => void;
+}
+
 /**
  * Installs Pulumi mocks that record every resource registered. Call it before importing anything
- * that registers resources (use `await import()` after it).
+ * that registers resources (use `await import()` after it, or machinaUnderMocks).
  */
-export function installMocks(
-  options: {
-    project?: string;
-    stack?: string;
-    config?: Record<string, string>;
-    /** Sees every registration first; throws to refuse it as the platform would. */
-    platform?: (type: string, inputs: RecordedInputs) => void;
-  } = {},
-): RecordedResource[] {
+export function installMachinaMocks(options: MockOptions = {}): RecordedResource[] {
   const recorded: RecordedResource[] = [];
   pulumi.runtime.setAllConfig(options.config ?? {});
   pulumi.runtime.setMocks(
@@ -166,5 +173,23 @@ export async function settle(): Promise<void> {
 
 export const ofType = (recorded: RecordedResource[], type: string) => recorded.filter((r) => r.type === type);
 
+/** Two well-formed OpenSSH public keys for tests. */
 export const KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA alice@laptop";
 export const KEY_B = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2q7cRrGk1m5n8Yx0pT3dVw9sL4uH6eZ1aC8bN2fQwE bob@desk";
+
+/** The Machine component, loaded now: after the mocks are installed, as Pulumi requires. */
+export function loadMachine(): typeof Machine {
+  return (require("../components/machine") as typeof import("../components/machine")).Machine;
+}
+
+/**
+ * The one set-up of a unit test of Machines: installs the mocks (recording every registration) and
+ * loads the Machine component after them. Call it at the top of a test file, before any Machine.
+ */
+export function machinaUnderMocks(options: MockOptions = {}): {
+  recorded: RecordedResource[];
+  Machine: typeof Machine;
+} {
+  const recorded = installMachinaMocks(options);
+  return { recorded, Machine: loadMachine() };
+}
