@@ -15,7 +15,7 @@ import type { CatalogSize, ProviderModule } from "../core/contract";
 import { ValidationError } from "../core/errors";
 import { platformNameFor } from "../core/naming";
 import { assertProviderModule, registerProvider, resolveProvider } from "../providers/registry";
-import type { RecordedResource } from "./mocks";
+import type { MockOptions, RecordedResource } from "./mocks";
 import { installMachinaMocks, KEY_A, loadMachine, settle, valueOf } from "./mocks";
 
 /** The matchers the suite uses, as vitest, Jest and the `expect` package have them. */
@@ -52,6 +52,8 @@ export interface ContractSuiteOptions {
   /** The Pulumi project and stack the mocks run the program as. */
   project?: string;
   stack?: string;
+  /** What your platform computes for your resources (an address, say), for the mocks to answer with. */
+  platformState?: MockOptions["platformState"];
 }
 
 const MARKER = "machina-contract-7f3a9c";
@@ -113,7 +115,7 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
   let recorded: RecordedResource[] = [];
   let Machine: ReturnType<typeof loadMachine>;
   beforeAll(() => {
-    recorded = installMachinaMocks({ project, stack });
+    recorded = installMachinaMocks({ project, stack, platformState: options.platformState });
     Machine = loadMachine();
     for (const entry of options.providers) if (typeof entry !== "string") registerProvider(entry);
   });

@@ -123,6 +123,16 @@ export interface MockOptions {
   config?: Record<string, string>;
   /** Sees every registration first; throws to refuse it as the platform would. */
   platform?: (type: string, inputs: RecordedInputs) => void;
+  /**
+   * What the platform computes for resources the mocks do not know (a provider package's own types):
+   * returned fields are added to the resource's state, as the built-in providers' addresses and ids are.
+   */
+  platformState?: (
+    type: string,
+    name: string,
+    id: string,
+    inputs: RecordedInputs,
+  ) => Record<string, unknown> | undefined;
 }
 
 /**
@@ -139,7 +149,11 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
         const { __provider, ...inputs } = args.inputs;
         options.platform?.(args.type, inputs);
         recorded.push({ type: args.type, name: args.name, inputs, provider: __provider, id });
-        return { id, state: { ...args.inputs, ...platformState(args.type, args.name, id, args.inputs) } };
+        const computed = {
+          ...platformState(args.type, args.name, id, args.inputs),
+          ...options.platformState?.(args.type, args.name, id, args.inputs),
+        };
+        return { id, state: { ...args.inputs, ...computed } };
       },
       call(args) {
         invokes.push({ token: args.token, inputs: args.inputs });
