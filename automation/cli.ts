@@ -7,6 +7,7 @@ import { classifyError } from "../core/failure";
 import { resolveProvider } from "../providers/registry";
 import { listEnvironments } from "../stacks/environment";
 import { environmentSummaries, probePlatform, providerInfo, providerSummaries, validateEnvironment } from "./inspect";
+import { installLazyRuntime } from "./lazy-runtime";
 import type { Operation, ProgressEvent, Summary } from "./operations";
 import { run, status } from "./operations";
 
@@ -339,6 +340,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // The CLI runs no inline program: Pulumi's runtime is loaded only if something really uses it.
+  installLazyRuntime();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {

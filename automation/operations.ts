@@ -295,22 +295,34 @@ export async function run(operation: Operation, target: Target, options: RunOpti
       }
     };
     const stack = selected.stack;
-    const changes = await withRunConfig<Record<string, number>>(selected, selected.runConfig, async (configFile) => {
-      const common = { onEvent, color: "never" as const, signal: options.signal, configFile };
-      switch (operation) {
-        case "preview":
-          return (await stack.preview({ ...common, diff: false })).changeSummary as Record<string, number>;
-        case "up":
-          return ((await stack.up(common)).summary.resourceChanges ?? {}) as Record<string, number>;
-        case "refresh":
-          return ((await stack.refresh(common)).summary.resourceChanges ?? {}) as Record<string, number>;
-        case "destroy":
-          return ((await stack.destroy(common)).summary.resourceChanges ?? {}) as Record<string, number>;
-      }
-    });
+    // The outputs up already fetched are used as they are; preview and destroy print none.
+    const result = await withRunConfig<{ changes: Record<string, number>; outputs?: OutputMap }>(
+      selected,
+      selected.runConfig,
+      async (configFile) => {
+        const common = { onEvent, color: "never" as const, signal: options.signal, configFile };
+        const changesOf = (r: { summary: { resourceChanges?: unknown } }) =>
+          (r.summary.resourceChanges ?? {}) as Record<string, number>;
+        switch (operation) {
+          case "preview":
+            return {
+              changes: (await stack.preview({ ...common, diff: false })).changeSummary as Record<string, number>,
+            };
+          case "up": {
+            const up = await stack.up(common);
+            return { changes: changesOf(up), outputs: up.outputs };
+          }
+          case "refresh":
+            return { changes: changesOf(await stack.refresh(common)), outputs: await stack.outputs() };
+          case "destroy":
+            return { changes: changesOf(await stack.destroy(common)) };
+        }
+      },
+    );
+    const changes = result.changes;
     if (operation === "preview" && options.expectNoChanges && countChanged(changes))
       return unexpectedChanges(base, started, changes, recovered);
-    let outputs = operation === "destroy" ? {} : plainOutputs(await selected.stack.outputs());
+    let outputs = result.outputs ? plainOutputs(result.outputs) : {};
     let goneMachines: string[] | undefined;
     if (operation === "refresh") {
       // Outputs are written by up: after a refresh that removed a machine they still describe it.

@@ -7,6 +7,7 @@
  * its pending creates are its own work in progress, and the run is reported as a conflict.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { homedir, hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { MachinaError } from "../core/errors";
@@ -201,6 +202,35 @@ export async function withPrivateTmpdir<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Where the file backend keeps a stack's checkpoint: project-scoped or legacy layout, plain or gzipped. */
+export function checkpointFiles(backendDir: string, project: string, stackName: string): string[] {
+  const root = path.join(backendDir, ".pulumi", "stacks");
+  return [path.join(root, project, stackName), path.join(root, stackName)].flatMap((f) => [
+    `${f}.json`,
+    `${f}.json.gz`,
+  ]);
+}
+
+/**
+ * Whether the stack's checkpoint may record pending operations. The engine writes the key only when
+ * there are some (`omitempty`), so its absence from every checkpoint file proves there are none; no
+ * checkpoint where the backend keeps it, or one that cannot be read, counts as maybe.
+ */
+export function mayHavePendingOperations(backendDir: string, project: string, stackName: string): boolean {
+  const files = checkpointFiles(backendDir, project, stackName).filter((f) => existsSync(f));
+  if (files.length === 0) return true;
+  for (const file of files) {
+    try {
+      const raw = readFileSync(file);
+      const text = (file.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
+      if (text.includes('"pending_operations"')) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
 interface PendingOperation {
   resource: { urn: string; type: string };
   type: string;
@@ -219,6 +249,9 @@ export async function recoverInterrupted(selected: SelectedStack, project: strin
     const live = locks.filter((l) => l.live);
     if (live.length > 0) throw new LiveLockError(selected.stackName, live);
     report.removedLocks = removeStaleLocks(locks);
+    // Exporting the stack costs a run of the engine: only when there is evidence of an interrupted run.
+    if (report.removedLocks.length === 0 && !mayHavePendingOperations(backendDir, project, selected.stackName))
+      return report;
   }
   const exported = await selected.stack.exportStack();
   const deployment = exported.deployment as { pending_operations?: PendingOperation[] } | undefined;

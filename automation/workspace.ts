@@ -12,6 +12,7 @@ import {
   stackConfigDir,
   stackNameFor,
 } from "../stacks/environment";
+import { stampedPulumiCommand } from "./engine-command";
 import { localPassphrase } from "./passphrase";
 import { closeStateDir } from "./state-files";
 
@@ -107,7 +108,10 @@ export async function selectEnvironmentStack(target: EnvironmentTarget): Promise
   const stateDir = path.join(projectDir, ".pulumi-state");
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const engine = { ...engineEnv(stateDir), MACHINA_PROJECT_DIR: projectDir };
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: projectDir }, { envVars: engine });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName, workDir: projectDir },
+    { envVars: engine, pulumiCommand: stampedPulumiCommand() },
+  );
   if (target.keepConfig && Object.keys(target.keepConfig).length > 0) {
     await stack.setAllConfig(
       Object.fromEntries(Object.entries(target.keepConfig).map(([k, v]) => [k, { value: v }])),
@@ -153,6 +157,7 @@ export async function selectInlineStack(target: InlineTarget): Promise<SelectedS
     {
       workDir,
       envVars: env,
+      pulumiCommand: stampedPulumiCommand(),
       projectSettings: { name: target.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
     },
   );

@@ -96,5 +96,11 @@ if [ ! -x "$bin_dir/pulumi-resource-pulumi-nodejs" ] || ! cmp -s "$shim" "$bin_d
   install -m 0755 "$shim" "$bin_dir.tmp/pulumi-resource-pulumi-nodejs"
   rm -rf "$bin_dir" && mv "$bin_dir.tmp" "$bin_dir"
 fi
-log "engine ready: $("$bin_dir/pulumi" version) in $bin_dir"
+# Stamp the version beside the binary: Machina's workspaces then need not ask `pulumi version` on
+# every run (automation/engine-command.ts trusts the stamp only while size and mtime still match).
+engine_version=$("$bin_dir/pulumi" version)
+printf '{"version":"%s","size":%s,"mtime":%s}\n' "${engine_version#v}" \
+  "$(stat -c %s "$bin_dir/pulumi")" "$(stat -c %Y "$bin_dir/pulumi")" > "$bin_dir/pulumi.version.$$.tmp"
+mv "$bin_dir/pulumi.version.$$.tmp" "$bin_dir/pulumi.version"
+log "engine ready: $engine_version in $bin_dir"
 echo "$bin_dir"

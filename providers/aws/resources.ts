@@ -6,6 +6,7 @@ import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
+import { perRun } from "../kit/per-run";
 import { MANAGED_LABELS } from "../../core/resolve/labels";
 import type { Arch } from "../../core/arch";
 import type { FirewallRule } from "../../core/firewall-rule";
@@ -47,14 +48,38 @@ export const EGRESS_ALL: awsInputs.ec2.SecurityGroupEgress[] = [
   { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: EVERYWHERE4, ipv6CidrBlocks: EVERYWHERE6 },
 ];
 
+const DEFAULT_PROVIDER = {};
+
+/**
+ * A data-source lookup made once per program run for each distinct input and provider instance, and
+ * shared by every Machine that needs it: ten Machines in one region make one AMI and one VPC lookup,
+ * not ten of each. The provider instance is the one the Machine's options give for the token.
+ */
+function sharedLookup<T>(parent: pulumi.Resource, token: string, args: unknown, lookup: () => T): T {
+  const provider: object = parent.getProvider(token) ?? DEFAULT_PROVIDER;
+  const scopes = perRun<WeakMap<object, Map<string, unknown>>>("aws-lookups");
+  let byProvider = scopes.get("by-provider");
+  if (!byProvider) scopes.set("by-provider", (byProvider = new WeakMap()));
+  let cache = byProvider.get(provider);
+  if (!cache) byProvider.set(provider, (cache = new Map()));
+  const key = `${token} ${JSON.stringify(args)}`;
+  if (!cache.has(key)) cache.set(key, lookup());
+  return cache.get(key) as T;
+}
+
 export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const options = awsOptions.read(spec);
   const region = spec.region;
   const invokeOpts = { parent };
 
   const query = amiQuery(spec.image.id, spec.arch);
-  const ami = query ? getAmiOutput({ ...query, region }, invokeOpts).id : pulumi.output(spec.image.id);
-  const vpcId = options.vpcId ?? getVpcOutput({ default: true, region }, invokeOpts).id;
+  const amiArgs = query && { ...query, region };
+  const ami = amiArgs
+    ? sharedLookup(parent, "aws:ec2/getAmi:getAmi", amiArgs, () => getAmiOutput(amiArgs, invokeOpts).id)
+    : pulumi.output(spec.image.id);
+  const vpcArgs = { default: true, region };
+  const vpcId =
+    options.vpcId ?? sharedLookup(parent, "aws:ec2/getVpc:getVpc", vpcArgs, () => getVpcOutput(vpcArgs, invokeOpts).id);
 
   // EC2 installs one key pair; every key also goes in through cloud-init (ec2UserData). The key
   // pair is the stack's own (AWS takes the same public key under several names).

@@ -2,10 +2,12 @@
  * The Automation API functions on the real engine: the development stack, an inline program with two
  * machines (as an npm user's pipeline would run it), and an `up` killed half-way then run again.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type * as EngineCommand from "../../dist/automation/engine-command";
 import type * as Operations from "../../dist/automation/operations";
 import { recordTiming } from "../support/timings";
 import {
@@ -33,7 +35,7 @@ beforeAll(async () => {
   process.env.PATH = enginePath();
   delete process.env.PULUMI_BACKEND_URL;
   delete process.env.PULUMI_CONFIG_PASSPHRASE;
-  project = makeProject({ interrupt: BUSYBOX_ENV });
+  project = makeProject({ interrupt: BUSYBOX_ENV, idle: BUSYBOX_ENV });
   ops = await import("../../dist/automation/operations.js");
 }, 900_000);
 
@@ -126,6 +128,52 @@ describe("Automation API functions", () => {
       expect(listDomains().filter((d) => d.startsWith("inline-fleet-ci-"))).toEqual([]);
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 900_000);
+
+  it("an idle up asks the engine only what it needs (no version, no export, outputs once); preview fetches no outputs", async () => {
+    const { findPulumi, stampedVersion } =
+      (await import("../../dist/automation/engine-command.js")) as typeof EngineCommand;
+    // A pulumi in front of the real one that logs each command line, stamped as setup-engine.sh stamps.
+    const real = findPulumi()!;
+    const wrapper = mkdtempSync(path.join(tmpdir(), "machina-pulumi-log-"));
+    const log = path.join(wrapper, "calls.log");
+    const pulumi = path.join(wrapper, "pulumi");
+    writeFileSync(
+      pulumi,
+      `#!/bin/sh\nprintf '%s\\n' "$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(real)} "$@"\n`,
+    );
+    chmodSync(pulumi, 0o755);
+    const version = stampedVersion(real) ?? execFileSync(real, ["version"], { encoding: "utf8" }).trim();
+    const stat = statSync(pulumi);
+    writeFileSync(
+      `${pulumi}.version`,
+      JSON.stringify({ version, size: stat.size, mtime: Math.floor(stat.mtimeMs / 1000) }),
+    );
+    const path0 = process.env.PATH;
+    process.env.PATH = `${wrapper}:${path0}`;
+    const target = { environment: "idle", projectDir: project };
+    const calls = () => readFileSync(log, "utf8").split("\n").filter(Boolean);
+    try {
+      const up = await ops.run("up", target);
+      expect(up.ok, up.error).toBe(true);
+      writeFileSync(log, "");
+      const idle = await ops.run("up", target);
+      expect(idle).toMatchObject({ ok: true, changed: false });
+      expect((idle.outputs.machineOutputs as { box: { ssh: string } }).box.ssh).toMatch(/^ssh -p \d+ machina@/);
+      expect(calls().filter((c) => /^version\b/.test(c))).toEqual([]);
+      expect(calls().filter((c) => /^stack export\b/.test(c))).toEqual([]);
+      // up itself reads the outputs once (masked, then with secrets): nothing reads them again.
+      expect(calls().filter((c) => /^stack output\b/.test(c))).toHaveLength(2);
+      writeFileSync(log, "");
+      const preview = await ops.run("preview", target);
+      expect(preview).toMatchObject({ ok: true, changed: false, outputs: {} });
+      expect(calls().filter((c) => /^(stack output|stack export|version)\b/.test(c))).toEqual([]);
+    } finally {
+      process.env.PATH = path0;
+      const destroy = await ops.run("destroy", target);
+      expect(destroy.ok, destroy.error).toBe(true);
+      rmSync(wrapper, { recursive: true, force: true });
     }
   }, 900_000);
 

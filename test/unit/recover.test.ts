@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   LiveLockError,
@@ -163,6 +164,49 @@ describe("recoverInterrupted", () => {
         calls.imported[0] as { deployment: { pending_operations: { resource: { type: string } }[] } }
       ).deployment.pending_operations.map((o) => o.resource.type),
     ).toEqual(["hcloud:index/server:Server"]);
+  });
+});
+
+describe("recoverInterrupted without evidence of an interrupted run", () => {
+  function writeCheckpoint(file: string, deployment: Record<string, unknown>): void {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const text = JSON.stringify({ version: 3, checkpoint: { stack: "qa", latest: deployment } }, null, 4);
+    writeFileSync(file, file.endsWith(".gz") ? gzipSync(text) : text);
+  }
+  const checkpoint = (name: string) => path.join(state, ".pulumi", "stacks", "shop", name);
+
+  it("no lock and a checkpoint without pending operations: the stack is not exported", async () => {
+    writeCheckpoint(checkpoint("qa.json"), { manifest: {}, resources: [{ urn: "urn:pulumi:qa::shop::x::y" }] });
+    const { selected, calls } = stackDouble();
+    expect(await recoverInterrupted(selected, "shop")).toEqual({
+      removedLocks: [],
+      clearedPendingCreates: [],
+      remainingPending: [],
+    });
+    expect(calls.exported).toBe(0);
+    rmSync(path.join(state, ".pulumi"), { recursive: true });
+  });
+
+  it.each(["qa.json", "qa.json.gz"])(
+    "a checkpoint (%s) that records pending operations is exported and Machina's pending create cleared",
+    async (name) => {
+      writeCheckpoint(checkpoint(name), { resources: [], ...PENDING });
+      const { selected, calls } = stackDouble();
+      await recoverInterrupted(selected, "shop").catch(() => undefined);
+      expect(calls.exported).toBe(1);
+      expect(
+        (calls.imported[0] as { deployment: { pending_operations: unknown[] } }).deployment.pending_operations,
+      ).toEqual([]);
+      rmSync(path.join(state, ".pulumi"), { recursive: true });
+    },
+  );
+
+  it("a checkpoint in the legacy layout (no project folder) counts too", async () => {
+    writeCheckpoint(path.join(state, ".pulumi", "stacks", "qa.json"), { resources: [], ...PENDING });
+    const { selected, calls } = stackDouble();
+    await recoverInterrupted(selected, "shop").catch(() => undefined);
+    expect(calls.exported).toBe(1);
+    rmSync(path.join(state, ".pulumi"), { recursive: true });
   });
 });
 
