@@ -10,7 +10,7 @@ import { projectName } from "../stacks/environment";
 import { checkEnvironment } from "./inspect";
 import type { RecoveryReport, StackLock } from "./recover";
 import { backendDirOf, describeLiveLock, LiveLockError, recoverInterrupted, stackLocks } from "./recover";
-import { withRunConfig } from "./run-config";
+import { secretRunValues, withRunConfig } from "./run-config";
 import { tightenStateFiles } from "./state-files";
 import type { EnvironmentTarget, InlineTarget, SelectedStack } from "./workspace";
 import { selectEnvironmentStack, selectInlineStack } from "./workspace";
@@ -272,13 +272,16 @@ export async function run(operation: Operation, target: Target, options: RunOpti
   let selected: SelectedStack | undefined;
   let project = "";
   let engineTmp: string | undefined;
-  const runSecrets = Object.values(target.config ?? {}).filter((v) => v.length >= 4);
+  // Credentials given for this run never appear in messages; after the stack is selected, neither do
+  // values of keys its stack file keeps as secrets.
+  let runSecrets = secretRunValues(target.config);
   try {
     checkStackName(target);
     project = projectOf(target);
     // The engine reads the program's config when the program runs: up and preview check it all first.
     if (!isInline(target) && (operation === "up" || operation === "preview")) precheck(target);
     selected = await selectStack(target);
+    runSecrets = secretRunValues(target.config, selected.stackFile);
     Object.assign(base, { stack: selected.stackName, environment: selected.environment, provider: selected.provider });
     engineTmp = engineTmpdir(selected);
     selected.stack.workspace.envVars.TMPDIR = engineTmp;

@@ -38,6 +38,25 @@ function rootKey(key: string): string {
   return key.replace(/[[.].*$/, "");
 }
 
+/**
+ * The values of a run's config that are secrets: a credential's key (as providers declare them), or a
+ * key the stack file keeps as a secret. These are encrypted in the run's config copy and kept out of
+ * every message; other values (a provider name, a region) are neither.
+ */
+export function secretRunValues(config: Record<string, string> | undefined, stackFile?: string): string[] {
+  if (!config) return [];
+  const secret = secretKeyTest(stackFile);
+  return Object.entries(config)
+    .filter(([key, value]) => value.length >= 4 && secret(key))
+    .map(([, value]) => value);
+}
+
+function secretKeyTest(stackFile: string | undefined): (key: string) => boolean {
+  const known = knownSecretKeys();
+  const stored = stackFile ? secureKeys(stackFile) : new Set<string>();
+  return (key) => known.has(rootKey(key)) || stored.has(rootKey(key));
+}
+
 export interface RunConfigTarget {
   stackName: string;
   /** The stack's config file, Pulumi.<stack>.yaml (it may not exist yet). */
@@ -97,11 +116,8 @@ export async function withRunConfig<T>(
     const file = path.join(dir, path.basename(target.stackFile));
     if (existsSync(target.stackFile)) copyFileSync(target.stackFile, file);
     else writeFileSync(file, "", { mode: 0o600 });
-    const secrets = knownSecretKeys();
-    const alreadySecret = secureKeys(target.stackFile);
-    for (const [key, value] of Object.entries(config)) {
-      await pulumiConfigSet(target, file, key, value, secrets.has(rootKey(key)) || alreadySecret.has(rootKey(key)));
-    }
+    const secret = secretKeyTest(target.stackFile);
+    for (const [key, value] of Object.entries(config)) await pulumiConfigSet(target, file, key, value, secret(key));
     return await fn(file);
   } finally {
     rmSync(dir, { recursive: true, force: true });

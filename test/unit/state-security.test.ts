@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -17,7 +18,8 @@ const { localPassphrase, passphraseFile } =
   require("../../dist/automation/passphrase") as typeof import("../../automation/passphrase");
 const { tightenStateFiles, closeStateDir } =
   require("../../dist/automation/state-files") as typeof import("../../automation/state-files");
-const { knownSecretKeys } = require("../../dist/automation/run-config") as typeof import("../../automation/run-config");
+const { knownSecretKeys, secretRunValues } =
+  require("../../dist/automation/run-config") as typeof import("../../automation/run-config");
 const { redact } = require("../../dist/automation/operations") as typeof import("../../automation/operations");
 
 const mode = (p: string) => statSync(p).mode & 0o777;
@@ -103,6 +105,22 @@ describe("config given for one run", () => {
     );
     expect(keys.has("libvirt:network")).toBe(false);
     expect(keys.has("gcp:project")).toBe(false);
+  });
+
+  it("treats as secret only credentials and keys the stack file keeps secret: a provider name stays readable", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "machina-run-secrets-"));
+    const stackFile = path.join(dir, "Pulumi.dev.yaml");
+    writeFileSync(stackFile, "config:\n  myapp:dbPassword:\n    secure: v1:abc\n  machina:region: fsn1\n");
+    const config = {
+      "machina:provider": "kubevirt",
+      "machina:region": "nbg1",
+      "hcloud:token": "tok-1234567890",
+      "myapp:dbPassword": "hunter22-long",
+    };
+    expect(secretRunValues(config, stackFile)).toEqual(["tok-1234567890", "hunter22-long"]);
+    // Before the stack file is known: the credentials only.
+    expect(secretRunValues(config)).toEqual(["tok-1234567890"]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("redacts its values from messages", () => {
