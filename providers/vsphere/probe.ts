@@ -1,0 +1,48 @@
+/**
+ * `machina validate -p vsphere`: asks the server whether it can host machines: the login, the API
+ * version, the datacenter, and the default image's template. Returns problems, empty when fine.
+ */
+import catalog from "./catalog.json";
+import { connectionFrom } from "./connection";
+import { findTemplate, resolvePlacement } from "./placement";
+import { Vim } from "./vim";
+
+/** vSphere 6.5 is the oldest API with the tagging REST endpoints Machina uses. */
+const MIN_API = [6, 5];
+
+export async function probeVsphere(
+  env: NodeJS.ProcessEnv,
+  config: (key: string) => string | undefined = () => undefined,
+): Promise<string[]> {
+  let connection;
+  try {
+    connection = connectionFrom(config, env);
+  } catch {
+    return []; // missing credentials are reported by the prerequisite check, with the keys to set
+  }
+  const vim = Vim.forConnection(connection, { attempts: 2, startingDelayMs: 500, maxDelayMs: 1_000 });
+  const problems: string[] = [];
+  try {
+    await vim.login();
+    const about = vim.about();
+    const [major, minor] = (about.apiVersion ?? "0.0").split(".").map(Number);
+    if (major < MIN_API[0] || (major === MIN_API[0] && minor < MIN_API[1]))
+      problems.push(
+        `${connection.server} speaks vSphere API ${about.apiVersion} (${about.fullName}); Machina needs 6.5 or later`,
+      );
+    const placement = await resolvePlacement(vim, {
+      datacenter: config("vsphere:datacenter") ?? env.VSPHERE_DATACENTER,
+    });
+    const alias = catalog.defaults.image as keyof typeof catalog.images;
+    const templatePath = catalog.images[alias].x86_64;
+    if (!(await findTemplate(vim, placement.datacenter.name, templatePath)))
+      problems.push(
+        `the default image ${alias} has no template at /${placement.datacenter.name}/vm/${templatePath}: create that template, or give each machine image: { id: "<template path>" }`,
+      );
+  } catch (e) {
+    problems.push(`vSphere at ${connection.server}: ${(e as Error).message}`);
+  } finally {
+    await vim.logout();
+  }
+  return problems;
+}
