@@ -7,6 +7,8 @@
 #   libvirt:         the libvirt provider's operations on a real libvirt daemon and QEMU guests
 #   engine:          the real Pulumi engine (built offline) on the development stack, inline programs,
 #                    an interrupted up, and stack states of earlier releases
+#   vsphere:         the vsphere provider through the engine against VMware's vCenter simulator (vcsim,
+#                    built from the govmomi Go module and cached), on 127.0.0.1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$(bash scripts/setup-node.sh):$PATH"
@@ -42,7 +44,7 @@ run_tier package test/package
 
 # Real libvirt needs root here (daemon, qemu.conf, debootstrap). Anything else is a failure, not a skip.
 if [ "$(id -u)" != 0 ]; then
-  skipped_tiers+=("libvirt and engine: need root to run libvirtd and build the guest image (run the tests as root, as CI does)")
+  skipped_tiers+=("libvirt, engine and vsphere: need root to run libvirtd and build the guest image (run the tests as root, as CI does)")
 else
   echo "== libvirt setup"
   t0=$(date +%s)
@@ -55,6 +57,16 @@ else
   PATH="$(bash scripts/setup-engine.sh):$PATH"
   export PATH
   run_tier engine test/engine --fileParallelism=false
+  # vcsim answers the vSphere SOAP and tagging REST APIs on loopback; the engine above drives it.
+  echo "== vsphere setup"
+  t0=$(date +%s)
+  if MACHINA_VCSIM=$(bash scripts/setup-vcsim.sh | tail -1); then
+    export MACHINA_VCSIM
+    echo "vsphere setup took $(( $(date +%s) - t0 )) s"
+    run_tier vsphere test/vsphere --fileParallelism=false
+  else
+    status=1
+  fi
 fi
 
 [ -f "$results/timings.jsonl" ] && { echo "== timings"; cat "$results/timings.jsonl"; }

@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/vmware/govmomi/simulator"
@@ -24,7 +26,22 @@ func main() {
 	username := flag.String("username", "", "the only user name accepted (any when empty)")
 	password := flag.String("password", "", "the only password accepted (any when empty)")
 	exitOnStdinClose := flag.Bool("stdin-exit", false, "stop when standard input closes")
+	taskDelay := flag.String("task-delay", "", "milliseconds each named task runs, as name:ms,... (e.g. CloneVM_Task:8000)")
 	flag.Parse()
+
+	if *taskDelay != "" {
+		// LockHandoff 0: the task's object stays readable while the task runs, as on vCenter.
+		delays := map[string]int{"LockHandoff": 0}
+		for _, entry := range strings.Split(*taskDelay, ",") {
+			name, ms, ok := strings.Cut(strings.TrimSpace(entry), ":")
+			n, err := strconv.Atoi(ms)
+			if !ok || err != nil {
+				log.Fatalf("-task-delay: %q is not name:milliseconds", entry)
+			}
+			delays[name] = n
+		}
+		simulator.TaskDelay.MethodDelay = delays
+	}
 
 	model := simulator.VPX()
 	if err := model.Create(); err != nil {
