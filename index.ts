@@ -15,6 +15,7 @@ export {
 export type { FieldProblem } from "./core/errors";
 export { resolveMachineSpec, toDnsLabel, platformNameFor } from "./core/validation";
 export { SIZE_CLASSES, cheapestFit } from "./core/sizes";
+export { capabilitiesOf, CAPABILITY_NAMES } from "./core/capabilities";
 export { registerProvider, resolveProvider, knownProviderNames, builtInProviderNames } from "./providers/registry";
 export type {
   Catalog,
@@ -23,6 +24,8 @@ export type {
   CredentialRequirement,
   LabelRules,
   MachineResult,
+  DayTwoOperation,
+  PlatformFacts,
   ProviderCapabilities,
   ProviderModule,
   ProviderRequirements,

@@ -6,6 +6,7 @@ import { MachinaError, StackFileError, UnknownProviderError, ValidationError } f
 import { portRange } from "../providers/kit/firewall";
 import { DEFAULT_LABEL_RULES, machineShapeProblems, resolveMachineSpec } from "../core/validation";
 import type { ProviderModule } from "../core/contract";
+import { CAPABILITY_NAMES, capabilitiesOf, capabilityList } from "../core/capabilities";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import {
   checkEnvironmentConfig,
@@ -34,9 +35,7 @@ export function providerSummaries(): ProviderSummary[] {
     return {
       name,
       description: m.description,
-      capabilities: Object.entries(m.capabilities)
-        .filter(([, on]) => on)
-        .map(([k]) => k),
+      capabilities: capabilityList(capabilitiesOf(m)),
     };
   });
 }
@@ -75,6 +74,7 @@ function onPath(command: string): boolean {
 export function providerInfo(name: string, projectDir: string): string {
   const m = resolveProvider(name);
   const c = m.catalog;
+  const capabilities = capabilitiesOf(m);
   const lines = [`${m.name}: ${m.description}`, ""];
   if (m.requirements.sdkPackage) {
     lines.push(
@@ -95,11 +95,7 @@ export function providerInfo(name: string, projectDir: string): string {
   if (m.requirements.tools.length === 0) lines.push("  none");
   for (const tool of m.requirements.tools)
     lines.push(`  ${tool.command} (${onPath(tool.command) ? "found" : "missing"}): ${tool.howTo}`);
-  lines.push(
-    `Capabilities: ${Object.entries(m.capabilities)
-      .map(([k, v]) => `${k}=${v ? "yes" : "no"}`)
-      .join(", ")}`,
-  );
+  lines.push(`Capabilities: ${CAPABILITY_NAMES.map((k) => `${k}=${capabilities[k] ? "yes" : "no"}`).join(", ")}`);
   lines.push(`Regions: ${c.regions.map((r) => r.id).join(", ")} (default ${c.defaults.region})`);
   lines.push(
     `Images: ${Object.entries(c.images)

@@ -101,17 +101,44 @@ export interface ProviderRequirements {
   tools: ToolRequirement[];
 }
 
-export interface ProviderCapabilities {
+/**
+ * Facts about the platform that a module declares, because nothing in the module shows them. Each one is
+ * exercised by a case of the contract suite.
+ */
+export interface PlatformFacts {
+  /** A machine gets a public address unless its spec says `publicIp: false`. */
   publicIp: boolean;
+  /** The spec's ports are opened in a firewall the module manages; without one, ports are refused at validation. */
   firewall: boolean;
-  powerControl: boolean;
-  snapshots: boolean;
+  /** A size change updates the machine (perhaps with a restart) instead of replacing it. */
   resizeInPlace: boolean;
+}
+
+/**
+ * Everything a provider can do, in one form: the platform facts it declares, the day-two operations it
+ * exports (one capability of the same name each), and `arm64`/`regions` computed from its catalog.
+ * Never hand-set: `capabilitiesOf(module)` derives it.
+ */
+export interface ProviderCapabilities extends PlatformFacts {
+  /** The module exports `power`: machines can be stopped and started. */
+  power: boolean;
+  /** The module exports `snapshot`. */
+  snapshot: boolean;
+  /** The module exports `adopt`: an existing machine can become a Machine without being recreated. */
+  adopt: boolean;
+  /** The module exports `state`: the machine's live state can be read. */
+  state: boolean;
+  /** The catalog sells arm64 sizes. */
   arm64: boolean;
-  userData: boolean;
-  /** Whether `region` is meaningful (false for a local hypervisor). */
+  /** The catalog has more than one region to choose from (false for a local hypervisor or one cluster). */
   regions: boolean;
 }
+
+/**
+ * A day-two operation. The names are reserved by the contract; their signatures are defined when the
+ * first module implements them. Exporting one gives the module the capability of the same name.
+ */
+export type DayTwoOperation = (...args: never[]) => unknown;
 
 /** The provider-agnostic machine after validation and resolution: what a module builds. */
 export interface ResolvedMachineSpec {
@@ -166,7 +193,8 @@ export interface ProviderModule {
   name: string;
   description: string;
   requirements: ProviderRequirements;
-  capabilities: ProviderCapabilities;
+  /** What the platform does that the module cannot show; the other capabilities are derived. */
+  platformFacts: PlatformFacts;
   catalog: Catalog;
   /**
    * Provider-specific checks of a resolved spec (its `options` entry included); returns problems,
@@ -190,4 +218,9 @@ export interface ProviderModule {
    * what it left by a deterministic name): the CLI may clear their pending creates after a killed run.
    */
   selfHealingResourceTypes?: string[];
+  /** Reserved day-two operations: each one exported is a capability (see ProviderCapabilities). */
+  power?: DayTwoOperation;
+  snapshot?: DayTwoOperation;
+  adopt?: DayTwoOperation;
+  state?: DayTwoOperation;
 }

@@ -4,6 +4,7 @@ import type { FieldProblem } from "./errors";
 import { renderValue, ValidationError } from "./errors";
 import { platformNameFor, toDnsLabel } from "./naming";
 import { userDataSizeProblem } from "./user-data-size";
+import { catalogCapabilities } from "./capabilities";
 import { cheapestFit, isSizeClass, SIZE_CLASSES, sellsIn, sizeMinimum } from "./sizes";
 import type { Arch } from "./arch";
 import { ARCHES } from "./arch";
@@ -533,7 +534,7 @@ export function resolveMachineSpec(
   if (args.arch !== undefined) {
     if (!ARCHES.includes(args.arch)) {
       p.add("arch", args.arch, ARCHES.map((a) => `"${a}"`).join(" or "), 'use "x86_64" (Intel/AMD) or "arm64"');
-    } else if (args.arch === "arm64" && !provider.capabilities.arm64) {
+    } else if (args.arch === "arm64" && !catalogCapabilities(catalog).arm64) {
       p.add(
         "arch",
         args.arch,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { MachinaError, MissingPrerequisiteError, UnknownProviderError } from "../core/errors";
 import type { ProviderModule } from "../core/contract";
+import { PLATFORM_FACTS } from "../core/capabilities";
 
 const registered = new Map<string, ProviderModule>();
 const loaded = new Map<string, ProviderModule>();
@@ -19,15 +20,29 @@ export function knownProviderNames(): string[] {
   return [...new Set([...builtInProviderNames(), ...registered.keys()])].sort();
 }
 
+const REQUIRED_MEMBERS = ["name", "description", "requirements", "platformFacts", "catalog", "create"] as const;
+
 function assertModule(candidate: unknown, origin: string): ProviderModule {
-  const m = candidate as Partial<ProviderModule> | undefined;
-  const missing = (["name", "description", "requirements", "capabilities", "catalog", "create"] as const).filter(
-    (key) => m === undefined || m === null || m[key] === undefined,
-  );
+  const m = candidate as (Partial<ProviderModule> & { capabilities?: unknown }) | undefined;
+  const missing = REQUIRED_MEMBERS.filter((key) => m === undefined || m === null || m[key] === undefined);
+  if (m !== undefined && m !== null && m.capabilities !== undefined) {
+    throw new MachinaError(
+      `${origin} declares capabilities, which Machina derives: operations (power, snapshot, adopt, state) from the ` +
+        `functions the module exports, arm64 and regions from its catalog. Remove capabilities and declare ` +
+        `platformFacts: { publicIp, firewall, resizeInPlace }.`,
+    );
+  }
   if (missing.length > 0 || typeof m?.create !== "function" || typeof m?.name !== "string") {
     throw new MachinaError(
       `${origin} is not a Machina provider: it lacks ${missing.length ? missing.join(", ") : "a create function"}. ` +
-        `A provider module exports an object with name, description, requirements, capabilities, catalog and create().`,
+        `A provider module exports an object with ${REQUIRED_MEMBERS.slice(0, -1).join(", ")} and create().`,
+    );
+  }
+  const facts = m.platformFacts as unknown as Record<string, unknown>;
+  const notBoolean = PLATFORM_FACTS.filter((fact) => typeof facts?.[fact] !== "boolean");
+  if (notBoolean.length > 0) {
+    throw new MachinaError(
+      `${origin} is not a Machina provider: platformFacts.${notBoolean.join(", platformFacts.")} must be true or false.`,
     );
   }
   return m as ProviderModule;

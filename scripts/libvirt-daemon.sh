@@ -20,6 +20,19 @@ run_dir=${MACHINA_LIBVIRT_RUN_DIR:-/run/machina-libvirt}
 uri=qemu:///system
 log() { echo "libvirt-daemon: $*" >&2; }
 
+# Runs a daemon holding no descriptor of its caller's beyond stdio: a lock held by this script (fd 9)
+# or by whoever called it (`flock file bash libvirt-daemon.sh start` passes its lock as fd 3) would
+# otherwise stay held as long as the daemon runs.
+detached() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    exec "$@"
+  )
+}
+
 answers() { timeout 10 virsh -c "$uri" version >/dev/null 2>&1; }
 
 install_missing() {
@@ -90,10 +103,10 @@ start() {
   t0=$(date +%s%N)
   : > "$run_dir/started"
   if ! pgrep -x virtlogd >/dev/null; then
-    virtlogd -d -p "$run_dir/virtlogd.pid" 9>&-
+    detached virtlogd -d -p "$run_dir/virtlogd.pid"
     echo virtlogd >> "$run_dir/started"
   fi
-  libvirtd -d --config "$run_dir/libvirtd.conf" -p "$run_dir/libvirtd.pid" 9>&- # the daemons must not hold the lock
+  detached libvirtd -d --config "$run_dir/libvirtd.conf" -p "$run_dir/libvirtd.pid"
   echo libvirtd >> "$run_dir/started"
   for _ in $(seq 1 60); do
     if answers; then

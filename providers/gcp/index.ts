@@ -28,16 +28,7 @@ const gcp: ProviderModule = {
     ],
     tools: [],
   },
-  capabilities: {
-    publicIp: true,
-    firewall: true,
-    powerControl: true,
-    snapshots: true,
-    resizeInPlace: true,
-    arm64: true,
-    userData: true,
-    regions: true,
-  },
+  platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
     const o = spec.options;

@@ -59,16 +59,7 @@ const kubevirt: ProviderModule = {
     ],
     tools: [],
   },
-  capabilities: {
-    publicIp: true,
-    firewall: true,
-    powerControl: true,
-    snapshots: false,
-    resizeInPlace: true,
-    arm64: false,
-    userData: true,
-    regions: false,
-  },
+  platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
   probe: () => probeKubevirt(),
   validate(spec) {

@@ -24,16 +24,7 @@ const libvirt: ProviderModule = {
       { command: "genisoimage", howTo: "apt-get install genisoimage" },
     ],
   },
-  capabilities: {
-    publicIp: false,
-    firewall: false,
-    powerControl: true,
-    snapshots: false,
-    resizeInPlace: true,
-    arm64: false,
-    userData: true,
-    regions: false,
-  },
+  platformFacts: { publicIp: false, firewall: false, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec, context) {
     const o = spec.options;

@@ -45,16 +45,7 @@ const proxmox: ProviderModule = {
     ],
     tools: [],
   },
-  capabilities: {
-    publicIp: false,
-    firewall: false,
-    powerControl: true,
-    snapshots: true,
-    resizeInPlace: true,
-    arm64: false,
-    userData: true,
-    regions: false,
-  },
+  platformFacts: { publicIp: false, firewall: false, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec) {
     const o = spec.options;

@@ -42,16 +42,7 @@ const vsphere: ProviderModule = {
     ],
     tools: [],
   },
-  capabilities: {
-    publicIp: false,
-    firewall: false,
-    powerControl: true,
-    snapshots: false,
-    resizeInPlace: true,
-    arm64: false,
-    userData: true,
-    regions: false,
-  },
+  platformFacts: { publicIp: false, firewall: false, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
   validate(spec, context) {
     const o = spec.options;

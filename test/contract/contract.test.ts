@@ -4,6 +4,8 @@
  * Built-in providers join by being a folder under providers/; a program's own by registerProvider.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { capabilitiesOf } from "../../dist/core/capabilities";
+import type { CatalogSize, ProviderModule } from "../../dist/core/contract";
 import { fakeProvider } from "../support/fake-provider";
 import type { RecordedResource } from "../support/mocks";
 import { installMocks, KEY_A, settle, valueOf } from "../support/mocks";
@@ -44,12 +46,41 @@ const providers = () => [
   ...new Set([...require("../../dist/providers/registry").builtInProviderNames(), "registered-fake"]),
 ];
 
+/** The module of a provider name at collection time, before the mocks load the library. */
+const moduleOf = (name: string): ProviderModule =>
+  name === "registered-fake" ? fakeProvider(name) : require("../../dist/providers/registry").resolveProvider(name);
+
+/** Every leaf of a JSON value by its path. */
+function leaves(value: unknown, path = "$", out = new Map<string, unknown>()): Map<string, unknown> {
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) leaves(v, `${path}.${k}`, out);
+  } else {
+    out.set(path, value);
+  }
+  return out;
+}
+
+/** The forms a platform gives a size: its type, vCPUs, and memory in GiB, MiB or bytes, bare or with a unit. */
+function sizeForms(size: CatalogSize): unknown[] {
+  const mib = size.memoryGiB * 1024;
+  return [
+    size.type,
+    size.cpus,
+    String(size.cpus),
+    size.memoryGiB,
+    mib,
+    mib * 1024 * 1024,
+    ...[`${size.memoryGiB}Gi`, `${size.memoryGiB}G`, `${mib}Mi`, `${mib}M`].flatMap((s) => [s, s.toLowerCase()]),
+  ];
+}
+
 describe.each(providers())("provider %s", (name) => {
+  const facts = capabilitiesOf(moduleOf(name));
   it("turns the common spec into resources carrying keys, user data, ports and labels", async () => {
     const module = lib.resolveProvider(name);
     const from = recorded.length;
     // Ports only where the provider manages a firewall; elsewhere they are refused or published.
-    const spec = module.capabilities.firewall ? SPEC : { ...SPEC, ports: undefined };
+    const spec = facts.firewall ? SPEC : { ...SPEC, ports: undefined };
     const m = new lib.Machine(`${name}-contract`, { ...spec, provider: name });
     const id = await valueOf(m.id);
     await settle();
@@ -58,7 +89,7 @@ describe.each(providers())("provider %s", (name) => {
     expect(recorded.length).toBeGreaterThan(from);
     expect(carries(text, KEY_A.split(" ")[1]), "the SSH public key reaches the platform").toBe(true);
     expect(carries(text, MARKER) || carries(text, USER_DATA), "the user data reaches the platform").toBe(true);
-    if (module.capabilities.firewall) {
+    if (facts.firewall) {
       expect(hasPort(text, 8443), "TCP 8443 is opened").toBe(true);
       expect(hasPort(text, 51820), "UDP 51820 is opened").toBe(true);
       expect(hasPort(text, 22), "SSH is opened for the keys").toBe(true);
@@ -109,6 +140,94 @@ describe.each(providers())("provider %s", (name) => {
     expect(ssh).toContain(`@${checks[0].inputs.host}`);
     if (checks[0].inputs.port !== 22) expect(ssh).toContain(`-p ${checks[0].inputs.port} `);
   });
+
+  if (facts.publicIp) {
+    it("publicIp (declared): a machine gets a public address by default, and none (or a refusal) with publicIp: false", async () => {
+      const m = new lib.Machine(`${name}-pub`, { size: "small", sshKeys: [KEY_A], provider: name });
+      expect(await valueOf(m.publicIp)).toEqual(expect.any(String));
+      let without: InstanceType<typeof lib.Machine> | undefined;
+      try {
+        without = new lib.Machine(`${name}-nopub`, {
+          size: "small",
+          sshKeys: [KEY_A],
+          provider: name,
+          publicIp: false,
+        });
+      } catch (e) {
+        expect(e).toBeInstanceOf(lib.ValidationError);
+        expect((e as Error).message).toMatch(/publicIp/);
+      }
+      if (without) expect(await valueOf(without.publicIp)).toBeUndefined();
+      await settle();
+    });
+  } else {
+    it("publicIp (declared false): a machine has no public address", async () => {
+      const m = new lib.Machine(`${name}-pub`, { size: "small", sshKeys: [KEY_A], provider: name });
+      expect(await valueOf(m.publicIp)).toBeUndefined();
+      await settle();
+    });
+  }
+
+  if (!facts.firewall) {
+    it("firewall (declared false): ports are refused before anything is registered", async () => {
+      const before = recorded.length;
+      expect(() => new lib.Machine(`${name}-ports`, { ...SPEC, provider: name })).toThrow(
+        expect.objectContaining({
+          problems: expect.arrayContaining([expect.objectContaining({ field: `${name}-ports.ports` })]),
+        }),
+      );
+      await settle();
+      expect(recorded.length).toBe(before);
+    });
+  }
+
+  if (facts.resizeInPlace) {
+    it("resizeInPlace (declared): a resize keeps every resource and changes only the inputs that carry the size", async () => {
+      const module = lib.resolveProvider(name);
+      const region = module.catalog.defaults.region;
+      const [a, b] = module.catalog.sizes
+        .filter((s) => s.arch === "x86_64" && (s.regions === undefined || s.regions.includes(region)))
+        .sort((x, y) => x.hourlyPrice - y.hourlyPrice || x.cpus - y.cpus || x.memoryGiB - y.memoryGiB);
+      expect(b, "the catalog has two x86_64 sizes in its default region").toBeDefined();
+      const build = async (suffix: string, size: CatalogSize) => {
+        const from = recorded.length;
+        const m = new lib.Machine(`${name}-rs-${suffix}`, {
+          size: { type: size.type },
+          sshKeys: [KEY_A],
+          provider: name,
+        });
+        await valueOf(m.id);
+        await settle();
+        const own = recorded.slice(from).filter((r) => r.name.includes(`rs-${suffix}`));
+        // Ids the platform gave this machine's resources differ between the two; each becomes its position.
+        const position = new Map(own.map((r, i) => [r.id, `<id of resource ${i}>`]));
+        const normal = (_key: string, value: unknown) =>
+          (typeof value === "string" || typeof value === "number") && position.has(String(value))
+            ? position.get(String(value))
+            : value;
+        return own.map((r) => ({
+          type: r.type,
+          name: r.name.replaceAll(`rs-${suffix}`, "rs-X"),
+          inputs: JSON.parse(JSON.stringify(r.inputs).replaceAll(`rs-${suffix}`, "rs-X"), normal),
+        }));
+      };
+      const before = await build("a", a);
+      const after = await build("b", b);
+      expect(after.map((r) => [r.type, r.name])).toEqual(before.map((r) => [r.type, r.name]));
+      const changed: string[] = [];
+      before.forEach((r, i) => {
+        const was = leaves(r.inputs);
+        const is = leaves(after[i].inputs);
+        for (const path of new Set([...was.keys(), ...is.keys()])) {
+          if (JSON.stringify(was.get(path)) === JSON.stringify(is.get(path))) continue;
+          changed.push(`${r.type} ${path}`);
+          expect(sizeForms(a), `${r.type} ${path} was ${JSON.stringify(was.get(path))}`).toContainEqual(was.get(path));
+          expect(sizeForms(b), `${r.type} ${path} is ${JSON.stringify(is.get(path))}`).toContainEqual(is.get(path));
+        }
+      });
+      expect(changed.length, "the size reaches the platform").toBeGreaterThan(0);
+    });
+  }
 
   it("registers nothing for an invalid spec", async () => {
     const before = recorded.length;

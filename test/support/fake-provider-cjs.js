@@ -3,16 +3,7 @@ exports.make = (name) => ({
   name,
   description: "an in-test cloud",
   requirements: { credentials: [], tools: [] },
-  capabilities: {
-    publicIp: true,
-    firewall: false,
-    powerControl: false,
-    snapshots: false,
-    resizeInPlace: false,
-    arm64: false,
-    userData: true,
-    regions: true,
-  },
+  platformFacts: { publicIp: true, firewall: false, resizeInPlace: false },
   catalog: {
     pricesAsOf: "2026-11-22",
     source: "test",

@@ -9,16 +9,7 @@ export function fakeProvider(name = "fakecloud", extra: Partial<ProviderModule> 
     name,
     description: "an in-test cloud",
     requirements: { credentials: [], tools: [] },
-    capabilities: {
-      publicIp: true,
-      firewall: true,
-      powerControl: false,
-      snapshots: false,
-      resizeInPlace: false,
-      arm64: false,
-      userData: true,
-      regions: true,
-    },
+    platformFacts: { publicIp: true, firewall: true, resizeInPlace: false },
     catalog: {
       pricesAsOf: "2026-11-22",
       source: "test",
@@ -48,7 +39,12 @@ export function fakeProvider(name = "fakecloud", extra: Partial<ProviderModule> 
         },
         { parent },
       );
-      return { id: vm.id, publicIp: "192.0.2.7", privateIp: "10.0.0.7", details: { fake: true } };
+      return {
+        id: vm.id,
+        publicIp: spec.publicIp ? "192.0.2.7" : undefined,
+        privateIp: "10.0.0.7",
+        details: { fake: true },
+      };
     },
     ...extra,
   };

@@ -13,6 +13,8 @@ export interface RecordedResource {
   inputs: RecordedInputs;
   /** The serialized provider of a dynamic resource. */
   provider?: string;
+  /** The id the mocks gave it. */
+  id: string;
 }
 
 let nextId = 1000;
@@ -143,7 +145,7 @@ export function installMocks(
         const id = String(nextId++);
         const { __provider, ...inputs } = args.inputs;
         options.platform?.(args.type, inputs);
-        recorded.push({ type: args.type, name: args.name, inputs, provider: __provider });
+        recorded.push({ type: args.type, name: args.name, inputs, provider: __provider, id });
         return { id, state: { ...args.inputs, ...platformState(args.type, args.name, id, args.inputs) } };
       },
       call(args) {

@@ -48,8 +48,17 @@ describe("machina CLI", () => {
       "kubevirt",
       "libvirt",
       "proxmox",
+      "vsphere",
     ]);
     expect(json.find((p) => p.name === "digitalocean")!.capabilities).not.toContain("arm64");
+    // vSphere: derived from its module (no public address, no firewall, sizes change in place, one "region").
+    expect(json.find((p) => p.name === "vsphere")!.capabilities).toEqual(["resizeInPlace"]);
+    // Nothing implements a day-two operation yet, so no provider claims one (they all used to).
+    for (const p of json)
+      expect(p.capabilities).not.toEqual(
+        expect.arrayContaining([expect.stringMatching(/power|snapshot|adopt|^state$/)]),
+      );
+    expect(text.out).not.toMatch(/power|snapshot/);
   });
 
   it("environments: each with its default provider", () => {
@@ -66,6 +75,9 @@ describe("machina CLI", () => {
     expect(r.out).toMatch(/Regions: fsn1, nbg1, hel1, ash, hil, sin \(default fsn1\)/);
     expect(r.out).toMatch(/Sizes \(EUR per hour, as of \d{4}-\d{2}-\d{2}\)/);
     expect(r.out).toMatch(/cax11\s+arm64\s+2 vCPU\s+4 GiB/);
+    expect(r.out).toContain(
+      "Capabilities: publicIp=yes, firewall=yes, resizeInPlace=yes, arm64=yes, regions=yes, power=no, snapshot=no, adopt=no, state=no",
+    );
   });
 
   it("validate: a missing credential fails and says how to supply it", () => {

@@ -71,8 +71,9 @@ function holder(): number {
   return h.pid!;
 }
 
-function daemon(action: "start" | "stop" | "status", holderPid?: number) {
-  const r = spawnSync("bash", [script, action], {
+function daemon(action: "start" | "stop" | "status", holderPid?: number, wrapper: string[] = []) {
+  const [command, ...args] = [...wrapper, "bash", script, action];
+  const r = spawnSync(command, args, {
     encoding: "utf8",
     timeout: 20_000,
     env: {
@@ -120,6 +121,15 @@ describe("scripts/libvirt-daemon.sh", () => {
     expect(daemon("stop", b)).toMatchObject({ code: 0, stderr: expect.stringContaining("stopped") });
     expect(answers()).toBe(false);
     expect(alive("libvirtd.pid") || alive("virtlogd.pid")).toBe(false);
+  });
+
+  it("the daemons keep no descriptor of their caller's: a lock held around start is free after it", () => {
+    const lock = path.join(dir, "heavy.lock");
+    writeFileSync(lock, "");
+    // `flock FILE cmd` hands its lock to cmd as a descriptor; a daemon inheriting it would hold it forever.
+    expect(daemon("start", holder(), ["flock", lock]).code).toBe(0);
+    expect(answers()).toBe(true);
+    expect(spawnSync("flock", ["-n", lock, "true"]).status).toBe(0);
   });
 
   it("the same holds when the starter stops last", () => {

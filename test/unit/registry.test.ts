@@ -55,7 +55,17 @@ describe("provider registry", () => {
 
   it("refuses something that is not a provider, saying what is missing", () => {
     expect(() => lib.registerProvider({ name: "half" } as never)).toThrow(
-      /lacks description, requirements, capabilities, catalog, create/,
+      /lacks description, requirements, platformFacts, catalog, create/,
+    );
+    expect(() =>
+      lib.registerProvider({ ...fakeProvider("facts"), platformFacts: { publicIp: true, firewall: "yes" } } as never),
+    ).toThrow(/platformFacts\.firewall, platformFacts\.resizeInPlace must be true or false/);
+  });
+
+  it("refuses hand-set capabilities, naming what replaces them", () => {
+    const handSet = { ...fakeProvider("hand-set"), capabilities: { powerControl: true, snapshots: true } };
+    expect(() => lib.registerProvider(handSet as never)).toThrow(
+      /declares capabilities, which Machina derives: operations \(power, snapshot, adopt, state\) from the functions the module exports, arm64 and regions from its catalog\. Remove capabilities and declare platformFacts/,
     );
   });
 

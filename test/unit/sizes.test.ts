@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cheapestFit, sellsIn } from "../../dist/core/sizes";
+import { capabilitiesOf } from "../../dist/core/capabilities";
 import type { Catalog, CatalogSize, ProviderModule } from "../../dist/core/contract";
 import digitalocean from "../../dist/providers/digitalocean";
 import hetzner from "../../dist/providers/hetzner";
@@ -81,7 +82,7 @@ describe("cheapestFit", () => {
     const all: ProviderModule[] = builtInProviderNames().map((n: string) => resolveProvider(n));
     expect(all.length).toBe(8);
     for (const provider of all) {
-      const local = provider.capabilities.regions === false;
+      const local = !capabilitiesOf(provider).regions;
       const regions = provider.catalog.regions.map((r) => r.id);
       expect(regions).toContain(provider.catalog.defaults.region);
       expect(provider.catalog.pricesAsOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -95,7 +96,7 @@ describe("cheapestFit", () => {
       expect(provider.catalog.images[provider.catalog.defaults.image]?.x86_64).toBeTruthy();
       for (const alias of ["ubuntu-22.04", "ubuntu-24.04", "debian-12", "debian-13"])
         expect(provider.catalog.images[alias]?.x86_64, `${provider.name} ${alias}`).toBeTruthy();
-      if (provider.capabilities.arm64) {
+      if (capabilitiesOf(provider).arm64) {
         expect(provider.catalog.sizes.some((s: { arch: string }) => s.arch === "arm64")).toBe(true);
         for (const alias of ["ubuntu-24.04", "debian-12"])
           expect(provider.catalog.images[alias]?.arm64, `${provider.name} ${alias} arm64`).toBeTruthy();
