@@ -48,6 +48,10 @@ type VsphereOutputs = vsphereOperations.VsphereMachineOutputs;
 export const vsphereMachine = {
   configure: async (request: { config: { get(key: string): string | undefined } }) => {
     vsphereConfig = (key) => request.config.get(key);
+    // Long tasks report to the provider's log (stderr; stdout belongs to the engine's handshake).
+    vsphereOperations.setTaskProgressListener(
+      vsphereOperations.throttledProgressLog((line) => process.stderr.write(`${line}\n`)),
+    );
   },
   create: async (inputs: vsphereOperations.VsphereMachineInputs) =>
     plain(await vsphereOperations.createMachine(vsphereContext(), inputs)),

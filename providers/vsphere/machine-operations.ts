@@ -89,6 +89,20 @@ export function setTaskProgressListener(listener: (p: TaskProgress) => void): vo
   onTaskProgress = listener;
 }
 
+/** A progress listener that writes a line when a task starts, every `everyMs` while it runs, and when it ends. */
+export function throttledProgressLog(write: (line: string) => void, everyMs = 10_000): (p: TaskProgress) => void {
+  const last = new Map<string, number>();
+  return (p) => {
+    const previous = last.get(p.task);
+    const ended = p.state === "success" || p.state === "error";
+    if (previous !== undefined && !ended && p.elapsedMs - previous < everyMs) return;
+    last.set(p.task, p.elapsedMs);
+    if (ended) last.delete(p.task);
+    const percent = p.progress === undefined ? "" : ` ${p.progress}%`;
+    write(`vsphere: ${p.label} (${p.task}): ${p.state}${percent} after ${Math.round(p.elapsedMs / 1000)} s`);
+  };
+}
+
 const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const option = (key: string, value: string): SoapObject => ({ key, value: { $type: "xsd:string", $text: value } });
 

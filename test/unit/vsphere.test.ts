@@ -483,3 +483,23 @@ describe("vsphere session and tasks", () => {
     expect(await vmState(vim, moRef("VirtualMachine", "vm-404"))).toBeUndefined();
   });
 });
+
+describe("vsphere task progress", () => {
+  it("logs a task when it starts, at most every interval while it runs, and when it ends", async () => {
+    const { throttledProgressLog } = await import("../../dist/providers/vsphere/machine-operations");
+    const lines: string[] = [];
+    const log = throttledProgressLog((l) => lines.push(l), 10_000);
+    const at = (elapsedMs: number, state: string, progress?: number) =>
+      log({ task: "task-7", label: "clone web", state, progress, elapsedMs });
+    at(0, "running", 0);
+    at(4_000, "running", 20);
+    at(11_000, "running", 60);
+    at(12_000, "running", 70);
+    at(13_500, "success");
+    expect(lines).toEqual([
+      "vsphere: clone web (task-7): running 0% after 0 s",
+      "vsphere: clone web (task-7): running 60% after 11 s",
+      "vsphere: clone web (task-7): success after 14 s",
+    ]);
+  });
+});
