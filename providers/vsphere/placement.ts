@@ -49,7 +49,7 @@ async function findDatacenter(vim: Vim, name: string | undefined): Promise<{ ref
       else if (child.type === "Folder" && depth < 4) await walk(ref(child), depth + 1);
     }
   };
-  await walk(vim.rootFolder, 0);
+  await walk(await vim.rootFolder(), 0);
   if (name !== undefined) {
     const found = all.find((d) => d.name === name || d.ref.value === name);
     if (!found)

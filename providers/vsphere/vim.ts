@@ -77,7 +77,9 @@ export class Vim {
     return Object.fromEntries(Object.entries(about).map(([k, v]) => [k, textOf(v) ?? ""]));
   }
 
-  get rootFolder(): MoRef {
+  /** The inventory's root folder (logs in first: the service content comes with the session). */
+  async rootFolder(): Promise<MoRef> {
+    await this.login();
     return this.ref("rootFolder");
   }
 

@@ -397,6 +397,42 @@ describe("vsphere session and tasks", () => {
     ]);
   });
 
+  it("finds the datacenter on a fresh session (the service content comes with the login)", async () => {
+    const { resolvePlacement } = await import("../../dist/providers/vsphere/placement");
+    const { client } = scriptedClient((method, _self, args) => {
+      if (method === "RetrieveServiceContent") return SERVICE_CONTENT;
+      if (method !== "RetrievePropertiesEx") return undefined;
+      const obj = (args.specSet as { objectSet: { obj: MoRef } }).objectSet.obj;
+      const answers: Record<string, unknown[]> = {
+        "group-d1": [
+          prop("childEntity", { ManagedObjectReference: { "@_type": "Datacenter", "#text": "datacenter-2" } }),
+        ],
+        "datacenter-2": [
+          prop("name", "DC0"),
+          prop("vmFolder", { "@_type": "Folder", "#text": "group-v3" }),
+          prop("hostFolder", { "@_type": "Folder", "#text": "group-h4" }),
+        ],
+        "group-h4": [
+          prop("childEntity", {
+            ManagedObjectReference: [
+              { "@_type": "ComputeResource", "#text": "domain-s1" },
+              { "@_type": "ClusterComputeResource", "#text": "domain-c7" },
+            ],
+          }),
+        ],
+        "domain-c7": [prop("resourcePool", { "@_type": "ResourcePool", "#text": "resgroup-8" })],
+      };
+      return { objects: { propSet: answers[obj.value] ?? [] } };
+    });
+    const placement = await resolvePlacement(new Vim(CONNECTION, client, FAST), {});
+    expect(placement).toEqual({
+      datacenter: { ref: expect.objectContaining({ type: "Datacenter", value: "datacenter-2" }), name: "DC0" },
+      folder: expect.objectContaining({ type: "Folder", value: "group-v3" }),
+      pool: expect.objectContaining({ type: "ResourcePool", value: "resgroup-8" }),
+      datastore: undefined,
+    });
+  });
+
   it("names the keys to fix when the login is refused, and does not retry it", async () => {
     const { client, calls } = scriptedClient((method) => {
       if (method === "RetrieveServiceContent") return SERVICE_CONTENT;
