@@ -185,7 +185,14 @@ export function buildCli(): Command {
       checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
       const report = validateEnvironment(projectDir(globals().projectDir), opts.environment, opts.provider);
       if (report.provider && report.problems.length === 0)
-        report.problems.push(...(await probePlatform(report.provider)));
+        report.problems.push(
+          ...(await probePlatform(report.provider, {
+            projectDir: projectDir(globals().projectDir),
+            environment: opts.environment,
+            stack: report.stack,
+            images: report.machines.map((m) => m.image),
+          })),
+        );
       const lines = [`environment ${report.environment} on ${report.provider || "?"} (stack ${report.stack || "?"})`];
       for (const m of report.machines) {
         const price = m.hourlyPrice === undefined ? "" : `, ${m.hourlyPrice} ${report.currency}/h`;

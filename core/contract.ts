@@ -189,6 +189,11 @@ export interface ProviderValidationContext {
   config(key: string): string | undefined;
 }
 
+/** What `machina validate` tells a probe: the stack's plain config, and the image ids its machines use. */
+export interface ProbeContext extends ProviderValidationContext {
+  images: string[];
+}
+
 export interface ProviderModule {
   name: string;
   description: string;
@@ -205,7 +210,7 @@ export interface ProviderModule {
    * Asks the platform whether it can host machines (e.g. the KubeVirt CRDs exist); returns problems.
    * Used by `machina validate` when the platform is reachable; never run by Machine.
    */
-  probe?(): Promise<string[]>;
+  probe?(context?: ProbeContext): Promise<string[]>;
   create(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult;
   /**
    * The exact bytes the platform receives for this spec, Machina's parts merged in; undefined when

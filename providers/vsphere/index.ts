@@ -37,7 +37,8 @@ const vsphere: ProviderModule = {
         name: "vCenter password",
         configKeys: [CONFIG_KEYS.password],
         envVars: [ENV_VARS.password],
-        howTo: "pulumi config set --secret vsphere:password, or VSPHERE_PASSWORD.",
+        howTo:
+          "The vCenter user's password; `machina validate` probes the server with VSPHERE_PASSWORD (a stack secret stays encrypted there).",
       },
     ],
     tools: [],
@@ -93,9 +94,9 @@ const vsphere: ProviderModule = {
     }
     return problems;
   },
-  async probe() {
+  async probe(context) {
     const { probeVsphere } = require("./probe") as typeof import("./probe");
-    return probeVsphere(process.env);
+    return probeVsphere(process.env, context?.config, context?.images);
   },
   selfHealingResourceTypes: ["pulumi-nodejs:dynamic/machina:VsphereMachine"],
   platformUserData: (spec, userData) => platformUserData(spec, userData),

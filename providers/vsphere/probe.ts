@@ -1,6 +1,7 @@
 /**
  * `machina validate -p vsphere`: asks the server whether it can host machines: the login, the API
- * version, the datacenter, and the default image's template. Returns problems, empty when fine.
+ * version, the datacenter, and the template of each image the environment's machines use (the default
+ * image's when none is named). Returns problems, empty when fine.
  */
 import catalog from "./catalog.json";
 import { connectionFrom } from "./connection";
@@ -13,6 +14,7 @@ const MIN_API = [6, 5];
 export async function probeVsphere(
   env: NodeJS.ProcessEnv,
   config: (key: string) => string | undefined = () => undefined,
+  images: string[] = [],
 ): Promise<string[]> {
   let connection;
   try {
@@ -33,12 +35,14 @@ export async function probeVsphere(
     const placement = await resolvePlacement(vim, {
       datacenter: config("vsphere:datacenter") ?? env.VSPHERE_DATACENTER,
     });
-    const alias = catalog.defaults.image as keyof typeof catalog.images;
-    const templatePath = catalog.images[alias].x86_64;
-    if (!(await findTemplate(vim, placement.datacenter.name, templatePath)))
-      problems.push(
-        `the default image ${alias} has no template at /${placement.datacenter.name}/vm/${templatePath}: create that template, or give each machine image: { id: "<template path>" }`,
-      );
+    const wanted =
+      images.length > 0 ? images : [catalog.images[catalog.defaults.image as keyof typeof catalog.images].x86_64];
+    for (const image of wanted) {
+      if (!(await findTemplate(vim, placement.datacenter.name, image)))
+        problems.push(
+          `no template ${JSON.stringify(image)} in datacenter ${placement.datacenter.name} (looked for ${image.startsWith("/") || /^vm-\d+$/.test(image) ? image : `/${placement.datacenter.name}/vm/${image}`}): create that template, or give the machine image: { id: "<template path>" }`,
+        );
+    }
   } catch (e) {
     problems.push(`vSphere at ${connection.server}: ${(e as Error).message}`);
   } finally {

@@ -154,6 +154,22 @@ export function parseResponse(method: string, xml: string): XmlNode | XmlNode[] 
   return response?.returnval;
 }
 
+const CERTIFICATE_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** A TLS refusal of the server's certificate, with the two ways out; undefined for other errors. */
+export function untrustedCertificate(error: NodeJS.ErrnoException, host: string): Error | undefined {
+  if (!error.code || !CERTIFICATE_CODES.has(error.code)) return undefined;
+  return new Error(
+    `the certificate of ${host} is not trusted (${error.message}): trust its CA (NODE_EXTRA_CA_CERTS=<ca.pem>), or, for a self-signed certificate, set vsphere:allowUnverifiedSsl (or VSPHERE_ALLOW_UNVERIFIED_SSL) to true`,
+  );
+}
+
 export interface SoapClientOptions {
   /** `https://host/sdk` */
   url: string;
@@ -228,7 +244,7 @@ export class SoapClient {
         },
       );
       request.on("timeout", () => request.destroy(new Error(`vSphere call timed out after ${timeoutMs} ms`)));
-      request.on("error", reject);
+      request.on("error", (e: NodeJS.ErrnoException) => reject(untrustedCertificate(e, url.host) ?? e));
       request.end(body);
     });
   }

@@ -5,6 +5,7 @@
  */
 import * as https from "node:https";
 import { withRetry } from "../kit/retry";
+import { untrustedCertificate } from "./soap";
 import type { Connection, RetryTuning } from "./vim";
 import { VIM_RETRY } from "./vim";
 
@@ -75,7 +76,7 @@ export class TagClient {
         response.on("error", reject);
       });
       request.on("timeout", () => request.destroy(new Error(`vSphere tagging ${method} ${path} timed out`)));
-      request.on("error", reject);
+      request.on("error", (e: NodeJS.ErrnoException) => reject(untrustedCertificate(e, url.host) ?? e));
       request.end(payload);
     });
   }

@@ -9,7 +9,14 @@ import {
   vmState,
 } from "../../dist/providers/vsphere/machine-operations";
 import type { VsphereMachineOutputs } from "../../dist/providers/vsphere/machine-operations";
-import { moRef, parseResponse, requestEnvelope, SoapFault, xsiType } from "../../dist/providers/vsphere/soap";
+import {
+  moRef,
+  parseResponse,
+  requestEnvelope,
+  SoapFault,
+  untrustedCertificate,
+  xsiType,
+} from "../../dist/providers/vsphere/soap";
 import type { MoRef, SoapClient } from "../../dist/providers/vsphere/soap";
 import type { TaskProgress } from "../../dist/providers/vsphere/vim";
 import { isTransient, optionValues, Vim } from "../../dist/providers/vsphere/vim";
@@ -258,6 +265,14 @@ describe("vsphere SOAP mapping", () => {
     expect(isTransient(new Error("read ECONNRESET"))).toBe(true);
   });
 
+  it("says how to trust a server whose certificate is refused, and leaves other errors alone", () => {
+    const refused = Object.assign(new Error("self-signed certificate"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
+    expect(untrustedCertificate(refused, "vc.example:443")?.message).toBe(
+      "the certificate of vc.example:443 is not trusted (self-signed certificate): trust its CA (NODE_EXTRA_CA_CERTS=<ca.pem>), or, for a self-signed certificate, set vsphere:allowUnverifiedSsl (or VSPHERE_ALLOW_UNVERIFIED_SSL) to true",
+    );
+    expect(untrustedCertificate(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }), "vc")).toBeUndefined();
+  });
+
   it("grows the first disk to diskGiB (KB and bytes) and never shrinks it", () => {
     const devices = {
       VirtualDevice: [
@@ -398,7 +413,7 @@ describe("vsphere session and tasks", () => {
   });
 
   it("finds the datacenter on a fresh session (the service content comes with the login)", async () => {
-    const { resolvePlacement } = await import("../../dist/providers/vsphere/placement");
+    const { resolvePlacement } = await import("../../dist/providers/vsphere/placement.js");
     const { client } = scriptedClient((method, _self, args) => {
       if (method === "RetrieveServiceContent") return SERVICE_CONTENT;
       if (method !== "RetrievePropertiesEx") return undefined;
@@ -522,7 +537,7 @@ describe("vsphere session and tasks", () => {
 
 describe("vsphere task progress", () => {
   it("logs a task when it starts, at most every interval while it runs, and when it ends", async () => {
-    const { throttledProgressLog } = await import("../../dist/providers/vsphere/machine-operations");
+    const { throttledProgressLog } = await import("../../dist/providers/vsphere/machine-operations.js");
     const lines: string[] = [];
     const log = throttledProgressLog((l) => lines.push(l), 10_000);
     const at = (elapsedMs: number, state: string, progress?: number) =>
