@@ -411,7 +411,7 @@ export async function readMachine(
   const state = await vmState(vim, { type: "VirtualMachine", value: id });
   if (!state || state.instanceUuid !== props.instanceUuid) return { id: "", props: {} };
   const labels = await tagClientFor(ctx.connection)
-    .labelsOf(id)
+    .labelsOf(id, Object.keys(props.labels ?? {}))
     .catch(() => props.labels);
   return {
     id,
@@ -471,7 +471,8 @@ export async function updateMachine(
       `record owner of ${news.name}`,
       timeout,
     );
-  if (!same(olds.labels, news.labels)) await tagClientFor(ctx.connection).setLabels(id, news.labels);
+  if (!same(olds.labels, news.labels))
+    await tagClientFor(ctx.connection).setLabels(id, news.labels, Object.keys(olds.labels ?? {}));
   state = (await vmState(vim, vm))!;
   if (news.powerOn && state.powerState !== "poweredOn")
     await task(vim, "PowerOnVM_Task", vm, {}, `power on ${news.name}`, timeout);

@@ -22,6 +22,7 @@ export class TagApiError extends Error {
 interface Named {
   id: string;
   name: string;
+  description?: string;
 }
 
 /** The description Machina gives the categories it creates, so an operator can tell them apart. */
@@ -118,7 +119,7 @@ export class TagClient {
     for (const id of ids) {
       if (this.categories.has(id)) continue;
       const c = (await this.call("GET", `/tagging/category/id:${encodeURIComponent(id)}`)) as Named;
-      this.categories.set(id, { id, name: c.name });
+      this.categories.set(id, { id, name: c.name, description: c.description });
     }
     return ids.map((id) => this.categories.get(id)!).filter(Boolean);
   }
@@ -147,7 +148,7 @@ export class TagClient {
           associable_types: ["VirtualMachine"],
         },
       })) as string;
-      category = { id, name: key };
+      category = { id, name: key, description: CATEGORY_DESCRIPTION };
       this.categories.set(id, category);
     }
     const existing = (await this.allTags()).find((t) => t.categoryId === category.id && t.name === value);
@@ -163,8 +164,12 @@ export class TagClient {
     return { object_id: { id: vm, type: "VirtualMachine" } };
   }
 
-  /** The VM's tags as labels (`category -> tag`). */
-  async labelsOf(vm: string): Promise<Record<string, string>> {
+  /**
+   * The VM's tags as labels (`category -> tag`), of the categories Machina manages there: the ones it
+   * created, and those named in `keys` (label keys the stack set on a category someone else made).
+   * Tags of other categories (an operator's own) are neither reported nor touched.
+   */
+  async labelsOf(vm: string, keys: string[] = []): Promise<Record<string, string>> {
     // An object with no tags answers null rather than an empty list.
     const ids = ((await this.call("POST", "/tagging/tag-association?~action=list-attached-tags", this.objectId(vm))) ??
       []) as string[];
@@ -174,14 +179,18 @@ export class TagClient {
     for (const id of ids) {
       const tag = this.tags.get(id);
       const category = tag && this.categories.get(tag.categoryId);
-      if (tag && category) labels[category.name] = tag.name;
+      if (tag && category && (category.description === CATEGORY_DESCRIPTION || keys.includes(category.name)))
+        labels[category.name] = tag.name;
     }
     return labels;
   }
 
-  /** Makes the VM's tags exactly `labels`: attaches what is missing, detaches what is no longer wanted. */
-  async setLabels(vm: string, labels: Record<string, string>): Promise<void> {
-    const current = await this.labelsOf(vm);
+  /**
+   * Makes the VM's managed tags exactly `labels`: attaches what is missing, detaches what is no longer
+   * wanted (`previous` names the keys the stack set before, so a removed label is detached too).
+   */
+  async setLabels(vm: string, labels: Record<string, string>, previous: string[] = []): Promise<void> {
+    const current = await this.labelsOf(vm, [...Object.keys(labels), ...previous]);
     for (const [key, value] of Object.entries(current)) {
       if (labels[key] === value) continue;
       const tag = [...this.tags.values()].find(

@@ -14,7 +14,7 @@ import { KEY_A } from "../support/mocks";
 import { recordTiming } from "../support/timings";
 import { enginePath, machina, machinaDetached, makeProject } from "../engine/support";
 import type { Vcsim } from "./vcsim";
-import { inventoryVms, makeTemplates, startVcsim } from "./vcsim";
+import { allTagNames, inventoryVms, makeTemplates, operatorTag, startVcsim } from "./vcsim";
 
 const soap = require("../../dist/providers/vsphere/soap") as typeof import("../../dist/providers/vsphere/soap");
 const vimModule = require("../../dist/providers/vsphere/vim") as typeof import("../../dist/providers/vsphere/vim");
@@ -199,7 +199,8 @@ describe("vsphere through the engine against vcsim", () => {
     expect(r.json.changed).toBe(false);
   }, 300_000);
 
-  it("a new size and labels change the VM in place", async () => {
+  it("a new size and labels change the VM in place; an operator's own tag stays", async () => {
+    await operatorTag(vcsim, firstId, "backup-policy", "nightly");
     writeEnvironment("medium", { app: "shop2" });
     const r = cli("up");
     expect(r.code, r.out + r.err).toBe(0);
@@ -209,6 +210,7 @@ describe("vsphere through the engine against vcsim", () => {
     expect(r.json.outputs.machineOutputs.web.id).toBe(firstId);
     expect(await vmFacts(firstId)).toMatchObject({ cpus: 2, memoryMiB: 4096, powerState: "poweredOn" });
     expect(await labelsOf(firstId)).toEqual({ app: "shop2", "managed-by": "machina", environment: ENVIRONMENT });
+    expect(await allTagNames(vcsim, firstId)).toEqual(["machina", "nightly", "shop2", ENVIRONMENT].sort());
   }, 300_000);
 
   it("refresh finds vCPUs changed and the VM powered off behind the stack's back; up puts them back", async () => {

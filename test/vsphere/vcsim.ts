@@ -115,3 +115,90 @@ export async function inventoryVms(vim: Vim): Promise<Record<string, string>> {
   await walk((await vim.findByInventoryPath("/DC0/vm"))!, 0);
   return found;
 }
+
+/** One call of the tagging REST API as an operator's own tool would make it (not through Machina). */
+async function rest(
+  vcsim: Pick<Vcsim, "server" | "user" | "password">,
+  method: string,
+  path: string,
+  body?: unknown,
+  session?: string,
+) {
+  const https = await import("node:https");
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise<unknown>((resolve, reject) => {
+    const request = https.request(
+      `https://${vcsim.server}/rest/com/vmware/cis${path}`,
+      {
+        method,
+        rejectUnauthorized: false,
+        timeout: 30_000,
+        headers: {
+          ...(session
+            ? { "vmware-api-session-id": session }
+            : { Authorization: `Basic ${Buffer.from(`${vcsim.user}:${vcsim.password}`).toString("base64")}` }),
+          ...(payload ? { "Content-Type": "application/json" } : {}),
+        },
+      },
+      (response) => {
+        let text = "";
+        response.on("data", (c: Buffer) => (text += c.toString()));
+        response.on("end", () => {
+          if ((response.statusCode ?? 500) >= 400)
+            reject(new Error(`${method} ${path}: HTTP ${response.statusCode} ${text}`));
+          else resolve(text ? (JSON.parse(text) as { value?: unknown }).value : undefined);
+        });
+      },
+    );
+    request.on("error", reject);
+    request.end(payload);
+  });
+}
+
+/** Tags a VM as an operator would, in a category of the operator's own (not Machina's). */
+export async function operatorTag(
+  vcsim: Pick<Vcsim, "server" | "user" | "password">,
+  vm: string,
+  category: string,
+  tag: string,
+) {
+  const session = (await rest(vcsim, "POST", "/session")) as string;
+  const categoryId = (await rest(
+    vcsim,
+    "POST",
+    "/tagging/category",
+    { create_spec: { name: category, description: "the operator's", cardinality: "SINGLE", associable_types: [] } },
+    session,
+  )) as string;
+  const tagId = (await rest(
+    vcsim,
+    "POST",
+    "/tagging/tag",
+    { create_spec: { name: tag, description: "", category_id: categoryId } },
+    session,
+  )) as string;
+  await rest(
+    vcsim,
+    "POST",
+    `/tagging/tag-association/id:${tagId}?~action=attach`,
+    { object_id: { id: vm, type: "VirtualMachine" } },
+    session,
+  );
+  return tagId;
+}
+
+/** The names of a VM's tags, every category included. */
+export async function allTagNames(vcsim: Pick<Vcsim, "server" | "user" | "password">, vm: string): Promise<string[]> {
+  const session = (await rest(vcsim, "POST", "/session")) as string;
+  const ids = ((await rest(
+    vcsim,
+    "POST",
+    "/tagging/tag-association?~action=list-attached-tags",
+    { object_id: { id: vm, type: "VirtualMachine" } },
+    session,
+  )) ?? []) as string[];
+  const names: string[] = [];
+  for (const id of ids)
+    names.push(((await rest(vcsim, "GET", `/tagging/tag/id:${id}`, undefined, session)) as { name: string }).name);
+  return names.sort();
+}
