@@ -35,6 +35,7 @@ export class TagClient {
   /** Category and tag names by id, learnt once per process. */
   private readonly categories = new Map<string, Named>();
   private readonly tags = new Map<string, Named & { categoryId: string }>();
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     readonly connection: Connection,
@@ -136,28 +137,60 @@ export class TagClient {
     return ids.map((id) => this.tags.get(id)!).filter(Boolean);
   }
 
+  /** Runs tag work one at a time in this process: two machines with one new label would both create it. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /**
+   * Creates a category or tag unless it exists; one made meanwhile by another process (the server
+   * refuses the duplicate) is found by listing again.
+   */
+  private async createOrFind(create: () => Promise<string>, find: () => Promise<string | undefined>): Promise<string> {
+    try {
+      return await create();
+    } catch (e) {
+      if (!(e instanceof TagApiError && e.status === 400)) throw e;
+      const found = await find();
+      if (found) return found;
+      throw e;
+    }
+  }
+
   /** The tag id for `key=value`, creating the category and the tag when missing. */
   async ensureTag(key: string, value: string): Promise<string> {
-    let category = (await this.allCategories()).find((c) => c.name === key);
-    if (!category) {
-      const id = (await this.call("POST", "/tagging/category", {
-        create_spec: {
-          name: key,
-          description: CATEGORY_DESCRIPTION,
-          cardinality: "SINGLE",
-          associable_types: ["VirtualMachine"],
-        },
-      })) as string;
-      category = { id, name: key, description: CATEGORY_DESCRIPTION };
-      this.categories.set(id, category);
+    const findCategory = async () => (await this.allCategories()).find((c) => c.name === key)?.id;
+    let categoryId = await findCategory();
+    if (!categoryId) {
+      categoryId = await this.createOrFind(async () => {
+        const id = (await this.call("POST", "/tagging/category", {
+          create_spec: {
+            name: key,
+            description: CATEGORY_DESCRIPTION,
+            cardinality: "SINGLE",
+            associable_types: ["VirtualMachine"],
+          },
+        })) as string;
+        this.categories.set(id, { id, name: key, description: CATEGORY_DESCRIPTION });
+        return id;
+      }, findCategory);
     }
-    const existing = (await this.allTags()).find((t) => t.categoryId === category.id && t.name === value);
-    if (existing) return existing.id;
-    const id = (await this.call("POST", "/tagging/tag", {
-      create_spec: { name: value, description: "", category_id: category.id },
-    })) as string;
-    this.tags.set(id, { id, name: value, categoryId: category.id });
-    return id;
+    const inCategory = categoryId;
+    const findTag = async () => (await this.allTags()).find((t) => t.categoryId === inCategory && t.name === value)?.id;
+    const existing = await findTag();
+    if (existing) return existing;
+    return this.createOrFind(async () => {
+      const id = (await this.call("POST", "/tagging/tag", {
+        create_spec: { name: value, description: "", category_id: inCategory },
+      })) as string;
+      this.tags.set(id, { id, name: value, categoryId: inCategory });
+      return id;
+    }, findTag);
   }
 
   private objectId(vm: string) {
@@ -169,7 +202,11 @@ export class TagClient {
    * created, and those named in `keys` (label keys the stack set on a category someone else made).
    * Tags of other categories (an operator's own) are neither reported nor touched.
    */
-  async labelsOf(vm: string, keys: string[] = []): Promise<Record<string, string>> {
+  labelsOf(vm: string, keys: string[] = []): Promise<Record<string, string>> {
+    return this.exclusive(() => this.readLabels(vm, keys));
+  }
+
+  private async readLabels(vm: string, keys: string[]): Promise<Record<string, string>> {
     // An object with no tags answers null rather than an empty list.
     const ids = ((await this.call("POST", "/tagging/tag-association?~action=list-attached-tags", this.objectId(vm))) ??
       []) as string[];
@@ -189,8 +226,12 @@ export class TagClient {
    * Makes the VM's managed tags exactly `labels`: attaches what is missing, detaches what is no longer
    * wanted (`previous` names the keys the stack set before, so a removed label is detached too).
    */
-  async setLabels(vm: string, labels: Record<string, string>, previous: string[] = []): Promise<void> {
-    const current = await this.labelsOf(vm, [...Object.keys(labels), ...previous]);
+  setLabels(vm: string, labels: Record<string, string>, previous: string[] = []): Promise<void> {
+    return this.exclusive(() => this.writeLabels(vm, labels, previous));
+  }
+
+  private async writeLabels(vm: string, labels: Record<string, string>, previous: string[]): Promise<void> {
+    const current = await this.readLabels(vm, [...Object.keys(labels), ...previous]);
     for (const [key, value] of Object.entries(current)) {
       if (labels[key] === value) continue;
       const tag = [...this.tags.values()].find(

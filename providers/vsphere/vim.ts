@@ -53,6 +53,7 @@ export class VimError extends Error {}
 /** One session on one server: the service content, the property collector, typed helpers. */
 export class Vim {
   private content: Record<string, XmlNode> | undefined;
+  private loggingIn: Promise<void> | undefined;
   constructor(
     readonly connection: Connection,
     readonly client: SoapClient,
@@ -85,6 +86,13 @@ export class Vim {
 
   /** Logs in (once per client; again after the session expired). Refused credentials are not retried. */
   async login(): Promise<void> {
+    // Operations of several machines share one session: they wait for one login instead of each making one.
+    if (this.loggingIn) return this.loggingIn;
+    this.loggingIn = this.loginOnce().finally(() => (this.loggingIn = undefined));
+    return this.loggingIn;
+  }
+
+  private async loginOnce(): Promise<void> {
     if (!this.content) {
       const content = await this.raw("RetrieveServiceContent", moRef("ServiceInstance", "ServiceInstance"));
       this.content = content as Record<string, XmlNode>;

@@ -448,6 +448,18 @@ describe("vsphere session and tasks", () => {
     });
   });
 
+  it("machines created at once share one login", async () => {
+    const { client, calls } = scriptedClient((method) => {
+      if (method === "RetrieveServiceContent") return SERVICE_CONTENT;
+      if (method === "FindByInventoryPath") return { "@_type": "VirtualMachine", "#text": "vm-9" };
+      return undefined;
+    });
+    const vim = new Vim(CONNECTION, client, FAST);
+    await Promise.all([vim.findByInventoryPath("/a"), vim.findByInventoryPath("/b"), vim.findByInventoryPath("/c")]);
+    expect(calls.filter((c) => c === "Login")).toHaveLength(1);
+    expect(calls.filter((c) => c === "RetrieveServiceContent")).toHaveLength(1);
+  });
+
   it("names the keys to fix when the login is refused, and does not retry it", async () => {
     const { client, calls } = scriptedClient((method) => {
       if (method === "RetrieveServiceContent") return SERVICE_CONTENT;
