@@ -111,6 +111,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, changesPending: 3, locked: 4 }
 /** The exit code of a finished run's summary. */
 function exitCodeOf(summary: Summary): number {
   if (summary.ok) return EXIT.ok;
+  if (summary.failure?.class === "unexpected-changes") return EXIT.changesPending;
   return summary.lockedBy ? EXIT.locked : EXIT.failed;
 }
 
@@ -268,12 +269,11 @@ export function buildCli(): Command {
               : (severity: string, message: string) => {
                   if (severity === "error" || severity === "warning") process.stderr.write(`${severity}: ${message}\n`);
                 },
+            expectNoChanges: operation === "preview" && !!opts.expectNoChanges,
           },
         );
         print(json, summary, summaryText(summary));
         if (!summary.ok) process.exitCode = exitCodeOf(summary);
-        else if (operation === "preview" && opts.expectNoChanges && summary.changed)
-          process.exitCode = EXIT.changesPending;
       },
     );
   }

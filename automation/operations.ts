@@ -124,6 +124,27 @@ function failedSummary(base: SummaryBase, started: number): Summary {
   };
 }
 
+/** `preview` with `expectNoChanges` that found changes: a failed run, with what would change. */
+function unexpectedChanges(
+  base: SummaryBase,
+  started: number,
+  changes: Record<string, number>,
+  recovered: RecoveryReport | undefined,
+): Summary {
+  const found = Object.entries(changes)
+    .filter(([op, n]) => !NO_CHANGE.has(op) && n > 0)
+    .map(([op, n]) => `${op} ${n}`)
+    .join(", ");
+  return {
+    ...failedSummary(base, started),
+    changes,
+    changed: true,
+    recovered,
+    error: `preview found changes where none were expected: ${found}`,
+    failure: { class: "unexpected-changes", ...FAILURE_CLASS_INFO["unexpected-changes"] },
+  };
+}
+
 /** Pulumi's rule for stack names, checked before the engine says it less plainly. */
 function checkStackName(target: Target): void {
   if (isInline(target) && !/^[A-Za-z0-9_.-]+$/.test(target.stackName ?? "")) {
@@ -287,6 +308,8 @@ export async function run(operation: Operation, target: Target, options: RunOpti
           return ((await stack.destroy(common)).summary.resourceChanges ?? {}) as Record<string, number>;
       }
     });
+    if (operation === "preview" && options.expectNoChanges && countChanged(changes))
+      return unexpectedChanges(base, started, changes, recovered);
     let outputs = operation === "destroy" ? {} : plainOutputs(await selected.stack.outputs());
     let goneMachines: string[] | undefined;
     if (operation === "refresh") {

@@ -13,6 +13,7 @@ export const FAILURE_CLASSES = [
   "timeout",
   "platform",
   "conflict",
+  "unexpected-changes",
   "unknown",
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
@@ -59,6 +60,10 @@ export const FAILURE_CLASS_INFO: Record<FailureClass, ClassInfo> = {
     hint: "the platform failed on its side: run again; if it persists, check the platform's status (or the libvirt daemon)",
   },
   conflict: { retryable: true, hint: "another run or resource is in the way: wait until it is done, then run again" },
+  "unexpected-changes": {
+    retryable: false,
+    hint: "the stack's resources differ from its program: read the preview, then run `up` (or find what changed them)",
+  },
   unknown: { retryable: false, hint: "see the message above" },
 };
 
@@ -84,6 +89,11 @@ export const FAILURE_RULES: Rule[] = [
       /names no provider: set machina:provider/,
       /stack names? (may only contain|are limited to|must)|invalid stack name/i,
     ],
+  },
+  // A preview that was to find nothing found changes (Machina's summary, or the engine's own words).
+  {
+    class: "unexpected-changes",
+    patterns: [/found changes where none were expected/, /no changes were expected but changes were proposed/i],
   },
   // Another run of the stack, or a resource busy with another action.
   {

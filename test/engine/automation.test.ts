@@ -62,6 +62,8 @@ describe("Automation API functions", () => {
 
     const again = await ops.run("up", target);
     expect(again).toMatchObject({ ok: true, changed: false });
+    // expectNoChanges: a clean stack passes; one with changes pending is a failed run saying what would change.
+    expect(await ops.run("preview", target, { expectNoChanges: true })).toMatchObject({ ok: true, changed: false });
     const refresh = await ops.run("refresh", target);
     expect(refresh).toMatchObject({ ok: true, changed: false });
     const status = await ops.status(target);
@@ -72,6 +74,14 @@ describe("Automation API functions", () => {
     expect(destroy.ok, destroy.error).toBe(true);
     expect(domainExists("machina-e2e-development-dev")).toBe(false);
     expect((await ops.status(target)).resources).toBe(0);
+    const pending = await ops.run("preview", target, { expectNoChanges: true });
+    expect(pending).toMatchObject({
+      ok: false,
+      changed: true,
+      changes: expect.objectContaining({ create: expect.any(Number) }),
+      error: expect.stringMatching(/^preview found changes where none were expected: create \d+/),
+      failure: { class: "unexpected-changes", retryable: false },
+    });
   }, 900_000);
 
   it("an inline program creates two machines, with a secret that stays encrypted in state", async () => {

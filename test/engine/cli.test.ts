@@ -123,6 +123,7 @@ describe("machina CLI on the development stack", () => {
     expect(text.out).not.toMatch(/ssh -p/);
     const pending = machina(["preview", "--expect-no-changes", "-e", "development", "--project-dir", project], env);
     expect(pending.code).toBe(3);
+    expect(pending.out).toMatch(/preview found changes where none were expected: create 1/);
     const t = Date.now();
     const up = cli("up");
     expect(up.code, up.err).toBe(0);

@@ -149,3 +149,46 @@ describe("load only what a stack uses", () => {
     expect(sdkRefs).toEqual([]);
   });
 });
+
+describe("pulumi-machina/testing", () => {
+  /** Loads the kit (as a user's test does), optionally builds one Machine, reports SDKs and values. */
+  function withKit(program: string): { loaded: string[]; result: unknown } {
+    const script = `
+      const { installMachinaMocks, valueOf } = require("pulumi-machina/testing");
+      const mocks = installMachinaMocks({ config: { "machina:provider": "hetzner" } });
+      const report = (result) => {
+        const loaded = [...new Set(Object.keys(require.cache)
+          .map((f) => /node_modules\\/(@(?:pulumi|muhlba91)\\/[^/]+)\\//.exec(f)?.[1]).filter(Boolean))].sort();
+        process.stdout.write(JSON.stringify({ loaded, result }));
+      };
+      ${program}
+    `;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  }
+
+  it("loads @pulumi/pulumi and no provider SDK", () => {
+    const { loaded } = withKit("report(null);");
+    expect(loaded).toEqual(["@pulumi/pulumi"]);
+  });
+
+  it("a Machine on Hetzner gets the platform's values: an address, a numeric firewall id, an ssh line", () => {
+    const { loaded, result } = withKit(`
+      const { Machine } = require("pulumi-machina");
+      const web = new Machine("web", { size: "small", ports: [443], sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA a@b"] });
+      Promise.all([valueOf(web.publicIp), valueOf(web.ssh)]).then(([ip, ssh]) => setTimeout(() => {
+        const server = mocks.ofType("hcloud:index/server:Server")[0];
+        report({ ip, ssh, firewallIds: server.inputs.firewallIds, servers: mocks.ofType("hcloud:index/server:Server").length });
+      }, 100));
+    `);
+    expect(result).toEqual({
+      ip: expect.stringMatching(/^203\.0\.113\.\d+$/),
+      ssh: expect.stringMatching(/^ssh root@203\.0\.113\.\d+$/),
+      firewallIds: [expect.any(Number)],
+      servers: 1,
+    });
+    expect(loaded).toContain("@pulumi/hcloud");
+    for (const sdk of OTHER_SDKS) expect(loaded).not.toContain(sdk);
+  });
+});

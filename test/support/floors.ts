@@ -2,6 +2,7 @@
  * The floors of the source tree and the one rule that holds them: a file imports only what stands on
  * its own floor or below, never above, and a provider never imports another provider.
  *
+ *   testing/             8  `pulumi-machina/testing`: mocks for programs built on Machina
  *   automation/          7  the Automation API entry points and the CLI
  *   index.ts             7  the public entry point (`pulumi-machina`)
  *   stacks/              6  the program every stack runs
@@ -25,7 +26,16 @@ export interface Floor {
 }
 
 /** The source folders the floors cover, relative to the repository root. */
-export const SOURCE_ROOTS = ["index.ts", "core", "providers", "components", "internal", "stacks", "automation"];
+export const SOURCE_ROOTS = [
+  "index.ts",
+  "core",
+  "providers",
+  "components",
+  "internal",
+  "stacks",
+  "automation",
+  "testing",
+];
 
 /** The Pulumi SDK packages of the built-in providers: only a provider's own folder may import them. */
 export const PROVIDER_SDKS = [
@@ -58,6 +68,8 @@ export function floorOf(file: string): Floor | undefined {
       return { name: "stacks", rank: 6 };
     case "automation":
       return { name: "automation", rank: 7 };
+    case "testing":
+      return { name: "testing", rank: 8 };
     case "index":
       return parts.length === 1 ? { name: "index", rank: 7 } : undefined;
     default:

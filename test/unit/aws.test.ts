@@ -25,7 +25,7 @@ describe("aws module", () => {
     });
     expect(await valueOf(m.image)).toBe("ami-0a1b2c3d4e5f6a7b8");
     await settle();
-    const lookup = invokes.find((i) => i.token === "aws:ec2/getAmi:getAmi")!;
+    const lookup = invokes().find((i) => i.token === "aws:ec2/getAmi:getAmi")!;
     expect(lookup.inputs).toEqual({
       owners: ["099720109477"],
       mostRecent: true,

@@ -24,6 +24,9 @@ type Row = [
 ];
 
 const CASES: Row[] = [
+  // Machina and the engine: a preview expected to find nothing
+  ["machina", "preview found changes where none were expected: create 1, update 2", "unexpected-changes", false],
+  ["pulumi", "error: no changes were expected but changes were proposed", "unexpected-changes", false],
   // AWS
   [
     "aws",

@@ -23,6 +23,7 @@ describe("the source tree", () => {
       "provider",
       "registry",
       "stacks",
+      "testing",
     ]);
     expect(edges.filter((e) => e.to !== undefined).length).toBeGreaterThan(100);
   });
