@@ -26,7 +26,7 @@ func main() {
 	username := flag.String("username", "", "the only user name accepted (any when empty)")
 	password := flag.String("password", "", "the only password accepted (any when empty)")
 	exitOnStdinClose := flag.Bool("stdin-exit", false, "stop when standard input closes")
-	taskDelay := flag.String("task-delay", "", "milliseconds each named task runs, as name:ms,... (e.g. CloneVM_Task:8000)")
+	taskDelay := flag.String("task-delay", "", "milliseconds each named task waits before it runs, as name:ms,... with vcsim's task names (CloneVm:8000)")
 	flag.Parse()
 
 	if *taskDelay != "" {

@@ -104,7 +104,7 @@ const labelsOf = (moid: string) =>
 
 beforeAll(async () => {
   const t = Date.now();
-  vcsim = await startVcsim({ taskDelay: `CloneVM_Task:${CLONE_DELAY_MS}` });
+  vcsim = await startVcsim({ taskDelay: `CloneVm:${CLONE_DELAY_MS}` });
   recordTiming("vsphere: vcsim start", Date.now() - t);
   await makeTemplates(vcsim.vim, ["debian-12"]);
   before = await inventoryVms(vcsim.vim);
