@@ -204,7 +204,7 @@ describe("vsphere through the engine against vcsim", () => {
     writeEnvironment("medium", { app: "shop2" });
     const r = cli("up");
     expect(r.code, r.out + r.err).toBe(0);
-    expect(r.json.changes).toMatchObject({ update: 1 });
+    expect(r.json.changes.update).toBeGreaterThanOrEqual(1);
     expect(r.json.changes.create ?? 0).toBe(0);
     expect(r.json.changes.delete ?? 0).toBe(0);
     expect(r.json.outputs.machineOutputs.web.id).toBe(firstId);
@@ -218,7 +218,7 @@ describe("vsphere through the engine against vcsim", () => {
     await runTask("ReconfigVM_Task", firstId, { spec: { numCPUs: 3 } } as never);
     const refresh = cli("refresh");
     expect(refresh.code, refresh.err).toBe(0);
-    expect(refresh.json.changes).toMatchObject({ update: 1 });
+    expect(refresh.json.changes.update).toBeGreaterThanOrEqual(1);
     const preview = machina(
       [
         "preview",
