@@ -16,6 +16,7 @@ export type { FieldProblem } from "./core/errors";
 export { resolveMachineSpec, toDnsLabel, platformNameFor } from "./core/validation";
 export { SIZE_CLASSES, cheapestFit } from "./core/sizes";
 export { capabilitiesOf, CAPABILITY_NAMES } from "./core/capabilities";
+export { CONTRACT_VERSION } from "./core/contract-version";
 export { registerProvider, resolveProvider, knownProviderNames, builtInProviderNames } from "./providers/registry";
 export type {
   Catalog,

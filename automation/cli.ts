@@ -185,15 +185,16 @@ export function buildCli(): Command {
     .action(async (opts: { environment: string; provider?: string }) => {
       checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
       const report = validateEnvironment(projectDir(globals().projectDir), opts.environment, opts.provider);
-      if (report.provider && report.problems.length === 0)
-        report.problems.push(
-          ...(await probePlatform(report.provider, {
-            projectDir: projectDir(globals().projectDir),
-            environment: opts.environment,
-            stack: report.stack,
-            images: report.machines.map((m) => m.image),
-          })),
-        );
+      if (report.provider && report.problems.length === 0) {
+        const probe = await probePlatform(report.provider, {
+          projectDir: projectDir(globals().projectDir),
+          environment: opts.environment,
+          stack: report.stack,
+          images: report.machines.map((m) => m.image),
+        });
+        report.problems.push(...probe.problems);
+        if (probe.facts.length > 0) report.platform = probe.facts;
+      }
       const lines = [`environment ${report.environment} on ${report.provider || "?"} (stack ${report.stack || "?"})`];
       for (const m of report.machines) {
         const price = m.hourlyPrice === undefined ? "" : `, ${m.hourlyPrice} ${report.currency}/h`;
@@ -201,6 +202,7 @@ export function buildCli(): Command {
           `  ${m.name}: ${m.type} in ${m.region}, image ${m.image}${price}, ports ${m.ports.join(" ") || "none"}`,
         );
       }
+      for (const fact of report.platform ?? []) lines.push(`  platform: ${fact}`);
       if (report.problems.length > 0) {
         lines.push("problems:", ...report.problems.map((p) => `  - ${p.replace(/\n/g, "\n    ")}`));
       } else {

@@ -5,8 +5,9 @@ import * as path from "node:path";
 import { MachinaError, StackFileError, UnknownProviderError, ValidationError } from "../core/errors";
 import { portRange } from "../providers/kit/firewall";
 import { DEFAULT_LABEL_RULES, machineShapeProblems, resolveMachineSpec } from "../core/validation";
-import type { ProviderModule } from "../core/contract";
+import type { PlatformProbe, ProviderModule } from "../core/contract";
 import { CAPABILITY_NAMES, capabilitiesOf, capabilityList } from "../core/capabilities";
+import { describeOptions } from "../core/provider-options";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
 import {
   checkEnvironmentConfig,
@@ -96,6 +97,12 @@ export function providerInfo(name: string, projectDir: string): string {
   for (const tool of m.requirements.tools)
     lines.push(`  ${tool.command} (${onPath(tool.command) ? "found" : "missing"}): ${tool.howTo}`);
   lines.push(`Capabilities: ${CAPABILITY_NAMES.map((k) => `${k}=${capabilities[k] ? "yes" : "no"}`).join(", ")}`);
+  const options = describeOptions(m);
+  if (options.length > 0) {
+    lines.push(`Options (providerOptions.${m.name}):`);
+    for (const o of options)
+      lines.push(`  ${o.name} (${o.type}${o.default === undefined ? "" : `, default ${o.default}`}): ${o.description}`);
+  }
   lines.push(`Regions: ${c.regions.map((r) => r.id).join(", ")} (default ${c.defaults.region})`);
   lines.push(
     `Images: ${Object.entries(c.images)
@@ -167,6 +174,8 @@ export interface ValidationReport {
   machines: { name: string; type: string; image: string; region: string; hourlyPrice?: number; ports: string[] }[];
   currency: string;
   problems: string[];
+  /** What the provider's probe learnt of the platform (versions, features), when it has a probe. */
+  platform?: string[];
 }
 
 /**
@@ -321,9 +330,9 @@ export function validateEnvironment(
 export async function probePlatform(
   provider: string,
   target?: { projectDir: string; environment: string; stack: string; images: string[] },
-): Promise<string[]> {
+): Promise<PlatformProbe> {
   const m = resolveProvider(provider);
-  if (!m.probe) return [];
+  if (!m.probe) return { problems: [], facts: [] };
   // The stack's plain config (a server name, a flag); secrets stay encrypted: the probe reads those from the environment.
   const config = target ? stackConfig(target.projectDir, target.environment, target.stack) : {};
   return m.probe({

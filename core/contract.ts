@@ -140,6 +140,39 @@ export interface ProviderCapabilities extends PlatformFacts {
  */
 export type DayTwoOperation = (...args: never[]) => unknown;
 
+/** Why an option's value is refused: what is allowed and how to fix it. */
+export interface OptionRefusal {
+  allowed: string;
+  fix: string;
+}
+
+/** One option of `providerOptions.<provider>`, declared once: validation, defaults and `machina info` come from it. */
+export interface ProviderOption<T = unknown> {
+  /** The type as `machina info` prints it: `string`, `integer`, `object (hcloud.ServerArgs)`. */
+  type: string;
+  description: string;
+  /** The value used when the option is not set. */
+  default?: T;
+  /** Where the value comes from when it is not set and no fixed default says it (`libvirt:network, else "default"`). */
+  defaultText?: string;
+  /** Why a set value is refused, or undefined when it is fine; never called with undefined. Pure. */
+  check?(value: unknown): OptionRefusal | undefined;
+}
+
+/** Every option a provider takes, by name, in the order `machina info` prints them. */
+export type ProviderOptionSchema = Record<string, ProviderOption>;
+
+/** Rules several providers share, stated as data and checked once by core (core/provider-rules.ts). */
+export interface ProviderRules {
+  /**
+   * Sizes are made to measure: a `{ type }` outside the catalog must be `<cpus>cpu-<memory>gb` (a
+   * hypervisor). Without it, a type outside the catalog passes through to the platform as its own type.
+   */
+  customShapes?: boolean;
+  /** The widest port range one rule may open, and why (each port becomes a forward or a Service port of its own). */
+  maxPortRange?: { ports: number; reason: string };
+}
+
 /** The provider-agnostic machine after validation and resolution: what a module builds. */
 export interface ResolvedMachineSpec {
   /** The Machine's Pulumi resource name. */
@@ -162,7 +195,7 @@ export interface ResolvedMachineSpec {
   /** The rules of `ports` as the user gave them, without the SSH and readiness ports Machina adds. */
   requestedFirewall: FirewallRule[];
   publicIp: boolean;
-  /** This provider's entry of the spec's `providerOptions`, untouched. */
+  /** This provider's entry of the spec's `providerOptions`, untouched; read it through the module's options declaration. */
   options: Record<string, unknown>;
 }
 
@@ -194,7 +227,18 @@ export interface ProbeContext extends ProviderValidationContext {
   images: string[];
 }
 
+/** What a provider's probe learnt of its platform. */
+export interface PlatformProbe {
+  problems: string[];
+  facts: string[];
+}
+
 export interface ProviderModule {
+  /**
+   * The contract version the module was written for (`CONTRACT_VERSION` then). Required for a provider
+   * outside Machina (an npm package, `registerProvider`): the registry refuses one this Machina does not speak.
+   */
+  contractVersion?: string;
   name: string;
   description: string;
   requirements: ProviderRequirements;
@@ -202,15 +246,23 @@ export interface ProviderModule {
   platformFacts: PlatformFacts;
   catalog: Catalog;
   /**
+   * The options of `providerOptions.<name>`. Core refuses an option not declared here and each value its
+   * check refuses, before `validate` runs. Absent: the module takes its options unchecked.
+   */
+  options?: ProviderOptionSchema;
+  /** Shared rules this provider follows, checked by core. */
+  rules?: ProviderRules;
+  /**
    * Provider-specific checks of a resolved spec (its `options` entry included); returns problems,
    * empty when fine. Runs before anything is created.
    */
   validate?(spec: ResolvedMachineSpec, context: ProviderValidationContext): FieldProblem[];
   /**
-   * Asks the platform whether it can host machines (e.g. the KubeVirt CRDs exist); returns problems.
-   * Used by `machina validate` when the platform is reachable; never run by Machine.
+   * Asks the platform whether it can host machines (e.g. the KubeVirt CRDs exist): problems, each
+   * naming its fix, and facts worth showing (versions, enabled features, or why it was not checked).
+   * Used by `machina validate`; never run by Machine.
    */
-  probe?(context?: ProbeContext): Promise<string[]>;
+  probe?(context?: ProbeContext): Promise<PlatformProbe>;
   create(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult;
   /**
    * The exact bytes the platform receives for this spec, Machina's parts merged in; undefined when

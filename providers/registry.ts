@@ -3,14 +3,18 @@ import * as path from "node:path";
 import { MachinaError, MissingPrerequisiteError, UnknownProviderError } from "../core/errors";
 import type { ProviderModule } from "../core/contract";
 import { PLATFORM_FACTS } from "../core/capabilities";
+import { contractVersionProblem } from "../core/contract-version";
 
 const registered = new Map<string, ProviderModule>();
 const loaded = new Map<string, ProviderModule>();
 
+/** Folders next to the providers that are not providers: the kit they share. */
+const NOT_PROVIDERS = ["kit"];
+
 /** Built-in providers: every folder next to this file that holds a module. Nothing is loaded. */
 export function builtInProviderNames(): string[] {
   return readdirSync(__dirname, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
+    .filter((d) => d.isDirectory() && !NOT_PROVIDERS.includes(d.name))
     .filter((d) => ["index.js", "index.ts"].some((f) => existsSync(path.join(__dirname, d.name, f))))
     .map((d) => d.name)
     .sort();
@@ -22,7 +26,11 @@ export function knownProviderNames(): string[] {
 
 const REQUIRED_MEMBERS = ["name", "description", "requirements", "platformFacts", "catalog", "create"] as const;
 
-function assertModule(candidate: unknown, origin: string): ProviderModule {
+/**
+ * The module, when it is one: its required members, platform facts as booleans, no hand-set
+ * capabilities, and (for a provider outside Machina) a contract version this Machina speaks.
+ */
+function assertModule(candidate: unknown, origin: string, outside = true): ProviderModule {
   const m = candidate as (Partial<ProviderModule> & { capabilities?: unknown }) | undefined;
   const missing = REQUIRED_MEMBERS.filter((key) => m === undefined || m === null || m[key] === undefined);
   if (m !== undefined && m !== null && m.capabilities !== undefined) {
@@ -45,7 +53,16 @@ function assertModule(candidate: unknown, origin: string): ProviderModule {
       `${origin} is not a Machina provider: platformFacts.${notBoolean.join(", platformFacts.")} must be true or false.`,
     );
   }
+  if (outside || m.contractVersion !== undefined) {
+    const problem = contractVersionProblem(m.contractVersion, origin);
+    if (problem) throw new MachinaError(problem);
+  }
   return m as ProviderModule;
+}
+
+/** Throws, with what is wrong and the fix, unless the registry accepts `candidate` as a provider module from outside Machina. */
+export function assertProviderModule(candidate: unknown, origin: string): ProviderModule {
+  return assertModule(candidate, origin);
 }
 
 /** Makes a provider defined in a program available by its name. */
@@ -87,7 +104,7 @@ export function resolveProvider(provider: string | ProviderModule): ProviderModu
   let module: ProviderModule | undefined;
   if (builtInProviderNames().includes(provider)) {
     const exported = require(path.join(__dirname, provider));
-    module = assertModule(exported.default ?? exported, `built-in provider ${provider}`);
+    module = assertModule(exported.default ?? exported, `built-in provider ${provider}`, false);
   } else if (looksLikePackageName(provider)) {
     module = loadPackage(provider);
   }

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ValidationError } from "../core/errors";
 import { Machine, machineProblems } from "../components/machine";
 import { DEFAULT_LABEL_RULES } from "../core/validation";
-import { isSecretConfigKey, secretIf } from "../core/secret-config";
+import { isSecretConfigKey, secretIf } from "../providers/kit/secret-config";
 import { knownProviderNames, resolveProvider } from "../providers/registry";
 import {
   checkEnvironmentConfig,

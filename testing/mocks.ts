@@ -1,17 +1,16 @@
 /**
- * `pulumi-machina/testing`: Pulumi mocks that answer like the platforms do, for unit tests of programs
- * that use Machina. Plain `setMocks` echoes inputs back, so a Machine's `publicIp` is undefined and a
- * Hetzner firewall id is not a number; these mocks add what each platform computes (ids, addresses,
- * zones) for every built-in provider, and record every resource and invoke for assertions.
- * Loading this module loads `@pulumi/pulumi` and no provider SDK.
+ * Pulumi mocks for unit tests of programs that use Machina: every registration is recorded, and the
+ * platform resources of each built-in provider answer with realistic state (addresses, ids, computed
+ * fields), so a Machine's outputs resolve as they would on the platform.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { Machine } from "../components/machine";
 
 /**
  * Resource inputs as the mocks record them. They have every provider SDK's shape, so tests index them
  * freely; a wrong path reads undefined and the assertion on it fails.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- every platform SDK's input shape, read by path
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one untyped view, for the reasons above
 export type RecordedInputs = Record<string, any>;
 
 export interface RecordedResource {
@@ -24,12 +23,10 @@ export interface RecordedResource {
   id: string;
 }
 
-export interface RecordedInvoke {
-  token: string;
-  inputs: RecordedInputs;
-}
-
 let nextId = 1000;
+
+/** Every invoke (data source call) the program made, in order. */
+export const invokes: { token: string; inputs: RecordedInputs }[] = [];
 
 /** Outputs a real platform would add, so the Machine's outputs have something to read. */
 function platformState(type: string, name: string, id: string, inputs: RecordedInputs): Record<string, unknown> {
@@ -133,34 +130,31 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
   }
 }
 
-export interface MachinaMockOptions {
-  /** Default `project`. */
+export interface MockOptions {
   project?: string;
-  /** Default `test`. */
   stack?: string;
-  /** Stack config, e.g. `{ "machina:provider": "hetzner", "hcloud:token": "x" }`. */
+  /** Stack config by full key (`machina:provider`). */
   config?: Record<string, string>;
   /** Sees every registration first; throws to refuse it as the platform would. */
   platform?: (type: string, inputs: RecordedInputs) => void;
-}
-
-export interface MachinaMocks {
-  /** Every resource registered, in order. */
-  resources: RecordedResource[];
-  /** Every invoke (data source call) the program made, in order. */
-  invokes: RecordedInvoke[];
-  /** The recorded resources of one Pulumi type, e.g. `hcloud:index/server:Server`. */
-  ofType(type: string): RecordedResource[];
+  /**
+   * What the platform computes for resources the mocks do not know (a provider package's own types):
+   * returned fields are added to the resource's state, as the built-in providers' addresses and ids are.
+   */
+  platformState?: (
+    type: string,
+    name: string,
+    id: string,
+    inputs: RecordedInputs,
+  ) => Record<string, unknown> | undefined;
 }
 
 /**
- * Installs Pulumi mocks that answer like the platforms and record what the program registers. Call it
- * before loading anything that registers resources (load your program with `await import()` or
- * `require` after it).
+ * Installs Pulumi mocks that record every resource registered. Call it before importing anything
+ * that registers resources (use `await import()` after it, or machinaUnderMocks).
  */
-export function installMachinaMocks(options: MachinaMockOptions = {}): MachinaMocks {
-  const resources: RecordedResource[] = [];
-  const invokes: RecordedInvoke[] = [];
+export function installMachinaMocks(options: MockOptions = {}): RecordedResource[] {
+  const recorded: RecordedResource[] = [];
   pulumi.runtime.setAllConfig(options.config ?? {});
   pulumi.runtime.setMocks(
     {
@@ -168,8 +162,12 @@ export function installMachinaMocks(options: MachinaMockOptions = {}): MachinaMo
         const id = String(nextId++);
         const { __provider, ...inputs } = args.inputs;
         options.platform?.(args.type, inputs);
-        resources.push({ type: args.type, name: args.name, inputs, provider: __provider, id });
-        return { id, state: { ...args.inputs, ...platformState(args.type, args.name, id, args.inputs) } };
+        recorded.push({ type: args.type, name: args.name, inputs, provider: __provider, id });
+        const computed = {
+          ...platformState(args.type, args.name, id, args.inputs),
+          ...options.platformState?.(args.type, args.name, id, args.inputs),
+        };
+        return { id, state: { ...args.inputs, ...computed } };
       },
       call(args) {
         invokes.push({ token: args.token, inputs: args.inputs });
@@ -184,11 +182,11 @@ export function installMachinaMocks(options: MachinaMockOptions = {}): MachinaMo
         return args.inputs;
       },
     },
-    options.project ?? "project",
+    options.project ?? "proj",
     options.stack ?? "test",
     false,
   );
-  return { resources, invokes, ofType: (type) => resources.filter((r) => r.type === type) };
+  return recorded;
 }
 
 /** The value of an Output (mocks resolve everything; preview is off). */
@@ -199,4 +197,27 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 /** Lets pending registrations reach the mocks. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+export const ofType = (recorded: RecordedResource[], type: string) => recorded.filter((r) => r.type === type);
+
+/** Two well-formed OpenSSH public keys for tests. */
+export const KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA alice@laptop";
+export const KEY_B = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2q7cRrGk1m5n8Yx0pT3dVw9sL4uH6eZ1aC8bN2fQwE bob@desk";
+
+/** The Machine component, loaded now: after the mocks are installed, as Pulumi requires. */
+export function loadMachine(): typeof Machine {
+  return (require("../components/machine") as typeof import("../components/machine")).Machine;
+}
+
+/**
+ * The one set-up of a unit test of Machines: installs the mocks (recording every registration) and
+ * loads the Machine component after them. Call it at the top of a test file, before any Machine.
+ */
+export function machinaUnderMocks(options: MockOptions = {}): {
+  recorded: RecordedResource[];
+  Machine: typeof Machine;
+} {
+  const recorded = installMachinaMocks(options);
+  return { recorded, Machine: loadMachine() };
 }

@@ -1,16 +1,16 @@
 import { getAmiOutput } from "@pulumi/aws/ec2/getAmi";
 import { getVpcOutput } from "@pulumi/aws/ec2/getVpc";
-import type { InstanceArgs } from "@pulumi/aws/ec2/instance";
 import { Instance } from "@pulumi/aws/ec2/instance";
 import { KeyPair } from "@pulumi/aws/ec2/keyPair";
 import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
-import { MANAGED_LABELS } from "../../core/validation";
+import { MANAGED_LABELS } from "../../core/resolve/labels";
 import type { Arch } from "../../core/arch";
 import type { FirewallRule } from "../../core/firewall-rule";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { awsOptions } from "./options";
 import { ec2UserData } from "./user-data";
 
 const EVERYWHERE4 = ["0.0.0.0/0"];
@@ -48,12 +48,7 @@ export const EGRESS_ALL: awsInputs.ec2.SecurityGroupEgress[] = [
 ];
 
 export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const options = spec.options as {
-    subnetId?: string;
-    vpcId?: string;
-    existingKeyName?: string;
-    instance?: Partial<InstanceArgs>;
-  };
+  const options = awsOptions.read(spec);
   const region = spec.region;
   const invokeOpts = { parent };
 

@@ -1,14 +1,16 @@
-import { optionChecks } from "../kit/option-checks";
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
+import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
+import { azureOptions } from "./options";
 import { azureCustomData } from "./user-data";
 
-const KNOWN_OPTIONS = ["resourceGroupName", "subnetId", "virtualMachine"];
 /** Marketplace image URN `publisher:offer:sku:version`, or an image resource id. */
 export const IMAGE_URN = /^[^:\s]+:[^:\s]+:[^:\s]+:[^:\s]+$/;
 
 /** Azure VMs through @pulumi/azure-native (narrow per-service imports, loaded only when used). */
 const azure: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "azure",
   description: "Azure Linux VMs (B-series x86_64, Bpsv2/Dpsv5 arm64) through @pulumi/azure-native",
   requirements: {
@@ -34,43 +36,24 @@ const azure: ProviderModule = {
   },
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
+  options: azureOptions.schema,
   validate(spec) {
-    const o = spec.options;
-    const { problems, add } = optionChecks("azure", o, KNOWN_OPTIONS);
+    const problems: FieldProblem[] = [];
     if (spec.sshKeys.length === 0) {
-      add(
-        "sshKeys",
-        [],
-        "at least one key: Machina turns password login off on Azure",
-        "add your public key to sshKeys",
-      );
+      problems.push({
+        field: "sshKeys",
+        value: "[]",
+        allowed: "at least one key: Machina turns password login off on Azure",
+        fix: "add your public key to sshKeys",
+      });
     }
     if (spec.image.kind !== "alias" && !IMAGE_URN.test(spec.image.id) && !spec.image.id.startsWith("/subscriptions/")) {
-      add(
-        `image.${spec.image.kind}`,
-        spec.image.id,
-        "a marketplace URN publisher:offer:sku:version or an image resource id (/subscriptions/...)",
-        "use an alias, or `az vm image list` for a URN",
-      );
-    }
-    if (o.subnetId !== undefined && !(typeof o.subnetId === "string" && o.subnetId.startsWith("/subscriptions/"))) {
-      add(
-        "providerOptions.azure.subnetId",
-        o.subnetId,
-        "a subnet resource id (/subscriptions/.../subnets/...)",
-        "copy it from `az network vnet subnet show`",
-      );
-    }
-    if (
-      o.resourceGroupName !== undefined &&
-      !(typeof o.resourceGroupName === "string" && /^[\w.()-]{1,90}$/.test(o.resourceGroupName))
-    ) {
-      add(
-        "providerOptions.azure.resourceGroupName",
-        o.resourceGroupName,
-        "an existing resource group name (letters, digits, _ . ( ) -, at most 90)",
-        "create it first or leave it out",
-      );
+      problems.push({
+        field: `image.${spec.image.kind}`,
+        value: JSON.stringify(spec.image.id),
+        allowed: "a marketplace URN publisher:offer:sku:version or an image resource id (/subscriptions/...)",
+        fix: "use an alias, or `az vm image list` for a URN",
+      });
     }
     return problems;
   },

@@ -10,9 +10,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
 import { portRange } from "../kit/firewall";
 import type { FirewallRule } from "../../core/firewall-rule";
-import { MANAGED_LABELS } from "../../core/validation";
+import { MANAGED_LABELS } from "../../core/resolve/labels";
 import { derivedName, platformNameFor } from "../../core/naming";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { azureOptions } from "./options";
 import { azureCustomData } from "./user-data";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
@@ -52,11 +53,7 @@ export function securityRules(rules: FirewallRule[]): azureInputs.network.Securi
 }
 
 export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const options = spec.options as {
-    resourceGroupName?: string;
-    subnetId?: string;
-    virtualMachine?: Record<string, unknown>;
-  };
+  const options = azureOptions.read(spec);
   const location = spec.region;
   const stackScope = derivedName("", platformNameFor(pulumi.getProject(), pulumi.getStack(), location), "", 60);
 

@@ -1,12 +1,13 @@
-import { optionChecks } from "../kit/option-checks";
-import { sshKeysViaProblem, userDataWithKeys } from "../kit/ssh-keys-via";
+import { userDataWithKeys } from "../kit/ssh-keys-via";
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
+import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
-
-const KNOWN_OPTIONS = ["vpcUuid", "existingSshKeys", "droplet", "sshKeysVia"];
+import { digitalOceanOptions } from "./options";
 
 /** DigitalOcean droplets through @pulumi/digitalocean. The SDK is loaded only when a machine is created. */
 const digitalocean: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "digitalocean",
   description: "DigitalOcean droplets (x86_64 only) through @pulumi/digitalocean",
   requirements: {
@@ -23,28 +24,9 @@ const digitalocean: ProviderModule = {
   },
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
+  options: digitalOceanOptions.schema,
   validate(spec) {
-    const o = spec.options;
-    const { problems } = optionChecks("digitalocean", o, KNOWN_OPTIONS);
-    if (o.vpcUuid !== undefined && typeof o.vpcUuid !== "string") {
-      problems.push({
-        field: "providerOptions.digitalocean.vpcUuid",
-        value: JSON.stringify(o.vpcUuid),
-        allowed: "the UUID of a VPC in the droplet's region",
-        fix: "copy it from `doctl vpcs list`",
-      });
-    }
-    const via = sshKeysViaProblem("digitalocean", o);
-    if (via) problems.push(via);
-    const keys = o.existingSshKeys;
-    if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === "string" && k !== ""))) {
-      problems.push({
-        field: "providerOptions.digitalocean.existingSshKeys",
-        value: JSON.stringify(keys),
-        allowed: "a list of ids or fingerprints of SSH keys already in the account",
-        fix: 'write existingSshKeys: ["3b:16:..."]',
-      });
-    }
+    const problems: FieldProblem[] = [];
     for (const label of Object.entries(spec.labels)) {
       const tag = label.join(":");
       if (tag.length > 255) {

@@ -8,6 +8,7 @@ import { sharedPerStack } from "../kit/shared";
 import { portRange } from "../kit/firewall";
 import type { FirewallRule } from "../../core/firewall-rule";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { digitalOceanOptions } from "./options";
 import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
@@ -32,7 +33,7 @@ export const OUTBOUND_ALL: doInputs.FirewallOutboundRule[] = [
 ];
 
 export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const options = spec.options as { vpcUuid?: string; existingSshKeys?: string[]; droplet?: Partial<DropletArgs> };
+  const options = digitalOceanOptions.read(spec);
 
   // DigitalOcean refuses one public key twice in an account: keys go in through cloud-init unless the
   // stack asks for key objects of its own (see sshKeysVia).

@@ -1,12 +1,12 @@
-import { optionChecks } from "../kit/option-checks";
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
 import catalog from "./catalog.json";
+import { gcpOptions } from "./options";
 import { gceUserData } from "./user-data";
-
-const KNOWN_OPTIONS = ["network", "subnetwork", "instance"];
 
 /** Google Compute Engine through @pulumi/gcp (narrow `@pulumi/gcp/compute` imports, loaded only when used). */
 const gcp: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "gcp",
   description: "Google Compute Engine instances (E2 x86_64, Tau T2A arm64) through @pulumi/gcp",
   requirements: {
@@ -30,16 +30,7 @@ const gcp: ProviderModule = {
   },
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
-  validate(spec) {
-    const o = spec.options;
-    const { problems, add, objectOption } = optionChecks("gcp", o, KNOWN_OPTIONS);
-    for (const key of ["network", "subnetwork"]) {
-      if (o[key] !== undefined && (typeof o[key] !== "string" || o[key] === ""))
-        add(`providerOptions.gcp.${key}`, o[key], "a network name or self link", 'write network: "default"');
-    }
-    objectOption("instance", "gcp.compute.InstanceArgs", "{ deletionProtection: true }");
-    return problems;
-  },
+  options: gcpOptions.schema,
   platformUserData: (_spec, userData) => gceUserData(userData),
   create(spec, parent) {
     const { createComputeInstance } = require("./resources") as typeof import("./resources");

@@ -1,5 +1,4 @@
 import { Firewall } from "@pulumi/gcp/compute/firewall";
-import type { InstanceArgs } from "@pulumi/gcp/compute/instance";
 import { Instance } from "@pulumi/gcp/compute/instance";
 import type * as gcpInputs from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
@@ -7,6 +6,7 @@ import { portRange } from "../kit/firewall";
 import type { FirewallRule } from "../../core/firewall-rule";
 import { derivedName } from "../../core/naming";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { gcpOptions } from "./options";
 import catalog from "./catalog.json";
 import { gceUserData } from "./user-data";
 
@@ -42,8 +42,8 @@ export function firewallGroups(
 }
 
 export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const options = spec.options as { network?: string; subnetwork?: string; instance?: Partial<InstanceArgs> };
-  const network = options.network ?? "default";
+  const options = gcpOptions.read(spec);
+  const network = options.network;
   const tag = derivedName("machina-", spec.platformName, "");
   const firewalls = firewallGroups(spec.firewall).map(
     (group, i) =>

@@ -1,12 +1,13 @@
-import { optionChecks } from "../kit/option-checks";
-import { sshKeysViaProblem, userDataWithKeys } from "../kit/ssh-keys-via";
+import { userDataWithKeys } from "../kit/ssh-keys-via";
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
+import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
-
-const KNOWN_OPTIONS = ["networkId", "existingSshKeys", "server", "sshKeysVia"];
+import { hetznerOptions } from "./options";
 
 /** Hetzner Cloud through @pulumi/hcloud. The SDK is loaded only when a machine is created. */
 const hetzner: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "hetzner",
   description: "Hetzner Cloud servers (x86 CX/CPX and Ampere arm64 CAX) through @pulumi/hcloud",
   requirements: {
@@ -23,18 +24,10 @@ const hetzner: ProviderModule = {
   },
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
+  options: hetznerOptions.schema,
   validate(spec) {
-    const o = spec.options;
-    const { problems, objectOption } = optionChecks("hetzner", o, KNOWN_OPTIONS);
-    if (o.networkId !== undefined && !Number.isInteger(o.networkId)) {
-      problems.push({
-        field: "providerOptions.hetzner.networkId",
-        value: JSON.stringify(o.networkId),
-        allowed: "the numeric id of a Hetzner network",
-        fix: "copy the id from `hcloud network list`",
-      });
-    }
-    if (!spec.publicIp && o.networkId === undefined) {
+    const problems: FieldProblem[] = [];
+    if (!spec.publicIp && spec.options.networkId === undefined) {
       problems.push({
         field: "publicIp",
         value: "false",
@@ -43,18 +36,6 @@ const hetzner: ProviderModule = {
         fix: "set providerOptions: { hetzner: { networkId: <id> } }, or publicIp: true",
       });
     }
-    const via = sshKeysViaProblem("hetzner", o);
-    if (via) problems.push(via);
-    const keys = o.existingSshKeys;
-    if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === "string" && k !== ""))) {
-      problems.push({
-        field: "providerOptions.hetzner.existingSshKeys",
-        value: JSON.stringify(keys),
-        allowed: "a list of names or ids of SSH keys already in the Hetzner project",
-        fix: 'write existingSshKeys: ["my-laptop"]',
-      });
-    }
-    objectOption("server", "hcloud.ServerArgs", "{ backups: true }");
     return problems;
   },
   platformUserData: userDataWithKeys,

@@ -1,14 +1,14 @@
 import { Firewall } from "@pulumi/hcloud/firewall";
-import type { ServerArgs } from "@pulumi/hcloud/server";
 import { Server } from "@pulumi/hcloud/server";
 import { SshKey } from "@pulumi/hcloud/sshKey";
 import type * as hcloudInputs from "@pulumi/hcloud/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
 import { portRange } from "../kit/firewall";
-import { MANAGED_LABELS } from "../../core/validation";
+import { MANAGED_LABELS } from "../../core/resolve/labels";
 import type { FirewallRule } from "../../core/firewall-rule";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { hetznerOptions } from "./options";
 import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
@@ -21,7 +21,7 @@ export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.Firewa
 }
 
 export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const options = spec.options as { networkId?: number; existingSshKeys?: string[]; server?: Partial<ServerArgs> };
+  const options = hetznerOptions.read(spec);
 
   // Hetzner refuses one public key twice in a project: keys go in through cloud-init unless the
   // stack asks for key objects of its own (see sshKeysVia).

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { stackScopedName } from "../../core/naming";
-import { perRun } from "../../core/per-run";
+import { perRun } from "./per-run";
 
 export function contentHash(content: unknown, length = 10): string {
   return createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, length);

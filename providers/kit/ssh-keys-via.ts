@@ -1,5 +1,5 @@
 import { keysCloudConfig, mergeUserData } from "./cloud-init";
-import type { ResolvedMachineSpec } from "../../core/contract";
+import type { ProviderOption, ResolvedMachineSpec } from "../../core/contract";
 
 /**
  * How SSH keys reach a server on platforms that refuse one public key twice per account (Hetzner,
@@ -25,14 +25,16 @@ export function userDataWithKeys(
   return mergeUserData([keysCloudConfig(spec.sshKeys, { passwordLogin: false })], userData);
 }
 
-/** The problem with a `sshKeysVia` option, if any. */
-export function sshKeysViaProblem(provider: string, options: Record<string, unknown>) {
-  const value = options.sshKeysVia;
-  if (value === undefined || (SSH_KEYS_VIA as readonly unknown[]).includes(value)) return undefined;
-  return {
-    field: `providerOptions.${provider}.sshKeysVia`,
-    value: JSON.stringify(value),
-    allowed: '"cloud-init" (default) or "api" (platform key objects per stack, as 0.1.0 made them)',
-    fix: 'leave it out, or write sshKeysVia: "api" to keep servers made by 0.1.0',
-  };
-}
+/** The `sshKeysVia` option, as a provider declares it. */
+export const sshKeysViaOption: ProviderOption<SshKeysVia> = {
+  type: '"cloud-init" | "api"',
+  description: "how SSH keys reach the server: cloud-init, or platform key objects per stack (as 0.1.0 made them)",
+  default: "cloud-init",
+  check: (value) =>
+    (SSH_KEYS_VIA as readonly unknown[]).includes(value)
+      ? undefined
+      : {
+          allowed: '"cloud-init" (default) or "api" (platform key objects per stack, as 0.1.0 made them)',
+          fix: 'leave it out, or write sshKeysVia: "api" to keep servers made by 0.1.0',
+        },
+};

@@ -6,22 +6,27 @@ import { singlePorts } from "../kit/firewall";
 import { derivedName } from "../../core/naming";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
-import { kubevirtUserData } from "./user-data";
+import { kubevirtOptions } from "./options";
 
-interface KubevirtOptions {
-  namespace?: string;
-  persistent?: boolean;
-  storageClass?: string;
-  serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer";
-  networkName?: string;
-  runStrategy?: string;
-  virtualMachine?: Record<string, unknown>;
-}
+/** The options as read, defaults filled in. */
+export type KubevirtSettings = ReturnType<typeof kubevirtOptions.read>;
+import { kubevirtUserData } from "./user-data";
 
 export const MACHINE_LABEL = "machina.dev/machine";
 
+/**
+ * The Kubernetes provider waits for a Service until it has endpoints (ClusterIP, NodePort) or a load
+ * balancer address (LoadBalancer), up to 10 minutes, then fails. A VM's Service has endpoints only once
+ * its virt-launcher pod is ready (never while `runStrategy` is Halted or Manual), and a cluster without
+ * a load-balancer controller never gives it an address: by default Machina does not wait (readiness is
+ * what `waitForReady` is for); `awaitService: true` restores the provider's wait.
+ */
+export function serviceAnnotations(o: Pick<KubevirtSettings, "awaitService">): Record<string, string> | undefined {
+  return o.awaitService ? undefined : { "pulumi.com/skipAwait": "true" };
+}
+
 /** The disk of the VM: a container disk (ephemeral), or a DataVolume imported from a URL or a registry. */
-export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" | "platformName">, o: KubevirtOptions) {
+export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" | "platformName">, o: KubevirtSettings) {
   const url = /^https?:\/\//.test(spec.image.id);
   if (!url && !o.persistent)
     return { volume: { name: "rootdisk", containerDisk: { image: spec.image.id } }, dataVolumeTemplate: undefined };
@@ -44,7 +49,7 @@ export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" |
 /** The VirtualMachine manifest (kubevirt.io/v1). */
 export function virtualMachineManifest(
   spec: ResolvedMachineSpec,
-  o: KubevirtOptions,
+  o: KubevirtSettings,
   secretName: pulumi.Input<string>,
 ) {
   const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
@@ -55,11 +60,11 @@ export function virtualMachineManifest(
     kind: "VirtualMachine",
     metadata: {
       name: spec.platformName,
-      namespace: o.namespace ?? "default",
+      namespace: o.namespace,
       labels: { ...spec.labels, [MACHINE_LABEL]: spec.platformName },
     },
     spec: {
-      runStrategy: o.runStrategy ?? "Always",
+      runStrategy: o.runStrategy,
       ...(dataVolumeTemplate ? { dataVolumeTemplates: [dataVolumeTemplate] } : {}),
       template: {
         metadata: { labels: { [MACHINE_LABEL]: spec.platformName } },
@@ -85,6 +90,21 @@ export function virtualMachineManifest(
   };
 }
 
+/**
+ * `providerOptions.kubevirt.virtualMachine` merged into the manifest Machina builds: objects merge key
+ * by key at any depth, anything else (arrays, strings, numbers) replaces what is there. So
+ * `{ spec: { template: { spec: { domain: { firmware: { bootloader: { efi: {} } } } } } } }` adds EFI
+ * boot and keeps Machina's disks, networks and volumes.
+ */
+export function mergeManifest<T>(base: T, extra: unknown): T {
+  const isPlain = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+  if (!isPlain(base) || !isPlain(extra)) return (extra === undefined ? base : extra) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(extra)) out[k] = k in out ? mergeManifest(out[k], v) : v;
+  return out as T;
+}
+
 /** Reads a Service's addresses without trusting any status field to be there. */
 export function serviceAddresses(
   service:
@@ -100,8 +120,8 @@ export function serviceAddresses(
 }
 
 export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const o = spec.options as KubevirtOptions;
-  const namespace = o.namespace ?? "default";
+  const o = kubevirtOptions.read(spec);
+  const namespace = o.namespace;
   // User data lives in a Secret, never in the VM object.
   const secret = new Secret(
     `${spec.name}-cloudinit`,
@@ -116,7 +136,7 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
     { parent },
   );
   const manifest = virtualMachineManifest(spec, o, secret.metadata.name);
-  const vm = new CustomResource(spec.name, { ...manifest, ...(o.virtualMachine ?? {}) }, { parent });
+  const vm = new CustomResource(spec.name, mergeManifest(manifest, o.virtualMachine), { parent });
 
   const ports = singlePorts(spec.firewall).map(({ protocol, port }) => ({
     name: `${protocol}-${port}`,
@@ -129,7 +149,12 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
       ? new Service(
           `${spec.name}-svc`,
           {
-            metadata: { name: spec.platformName, namespace, labels: { [MACHINE_LABEL]: spec.platformName } },
+            metadata: {
+              name: spec.platformName,
+              namespace,
+              labels: { [MACHINE_LABEL]: spec.platformName },
+              annotations: serviceAnnotations(o),
+            },
             spec: {
               type: o.serviceType ?? (spec.publicIp ? "LoadBalancer" : "ClusterIP"),
               selector: { [MACHINE_LABEL]: spec.platformName },

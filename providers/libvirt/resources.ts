@@ -2,10 +2,11 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
-import { isSecretConfigKey, secretIf } from "../../core/secret-config";
+import { isSecretConfigKey, secretIf } from "../kit/secret-config";
 import { singlePorts } from "../kit/firewall";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { libvirtOptions } from "./options";
 import type { BaseImage } from "./images";
 import type { MachineInputs } from "./machine-operations";
 
@@ -81,12 +82,7 @@ export function defaultStateDir(uri: string): string {
 
 export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const config = new pulumi.Config("libvirt");
-  const options = spec.options as {
-    network?: string;
-    kernel?: BaseImage["kernel"];
-    imageChecksum?: string;
-    shutdownTimeoutSeconds?: number;
-  };
+  const options = libvirtOptions.read(spec);
   const uri = config.get("uri") ?? "qemu:///system";
   // A connection URI can carry credentials (a socket path, a key file, a user): set as a secret, it stays
   // one, and is left out of the details (a secret inside them would hide every output of the Machine).
@@ -114,7 +110,7 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
       userData: spec.userData,
       accelerator: config.get("accelerator") ?? "auto",
       stateDir: config.get("stateDir") ?? defaultStateDir(uri),
-      shutdownTimeoutSeconds: options.shutdownTimeoutSeconds ?? 30,
+      shutdownTimeoutSeconds: options.shutdownTimeoutSeconds,
       metadata: { project: pulumi.getProject(), stack: pulumi.getStack(), machine: spec.name },
       labels: spec.labels,
     },

@@ -1,19 +1,9 @@
-import { CUSTOM_SHAPE } from "../../core/sizes";
-import { optionChecks } from "../kit/option-checks";
 import type { ProviderModule } from "../../core/contract";
+import { CONTRACT_VERSION } from "../../core/contract-version";
+import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
+import { proxmoxOptions } from "./options";
 import { snippetUserData } from "./user-data";
-
-const KNOWN_OPTIONS = [
-  "node",
-  "datastore",
-  "imageDatastore",
-  "snippetDatastore",
-  "bridge",
-  "templateVmId",
-  "guestAgent",
-  "vm",
-];
 
 /**
  * Proxmox VE through @muhlba91/pulumi-proxmoxve (bpg provider; there is no @pulumi/proxmoxve). A VM is
@@ -22,6 +12,7 @@ const KNOWN_OPTIONS = [
  * `proxmoxve:ssh` settings, and the snippet datastore must allow the `snippets` content type.
  */
 const proxmox: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "proxmox",
   description:
     "Proxmox VE virtual machines (clone a template or import a cloud image) through @muhlba91/pulumi-proxmoxve",
@@ -47,53 +38,26 @@ const proxmox: ProviderModule = {
   },
   platformFacts: { publicIp: false, firewall: false, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
+  options: proxmoxOptions.schema,
+  rules: { customShapes: true },
   validate(spec) {
-    const o = spec.options;
-    const { problems, add } = optionChecks("proxmox", o, KNOWN_OPTIONS);
-    for (const key of ["node", "datastore", "imageDatastore", "snippetDatastore", "bridge"]) {
-      if (
-        o[key] !== undefined &&
-        !(typeof o[key] === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o[key] as string))
-      ) {
-        add(
-          `providerOptions.proxmox.${key}`,
-          o[key],
-          "a Proxmox name (letters, digits, . _ -)",
-          "copy it from the Proxmox UI",
-        );
-      }
-    }
-    if (o.templateVmId !== undefined && !(Number.isInteger(o.templateVmId) && (o.templateVmId as number) >= 100)) {
-      add(
-        "providerOptions.proxmox.templateVmId",
-        o.templateVmId,
-        "the VM id (100 or more) of a template to clone",
-        "use the id shown next to the template",
-      );
-    }
-    if (o.templateVmId === undefined && !/^https?:\/\//.test(spec.image.id)) {
-      add(
-        "image",
-        spec.image.id,
-        "an alias or an http(s) URL of a cloud image the node can download, or a template (providerOptions.proxmox.templateVmId)",
-        'use image: "debian-12", or clone a template',
-      );
-    }
-    if (!spec.size.fromCatalog && !CUSTOM_SHAPE.test(spec.size.type)) {
-      add(
-        "size.type",
-        spec.size.type,
-        `a catalog type or <cpus>cpu-<memory>gb`,
-        'write { type: "3cpu-6gb" } or a size class',
-      );
+    const problems: FieldProblem[] = [];
+    if (spec.options.templateVmId === undefined && !/^https?:\/\//.test(spec.image.id)) {
+      problems.push({
+        field: "image",
+        value: JSON.stringify(spec.image.id),
+        allowed:
+          "an alias or an http(s) URL of a cloud image the node can download, or a template (providerOptions.proxmox.templateVmId)",
+        fix: 'use image: "debian-12", or clone a template',
+      });
     }
     if (spec.firewall.some((r) => r.port !== 22)) {
-      add(
-        "ports",
-        spec.firewall.map((r) => r.port),
-        "no ports: Machina does not manage the Proxmox firewall (the bridge decides what reaches the VM)",
-        "leave ports out, or manage the Proxmox firewall yourself",
-      );
+      problems.push({
+        field: "ports",
+        value: JSON.stringify(spec.firewall.map((r) => r.port)),
+        allowed: "no ports: Machina does not manage the Proxmox firewall (the bridge decides what reaches the VM)",
+        fix: "leave ports out, or manage the Proxmox firewall yourself",
+      });
     }
     return problems;
   },

@@ -1,23 +1,12 @@
 import { FileLegacy as DownloadedFile } from "@muhlba91/pulumi-proxmoxve/download/fileLegacy";
 import { FileLegacy } from "@muhlba91/pulumi-proxmoxve/fileLegacy";
-import type { VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
 import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
 import * as pulumi from "@pulumi/pulumi";
 import { contentHash, sharedPerStack } from "../kit/shared";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { proxmoxOptions } from "./options";
 import { guestAgentEnabled, snippetUserData } from "./user-data";
-
-interface ProxmoxOptions {
-  node?: string;
-  datastore?: string;
-  imageDatastore?: string;
-  snippetDatastore?: string;
-  bridge?: string;
-  templateVmId?: number;
-  guestAgent?: boolean;
-  vm?: Partial<VmLegacyArgs>;
-}
 
 /** The first non-loopback IPv4 address the guest agent reports, if any. */
 export function firstAddress(addresses: string[][] | undefined): string | undefined {
@@ -25,9 +14,9 @@ export function firstAddress(addresses: string[][] | undefined): string | undefi
 }
 
 export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
-  const o = spec.options as ProxmoxOptions;
-  const node = o.node ?? "pve";
-  const datastore = o.datastore ?? "local-lvm";
+  const o = proxmoxOptions.read(spec);
+  const node = o.node;
+  const datastore = o.datastore;
   const guestAgent = guestAgentEnabled(spec);
   const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
 
@@ -41,7 +30,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
           (name) =>
             new DownloadedFile(name, {
               contentType: "iso",
-              datastoreId: o.imageDatastore ?? "local",
+              datastoreId: o.imageDatastore,
               nodeName: node,
               url: spec.image.id,
               fileName: `machina-${contentHash(spec.image.id)}.img`,
@@ -58,7 +47,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
           `${spec.name}-user-data`,
           {
             contentType: "snippets",
-            datastoreId: o.snippetDatastore ?? "local",
+            datastoreId: o.snippetDatastore,
             nodeName: node,
             sourceRaw: {
               fileName: `${spec.platformName}-user-data.yaml`,
@@ -92,7 +81,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
           ...(image ? { fileId: image.id } : {}),
         },
       ],
-      networkDevices: [{ bridge: o.bridge ?? "vmbr0", model: "virtio" }],
+      networkDevices: [{ bridge: o.bridge, model: "virtio" }],
       initialization: {
         datastoreId: datastore,
         ipConfigs: [{ ipv4: { address: "dhcp" } }],

@@ -1,5 +1,6 @@
 import { mergeUserData, userCloudConfig } from "../kit/cloud-init";
 import type { ResolvedMachineSpec } from "../../core/contract";
+import { proxmoxOptions } from "./options";
 
 /** Installs and starts the QEMU guest agent, through which Proxmox learns the VM's address. */
 export const GUEST_AGENT_CLOUD_CONFIG =
@@ -7,7 +8,7 @@ export const GUEST_AGENT_CLOUD_CONFIG =
 
 /** The guest agent is on when asked for, and by default when there is user data to install it with. */
 export function guestAgentEnabled(spec: Pick<ResolvedMachineSpec, "options" | "userData">): boolean {
-  return (spec.options.guestAgent as boolean | undefined) ?? spec.userData !== undefined;
+  return proxmoxOptions.read(spec).guestAgent ?? spec.userData !== undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
+import { CONTRACT_VERSION } from "../../core/contract-version";
 import { CUSTOM_SHAPE } from "../../core/sizes";
 import { portRange } from "../kit/firewall";
-import { optionChecks } from "../kit/option-checks";
+import type { FieldProblem } from "../../core/errors";
 import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
 import { CONFIG_KEYS, ENV_VARS } from "./connection";
@@ -12,6 +13,7 @@ const TEMPLATE_ID = /^(vm-\d+|\/?[^\s/][^\n\r]*)$/;
 
 /** VMware vSphere (vCenter) through Machina's dynamic provider and the vSphere SOAP and REST APIs. */
 const vsphere: ProviderModule = {
+  contractVersion: CONTRACT_VERSION,
   name: "vsphere",
   description:
     "VMware vSphere (vCenter): VMs cloned from templates, cloud-init through guestinfo, labels as tags, through Machina's dynamic provider",
@@ -47,11 +49,12 @@ const vsphere: ProviderModule = {
   catalog: catalog as ProviderModule["catalog"],
   validate(spec, context) {
     const o = spec.options;
-    const { problems, add } = optionChecks(
-      "vsphere",
-      o,
-      VSPHERE_SETTINGS.map((s) => s.key),
-    );
+    const problems: FieldProblem[] = [];
+    const add = (field: string, value: unknown, allowed: string, fix: string) =>
+      problems.push({ field, value: value === undefined ? "undefined" : JSON.stringify(value), allowed, fix });
+    const known = VSPHERE_SETTINGS.map((s) => s.key);
+    for (const key of Object.keys(o))
+      if (!known.includes(key)) add(`providerOptions.vsphere.${key}`, o[key], known.join(", "), `remove ${key}`);
     for (const setting of VSPHERE_SETTINGS) {
       const fromOption = o[setting.key] !== undefined;
       const raw = rawSetting(setting.key, o, (key) => context.config(`vsphere:${key}`));

@@ -15,15 +15,17 @@ export async function probeVsphere(
   env: NodeJS.ProcessEnv,
   config: (key: string) => string | undefined = () => undefined,
   images: string[] = [],
-): Promise<string[]> {
+): Promise<{ problems: string[]; facts: string[] }> {
   let connection;
   try {
     connection = connectionFrom(config, env);
   } catch {
-    return []; // missing credentials are reported by the prerequisite check, with the keys to set
+    // Missing credentials are reported by the prerequisite check, with the keys to set.
+    return { problems: [], facts: ["vSphere not asked: no complete connection (server, user, password)"] };
   }
   const vim = Vim.forConnection(connection, { attempts: 2, startingDelayMs: 500, maxDelayMs: 1_000 });
   const problems: string[] = [];
+  const facts: string[] = [];
   try {
     await vim.login();
     const about = vim.about();
@@ -32,6 +34,7 @@ export async function probeVsphere(
       problems.push(
         `${connection.server} speaks vSphere API ${about.apiVersion} (${about.fullName}); Machina needs 6.5 or later`,
       );
+    facts.push(`${connection.server}: ${about.fullName} (API ${about.apiVersion})`);
     const placement = await resolvePlacement(vim, {
       datacenter: config("vsphere:datacenter") ?? env.VSPHERE_DATACENTER,
     });
@@ -48,5 +51,5 @@ export async function probeVsphere(
   } finally {
     await vim.logout();
   }
-  return problems;
+  return { problems, facts };
 }

@@ -128,6 +128,20 @@ describe("load only what a stack uses", () => {
     for (const sdk of Object.values(SDK_OF)) expect(loaded).not.toContain(sdk);
   });
 
+  it.each(["testing", "providers/kit"])("loading pulumi-machina/%s loads no provider SDK", (entry) => {
+    const script = `
+      const exported = require(${JSON.stringify(ROOT)} + "/dist/" + ${JSON.stringify(entry)} + "/index.js");
+      const loaded = [...new Set(Object.keys(require.cache)
+        .map((f) => /node_modules\\/(@(?:pulumi|muhlba91)\\/[^/]+)\\//.exec(f)?.[1]).filter(Boolean))].sort();
+      process.stdout.write(JSON.stringify({ exports: Object.keys(exported).length, loaded }));
+    `;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const { exports, loaded } = JSON.parse(r.stdout);
+    expect(exports).toBeGreaterThan(5);
+    for (const sdk of Object.values(SDK_OF)) expect(loaded).not.toContain(sdk);
+  });
+
   it("the public entry's types reference no provider SDK", () => {
     const seen = new Set<string>();
     const sdkRefs: string[] = [];
@@ -154,8 +168,8 @@ describe("pulumi-machina/testing", () => {
   /** Loads the kit (as a user's test does), optionally builds one Machine, reports SDKs and values. */
   function withKit(program: string): { loaded: string[]; result: unknown } {
     const script = `
-      const { installMachinaMocks, valueOf } = require("pulumi-machina/testing");
-      const mocks = installMachinaMocks({ config: { "machina:provider": "hetzner" } });
+      const { installMachinaMocks, ofType, valueOf } = require("pulumi-machina/testing");
+      const recorded = installMachinaMocks({ config: { "machina:provider": "hetzner" } });
       const report = (result) => {
         const loaded = [...new Set(Object.keys(require.cache)
           .map((f) => /node_modules\\/(@(?:pulumi|muhlba91)\\/[^/]+)\\//.exec(f)?.[1]).filter(Boolean))].sort();
@@ -178,8 +192,8 @@ describe("pulumi-machina/testing", () => {
       const { Machine } = require("pulumi-machina");
       const web = new Machine("web", { size: "small", ports: [443], sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA a@b"] });
       Promise.all([valueOf(web.publicIp), valueOf(web.ssh)]).then(([ip, ssh]) => setTimeout(() => {
-        const server = mocks.ofType("hcloud:index/server:Server")[0];
-        report({ ip, ssh, firewallIds: server.inputs.firewallIds, servers: mocks.ofType("hcloud:index/server:Server").length });
+        const servers = ofType(recorded, "hcloud:index/server:Server");
+        report({ ip, ssh, firewallIds: servers[0].inputs.firewallIds, servers: servers.length });
       }, 100));
     `);
     expect(result).toEqual({

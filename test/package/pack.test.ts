@@ -41,6 +41,21 @@ try {
 }
 `;
 
+// A test of the user's own provider: the testing kit and the provider kit, typed from the package alone.
+const TESTING_TS = `
+import type { ContractSuiteHooks, RecordedResource } from "pulumi-machina/testing";
+import { fakeProvider, machinaUnderMocks, providerContractSuite } from "pulumi-machina/testing";
+import type { ProviderModule } from "pulumi-machina/providers/kit";
+import { CONTRACT_VERSION, defineOptions } from "pulumi-machina/providers/kit";
+
+const mine: ProviderModule = { ...fakeProvider("mine"), contractVersion: CONTRACT_VERSION };
+export const options = defineOptions<{ zone?: string }>()({ zone: { type: "string", description: "where" } });
+export function suite(hooks: ContractSuiteHooks): void {
+  providerContractSuite(hooks, { providers: [mine] });
+}
+export const setUp: () => RecordedResource[] = () => machinaUnderMocks({ stack: "test" }).recorded;
+`;
+
 const RUN_JS = `
 const pulumi = require("@pulumi/pulumi");
 pulumi.runtime.setMocks({
@@ -84,10 +99,11 @@ beforeAll(() => {
         outDir: "dist",
         types: [],
       },
-      files: ["index.ts"],
+      files: ["index.ts", "testing.ts"],
     }),
   );
   writeFileSync(path.join(program, "index.ts"), PROGRAM_TS);
+  writeFileSync(path.join(program, "testing.ts"), TESTING_TS);
   writeFileSync(path.join(program, "run.js"), RUN_JS);
   execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: program,
@@ -153,6 +169,22 @@ describe("npm pack, install, use", () => {
     );
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("function,function");
+  });
+
+  it.each([
+    ["pulumi-machina/testing", ["providerContractSuite", "machinaUnderMocks", "installMachinaMocks", "fakeProvider"]],
+    ["pulumi-machina/providers/kit", ["defineOptions", "mergeUserData", "sharedPerStack", "CONTRACT_VERSION"]],
+  ])("exposes %s, which loads no provider SDK", (entry, names) => {
+    const script = `
+      const m = require(${JSON.stringify(entry)});
+      const sdks = Object.keys(require.cache)
+        .map((f) => /node_modules\\/(@(?:pulumi|muhlba91)\\/[^/]+)\\//.exec(f)?.[1])
+        .filter((p) => p && p !== "@pulumi/pulumi");
+      process.stdout.write(JSON.stringify({ exported: ${JSON.stringify(names)}.filter((n) => m[n] !== undefined), sdks: [...new Set(sdks)] }));
+    `;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: program, encoding: "utf8", timeout: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ exported: names, sdks: [] });
   });
 
   it("installs the machina command", () => {

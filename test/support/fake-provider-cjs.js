@@ -1,5 +1,6 @@
 // A provider module as a third-party npm package would ship it: plain CommonJS, default export.
 exports.make = (name) => ({
+  contractVersion: "1.0",
   name,
   description: "an in-test cloud",
   requirements: { credentials: [], tools: [] },

@@ -2,11 +2,11 @@
  * The floors of the source tree and the one rule that holds them: a file imports only what stands on
  * its own floor or below, never above, and a provider never imports another provider.
  *
- *   testing/             8  `pulumi-machina/testing`: mocks for programs built on Machina
  *   automation/          7  the Automation API entry points and the CLI
  *   index.ts             7  the public entry point (`pulumi-machina`)
  *   stacks/              6  the program every stack runs
  *   internal/            5  dynamic/v1: the entry point serialized dynamic providers require
+ *   testing/             5  pulumi-machina/testing: mocks, the contract suite (for tests of what builds on Machina)
  *   components/          4  Pulumi components users construct (Machine, readiness)
  *   providers/registry   3  finds and loads providers by folder name at run time, imports none
  *   providers/<name>/    2  one provider each
@@ -32,9 +32,9 @@ export const SOURCE_ROOTS = [
   "providers",
   "components",
   "internal",
+  "testing",
   "stacks",
   "automation",
-  "testing",
 ];
 
 /** The Pulumi SDK packages of the built-in providers: only a provider's own folder may import them. */
@@ -64,12 +64,12 @@ export function floorOf(file: string): Floor | undefined {
       return { name: "components", rank: 4 };
     case "internal":
       return { name: "internal", rank: 5 };
+    case "testing":
+      return { name: "testing", rank: 5 };
     case "stacks":
       return { name: "stacks", rank: 6 };
     case "automation":
       return { name: "automation", rank: 7 };
-    case "testing":
-      return { name: "testing", rank: 8 };
     case "index":
       return parts.length === 1 ? { name: "index", rank: 7 } : undefined;
     default:

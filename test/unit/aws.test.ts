@@ -1,13 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, invokes, KEY_A, KEY_B, ofType, settle, valueOf } from "../support/mocks";
+import { describe, expect, it } from "vitest";
+import { machinaUnderMocks, invokes, KEY_A, KEY_B, ofType, settle, valueOf } from "../../dist/testing";
 
-let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine").Machine;
-
-beforeAll(async () => {
-  recorded = installMocks({ project: "shop", stack: "production", config: { "machina:provider": "aws" } });
-  ({ Machine } = await import("../../dist/components/machine.js"));
+const { recorded, Machine } = machinaUnderMocks({
+  project: "shop",
+  stack: "production",
+  config: { "machina:provider": "aws" },
 });
 
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -25,7 +22,7 @@ describe("aws module", () => {
     });
     expect(await valueOf(m.image)).toBe("ami-0a1b2c3d4e5f6a7b8");
     await settle();
-    const lookup = invokes().find((i) => i.token === "aws:ec2/getAmi:getAmi")!;
+    const lookup = invokes.find((i) => i.token === "aws:ec2/getAmi:getAmi")!;
     expect(lookup.inputs).toEqual({
       owners: ["099720109477"],
       mostRecent: true,

@@ -1,17 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
+import { describe, expect, it } from "vitest";
+import { machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
 
-let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine").Machine;
-
-beforeAll(async () => {
-  recorded = installMocks({
-    project: "shop",
-    stack: "production",
-    config: { "machina:provider": "azure", "machina:region": "westeurope" },
-  });
-  ({ Machine } = await import("../../dist/components/machine.js"));
+const { recorded, Machine } = machinaUnderMocks({
+  project: "shop",
+  stack: "production",
+  config: { "machina:provider": "azure", "machina:region": "westeurope" },
 });
 
 const one = (type: string, name: string) => ofType(recorded, type).find((r) => r.name === name)!;

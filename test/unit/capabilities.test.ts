@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { CAPABILITY_NAMES, capabilitiesOf, capabilityList } from "../../dist/core/capabilities";
 import type { ProviderModule } from "../../dist/core/contract";
 import { builtInProviderNames, resolveProvider } from "../../dist/providers/registry";
-import { fakeProvider } from "../support/fake-provider";
+import { fakeProvider } from "../../dist/testing";
 
 const builtIns = builtInProviderNames().map((name) => [name, resolveProvider(name)] as const);
 

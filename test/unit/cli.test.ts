@@ -78,6 +78,13 @@ describe("machina CLI", () => {
     expect(r.out).toContain(
       "Capabilities: publicIp=yes, firewall=yes, resizeInPlace=yes, arm64=yes, regions=yes, power=no, snapshot=no, adopt=no, state=no",
     );
+    expect(r.out).toContain("Options (providerOptions.hetzner):");
+    expect(r.out).toMatch(
+      /^  sshKeysVia \("cloud-init" \| "api", default "cloud-init"\): how SSH keys reach the server/m,
+    );
+    expect(r.out).toMatch(
+      /^  existingSshKeys \(string\[\]\): names or ids of SSH keys already in the Hetzner project/m,
+    );
   });
 
   it("validate: a missing credential fails and says how to supply it", () => {

@@ -9,9 +9,9 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { ParsedUserData } from "../support/cloud-init";
 import { cloudInitPythonPath, parseWithCloudInit } from "../support/cloud-init";
-import type { RecordedResource } from "../support/mocks";
+import type { RecordedResource } from "../../dist/testing";
 import type { Untyped } from "../support/untyped";
-import { installMocks, KEY_A, settle, valueOf } from "../support/mocks";
+import { installMachinaMocks, KEY_A, settle, valueOf } from "../../dist/testing";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
@@ -21,7 +21,7 @@ let mergedSeedUserData: typeof import("../../dist/providers/libvirt/cloud-init")
 const included = path.join(mkdtempSync(path.join(tmpdir(), "machina-include-")), "included.yaml");
 
 beforeAll(async () => {
-  recorded = installMocks({ project: "parse", stack: "ci" });
+  recorded = installMachinaMocks({ project: "parse", stack: "ci" });
   lib = await import("../../dist/index.js");
   cloudInit = await import("../../dist/providers/kit/cloud-init.js");
   ({ mergedUserData: mergedSeedUserData } = await import("../../dist/providers/libvirt/cloud-init.js"));

@@ -1,17 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
+import { describe, expect, it } from "vitest";
+import { machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
 
-let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine.js").Machine;
-
-beforeAll(async () => {
-  recorded = installMocks({
-    project: "shop",
-    stack: "staging",
-    config: { "machina:provider": "digitalocean", "machina:region": "ams3" },
-  });
-  ({ Machine } = await import("../../dist/components/machine.js"));
+const { recorded, Machine } = machinaUnderMocks({
+  project: "shop",
+  stack: "staging",
+  config: { "machina:provider": "digitalocean", "machina:region": "ams3" },
 });
 
 const DROPLET = "digitalocean:index/droplet:Droplet";

@@ -1,17 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, KEY_A, KEY_B, ofType, settle, valueOf } from "../support/mocks";
+import { describe, expect, it } from "vitest";
+import { machinaUnderMocks, KEY_A, KEY_B, ofType, settle, valueOf } from "../../dist/testing";
 
-let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine").Machine;
-
-beforeAll(async () => {
-  recorded = installMocks({
-    project: "shop",
-    stack: "staging",
-    config: { "machina:provider": "gcp", "machina:region": "europe-west1" },
-  });
-  ({ Machine } = await import("../../dist/components/machine.js"));
+const { recorded, Machine } = machinaUnderMocks({
+  project: "shop",
+  stack: "staging",
+  config: { "machina:provider": "gcp", "machina:region": "europe-west1" },
 });
 
 const INSTANCE = "gcp:compute/instance:Instance";

@@ -1,13 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, KEY_A, KEY_B, ofType, settle, valueOf } from "../support/mocks";
+import { describe, expect, it } from "vitest";
+import { machinaUnderMocks, KEY_A, KEY_B, ofType, settle, valueOf } from "../../dist/testing";
 
-let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine.js").Machine;
-
-beforeAll(async () => {
-  recorded = installMocks({ project: "shop", stack: "production", config: { "machina:provider": "hetzner" } });
-  ({ Machine } = await import("../../dist/components/machine.js"));
+const { recorded, Machine } = machinaUnderMocks({
+  project: "shop",
+  stack: "production",
+  config: { "machina:provider": "hetzner" },
 });
 
 const SERVER = "hcloud:index/server:Server";

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, KEY_A, ofType, settle } from "../support/mocks";
+import type { RecordedResource } from "../../dist/testing";
+import { installMachinaMocks, KEY_A, ofType, settle } from "../../dist/testing";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
@@ -14,7 +14,7 @@ process.on("unhandledRejection", (reason) => {
 });
 
 beforeAll(async () => {
-  recorded = installMocks({ project: "shop", stack: "production", config: { "machina:provider": "hetzner" } });
+  recorded = installMachinaMocks({ project: "shop", stack: "production", config: { "machina:provider": "hetzner" } });
   lib = await import("../../dist/index.js");
   pulumi = await import("@pulumi/pulumi");
 });

@@ -1,18 +1,15 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { probeKubevirt } from "../../dist/providers/kubevirt/index";
-import { serviceAddresses } from "../../dist/providers/kubevirt/resources";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
+import { mergeManifest, serviceAddresses } from "../../dist/providers/kubevirt/resources";
+import { machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
 
-let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine").Machine;
-
-beforeAll(async () => {
-  recorded = installMocks({ project: "lab", stack: "staging", config: { "machina:provider": "kubevirt" } });
-  ({ Machine } = await import("../../dist/components/machine.js"));
+const { recorded, Machine } = machinaUnderMocks({
+  project: "lab",
+  stack: "staging",
+  config: { "machina:provider": "kubevirt" },
 });
 
 const VM = "kubernetes:kubevirt.io/v1:VirtualMachine";
@@ -89,6 +86,8 @@ describe("kubevirt module", () => {
         { name: "tcp-80", protocol: "TCP", port: 80, targetPort: 80 },
       ],
     });
+    // By default the Kubernetes provider does not wait for endpoints or a load balancer.
+    expect(svc.inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
     expect(await valueOf(m.publicIp)).toMatch(/^198\.18\.0\.\d+$/);
     expect(await valueOf(m.privateIp)).toMatch(/^10\.96\.0\.\d+$/);
     expect(await valueOf(m.id)).toMatch(/^uid-/);
@@ -130,6 +129,33 @@ describe("kubevirt module", () => {
     expect(await valueOf(url.publicIp)).toBeUndefined();
   });
 
+  it("awaitService: true leaves the provider's wait on; a value that is not a boolean is refused", async () => {
+    const m = new Machine("waits", { ports: [80], providerOptions: { kubevirt: { awaitService: true } } });
+    await valueOf(m.id);
+    await settle();
+    expect(one("kubernetes:core/v1:Service", "waits-svc").inputs.metadata.annotations).toBeUndefined();
+    expect(() => new Machine("bad-await", { providerOptions: { kubevirt: { awaitService: "yes" } } })).toThrow(
+      /providerOptions\.kubevirt\.awaitService.*"yes"/s,
+    );
+  });
+
+  it("merges providerOptions.kubevirt.virtualMachine into the manifest at any depth, arrays replaced", () => {
+    const base = {
+      spec: { runStrategy: "Always", template: { spec: { domain: { cpu: { cores: 2 } }, volumes: [1, 2] } } },
+    };
+    expect(
+      mergeManifest(base, {
+        spec: { template: { spec: { domain: { firmware: { bootloader: { efi: {} } } }, volumes: [3] } } },
+      }),
+    ).toEqual({
+      spec: {
+        runStrategy: "Always",
+        template: { spec: { domain: { cpu: { cores: 2 }, firmware: { bootloader: { efi: {} } } }, volumes: [3] } },
+      },
+    });
+    expect(mergeManifest(base, undefined)).toBe(base);
+  });
+
   it("reads addresses defensively from whatever status there is", () => {
     expect(serviceAddresses(undefined)).toEqual({ publicIp: undefined, privateIp: undefined });
     expect(serviceAddresses({})).toEqual({ publicIp: undefined, privateIp: undefined });
@@ -145,27 +171,42 @@ describe("kubevirt module", () => {
     ).toEqual({ publicIp: "lb.example", privateIp: "10.0.0.5" });
   });
 
-  it("checks the cluster has the KubeVirt and CDI CRDs, when a cluster answers", async () => {
-    const bin = mkdtempSync(path.join(tmpdir(), "fake-kubectl-"));
-    const kubectl = path.join(bin, "kubectl");
-    const saved = process.env.PATH;
+  it("reports a cluster it cannot reach, or no kubeconfig, as not checked rather than as a problem", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kubeconfig-"));
+    const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
     try {
-      process.env.PATH = `${bin}:${saved}`;
+      process.env.HOME = dir;
+      process.env.KUBECONFIG = path.join(dir, "absent");
+      const none = await probeKubevirt();
+      expect(none.problems).toEqual([]);
+      expect(none.facts.join("\n")).toMatch(/^cluster not checked: /);
+
+      // A port nothing listens on: the probe says so instead of failing validate.
+      const config = path.join(dir, "config");
       writeFileSync(
-        kubectl,
-        "#!/bin/sh\necho customresourcedefinition.apiextensions.k8s.io/virtualmachines.kubevirt.io\n",
+        config,
+        [
+          "apiVersion: v1",
+          "kind: Config",
+          "clusters: [{ name: c, cluster: { server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true } }]",
+          "users: [{ name: u, user: { token: t } }]",
+          "contexts: [{ name: x, context: { cluster: c, user: u } }]",
+          "current-context: x",
+          "",
+        ].join("\n"),
       );
-      chmodSync(kubectl, 0o755);
-      expect(await probeKubevirt()).toEqual([
-        "the cluster has no CDI (CRD datavolumes.cdi.kubevirt.io is missing): needed for URL images and persistent disks",
+      process.env.KUBECONFIG = config;
+      const unreachable = await probeKubevirt(5000);
+      expect(unreachable.problems).toEqual([]);
+      expect(unreachable.facts).toEqual([
+        expect.stringMatching(/^cluster not checked: https:\/\/127\.0\.0\.1:9 did not answer/),
       ]);
-      writeFileSync(kubectl, "#!/bin/sh\necho 'Unable to connect to the server' >&2\nexit 1\n");
-      expect(await probeKubevirt()).toEqual([]);
-      writeFileSync(kubectl, "#!/bin/sh\necho 'Error from server (NotFound)' >&2\nexit 1\n");
-      expect((await probeKubevirt()).length).toBe(2);
     } finally {
-      process.env.PATH = saved;
-      rmSync(bin, { recursive: true, force: true });
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,27 +1,20 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { baseCloudConfig, mergedUserData, metaData } from "../../dist/providers/libvirt/cloud-init";
 import type { DomainSpec } from "../../dist/providers/libvirt/domain-xml";
 import { domainXml } from "../../dist/providers/libvirt/domain-xml";
 import { probeBootSector } from "../../dist/providers/libvirt/accelerator";
 import { ownerOf } from "../../dist/providers/libvirt/machine-operations";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
+import { machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
 
-let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine").Machine;
-
-beforeAll(async () => {
-  recorded = installMocks({
-    project: "shop",
-    stack: "development",
-    config: {
-      "machina:provider": "libvirt",
-      "libvirt:network": "user",
-      "libvirt:stateDir": "/srv/machina",
-      "libvirt:uri": "qemu:///system",
-    },
-  });
-  ({ Machine } = await import("../../dist/components/machine.js"));
+const { recorded, Machine } = machinaUnderMocks({
+  project: "shop",
+  stack: "development",
+  config: {
+    "machina:provider": "libvirt",
+    "libvirt:network": "user",
+    "libvirt:stateDir": "/srv/machina",
+    "libvirt:uri": "qemu:///system",
+  },
 });
 
 const MACHINE = "pulumi-nodejs:dynamic/machina:LibvirtMachine";

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { installMocks, KEY_A, settle, valueOf, type RecordedInputs } from "../support/mocks";
+import { installMachinaMocks, KEY_A, settle, valueOf, type RecordedInputs } from "../../dist/testing";
 
 /** Which inputs of which resource types must be unique in one account (project, region). */
 const ACCOUNT_RULES: Record<string, Record<string, string[]>> = {
@@ -53,7 +53,7 @@ describe.each(Object.keys(ACCOUNT_RULES))("%s: staging and production in one acc
     const { Machine } = await import("../../dist/components/machine.js");
     const ids: string[] = [];
     for (const stack of ["staging", "production"]) {
-      installMocks({
+      installMachinaMocks({
         project: "shop",
         stack,
         config: { "machina:provider": provider, "gcp:project": "shop-1" },
@@ -79,7 +79,7 @@ describe("the mocked account", () => {
     const platform = account(ACCOUNT_RULES.hetzner, refusals);
     const { Machine } = await import("../../dist/components/machine.js");
     for (const stack of ["staging", "production"]) {
-      installMocks({ project: "shop", stack, config: { "machina:provider": "hetzner" }, platform });
+      installMachinaMocks({ project: "shop", stack, config: { "machina:provider": "hetzner" }, platform });
       await pulumi.runtime.runInPulumiStack(async () => {
         const web = new Machine("web", { sshKeys: [KEY_A], providerOptions: { hetzner: { sshKeysVia: "api" } } });
         await valueOf(web.id);

@@ -1,13 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
+import { describe, expect, it } from "vitest";
+import { machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
 
-let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine").Machine;
-
-beforeAll(async () => {
-  recorded = installMocks({ project: "lab", stack: "development", config: { "machina:provider": "proxmox" } });
-  ({ Machine } = await import("../../dist/components/machine.js"));
+const { recorded, Machine } = machinaUnderMocks({
+  project: "lab",
+  stack: "development",
+  config: { "machina:provider": "proxmox" },
 });
 
 const VM = "proxmoxve:index/vmLegacy:VmLegacy";

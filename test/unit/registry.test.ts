@@ -2,15 +2,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { fakeProvider } from "../support/fake-provider";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, ofType, settle, valueOf } from "../support/mocks";
+import { fakeProvider } from "../../dist/testing";
+import type { RecordedResource } from "../../dist/testing";
+import { installMachinaMocks, ofType, settle, valueOf } from "../../dist/testing";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
 
 beforeAll(async () => {
-  recorded = installMocks({ project: "p", stack: "dev" });
+  recorded = installMachinaMocks({ project: "p", stack: "dev" });
   lib = await import("../../dist/index.js");
 });
 afterEach(() => lib && require("../../dist/providers/registry").clearRegisteredProviders());
@@ -20,6 +20,8 @@ describe("provider registry", () => {
     const names = lib.builtInProviderNames();
     expect(names).toEqual(expect.arrayContaining(["digitalocean", "hetzner"]));
     expect(names).not.toContain("contract");
+    // The provider kit is a folder with an index next to the providers, and no provider.
+    expect(names).not.toContain("kit");
   });
 
   it("an unknown provider lists the known ones", () => {

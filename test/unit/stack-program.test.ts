@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { installMocks } from "../support/mocks";
+import { installMachinaMocks } from "../../dist/testing";
 
 const project = mkdtempSync(path.join(tmpdir(), "machina-stack-program-"));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -27,7 +27,7 @@ describe("stack program", () => {
         { name: "db", diskGiB: -1 },
       ]),
     };
-    const recorded = installMocks({ project: "shop", stack: "QA.eu", config });
+    const recorded = installMachinaMocks({ project: "shop", stack: "QA.eu", config });
     const load = import("../../dist/stacks/index.js");
     await expect(load).rejects.toThrow(/stack QA\.eu \(stacks\/Pulumi\.QA\.eu\.yaml\): 4 invalid fields/);
     const message = String(await load.catch((e: Error) => e.message));

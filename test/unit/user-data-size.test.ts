@@ -1,8 +1,8 @@
 /** The user data size check measures what each platform receives, Machina's own parts included. */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ProviderModule, ResolvedMachineSpec } from "../../dist/core/contract";
-import { fakeProvider } from "../support/fake-provider";
-import { KEY_A, KEY_B } from "../support/mocks";
+import { fakeProvider } from "../../dist/testing";
+import { KEY_A, KEY_B } from "../../dist/testing";
 
 let userDataSizeProblem: typeof import("../../dist/core/user-data-size").userDataSizeProblem;
 let registry: typeof import("../../dist/providers/registry");

@@ -4,7 +4,7 @@ import type { MachineArgs } from "../../dist/core/spec";
 import { platformNameFor, resolveMachineSpec, toDnsLabel } from "../../dist/core/validation";
 import digitalocean from "../../dist/providers/digitalocean";
 import hetzner from "../../dist/providers/hetzner";
-import { KEY_A, KEY_B } from "../support/mocks";
+import { KEY_A, KEY_B } from "../../dist/testing";
 
 const context = { stack: "staging", project: "shop" };
 const resolve = (args: MachineArgs, provider = hetzner, name = "web") =>

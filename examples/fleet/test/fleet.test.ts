@@ -1,7 +1,7 @@
 /** The fleet under pulumi-machina/testing's mocks: two providers, one set of keys, the outputs. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { installMachinaMocks, valueOf } from "pulumi-machina/testing";
+import { installMachinaMocks, ofType, valueOf } from "pulumi-machina/testing";
 
 const KEYS = [
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA alice@laptop",
@@ -9,7 +9,7 @@ const KEYS = [
 ];
 
 test("two web servers on Hetzner and a worker on AWS, each with both keys", async () => {
-  const mocks = installMachinaMocks({
+  const recorded = installMachinaMocks({
     project: "fleet",
     stack: "production",
     config: { "aws:region": "eu-central-1", "fleet:webCount": "2", "fleet:sshKeys": JSON.stringify(KEYS) },
@@ -25,19 +25,19 @@ test("two web servers on Hetzner and a worker on AWS, each with both keys", asyn
     worker: "aws/t3.large",
   });
 
-  const servers = mocks.ofType("hcloud:index/server:Server");
+  const servers = ofType(recorded, "hcloud:index/server:Server");
   assert.equal(servers.length, 2);
   // Hetzner: the keys go in through cloud-init (no account-wide key object two stacks could fight over).
   for (const server of servers) for (const key of KEYS) assert.ok(server.inputs.userData.includes(key));
   for (const server of servers) assert.equal(server.inputs.labels.role, "web");
   // AWS: one key pair carries the first key, cloud-init adds the rest.
-  const [keyPair] = mocks.ofType("aws:ec2/keyPair:KeyPair");
+  const [keyPair] = ofType(recorded, "aws:ec2/keyPair:KeyPair");
   assert.equal(keyPair.inputs.publicKey, KEYS[0]);
-  const [instance] = mocks.ofType("aws:ec2/instance:Instance");
+  const [instance] = ofType(recorded, "aws:ec2/instance:Instance");
   assert.ok(instance.inputs.userData.includes(KEYS[1]));
   assert.equal(instance.inputs.rootBlockDevice.volumeSize, 50);
   assert.equal(instance.inputs.tags.role, "worker");
-  const [group] = mocks.ofType("aws:ec2/securityGroup:SecurityGroup");
+  const [group] = ofType(recorded, "aws:ec2/securityGroup:SecurityGroup");
   assert.deepEqual(
     group.inputs.ingress.map((r: { fromPort: number }) => r.fromPort),
     [22],

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { FieldProblem } from "./errors";
-import { ValidationError } from "./errors";
+import type { FieldProblem } from "../core/errors";
+import { ValidationError } from "../core/errors";
 
 /**
  * An Input checked when its value is known: plain values are checked at construction; an Output

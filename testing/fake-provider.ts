@@ -1,11 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ProviderModule } from "../../dist/core/contract";
+import type { ProviderModule } from "../core/contract";
+import { CONTRACT_VERSION } from "../core/contract-version";
 
 class FakeVm extends pulumi.CustomResource {}
 
-/** A provider module defined in a program (as a user would), registered with registerProvider. */
+/**
+ * A provider module defined in a program (as a user would), for registerProvider or a Machine's
+ * `provider`: one resource `<name>:index:Vm` carrying what the spec resolved to, a public address
+ * unless `publicIp: false`, and Machina's firewall rules as inputs. `extra` overrides any member.
+ */
 export function fakeProvider(name = "fakecloud", extra: Partial<ProviderModule> = {}): ProviderModule {
   return {
+    contractVersion: CONTRACT_VERSION,
     name,
     description: "an in-test cloud",
     requirements: { credentials: [], tools: [] },

@@ -1,0 +1,36 @@
+import type { InstanceArgs } from "@pulumi/aws/ec2/instance";
+import { defineOptions, matching, resourceArgsOption } from "../kit/options";
+
+export interface AwsOptions {
+  subnetId?: string;
+  vpcId?: string;
+  existingKeyName?: string;
+  instance?: Partial<InstanceArgs>;
+}
+
+/** `providerOptions.aws`. */
+export const awsOptions = defineOptions<AwsOptions>()({
+  subnetId: {
+    type: "string",
+    description: "the subnet the instance joins (needs vpcId)",
+    defaultText: "the default subnet of the availability zone",
+    check: matching(/^subnet-[0-9a-f]+$/, {
+      allowed: "a subnet id (subnet-0123abcd...)",
+      fix: "copy it from the VPC console or `aws ec2 describe-subnets`",
+    }),
+  },
+  vpcId: {
+    type: "string",
+    description: "the VPC of the security group (and of subnetId)",
+    defaultText: "the region's default VPC",
+    check: matching(/^vpc-[0-9a-f]+$/, {
+      allowed: "a VPC id (vpc-0123abcd...)",
+      fix: "copy it from `aws ec2 describe-vpcs`",
+    }),
+  },
+  existingKeyName: {
+    type: "string",
+    description: "an EC2 key pair that exists already, used instead of one Machina makes from sshKeys",
+  },
+  instance: resourceArgsOption("instance", "aws.ec2.InstanceArgs", "{ monitoring: true }"),
+});

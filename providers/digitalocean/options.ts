@@ -1,0 +1,31 @@
+import type { DropletArgs } from "@pulumi/digitalocean/droplet";
+import { existingSshKeysOption } from "../../core/standard-options";
+import { defineOptions, resourceArgsOption } from "../kit/options";
+import type { SshKeysVia } from "../kit/ssh-keys-via";
+import { sshKeysViaOption } from "../kit/ssh-keys-via";
+
+export interface DigitalOceanOptions {
+  vpcUuid?: string;
+  existingSshKeys?: string[];
+  droplet?: Partial<DropletArgs>;
+  sshKeysVia?: SshKeysVia;
+}
+
+/** `providerOptions.digitalocean`. */
+export const digitalOceanOptions = defineOptions<DigitalOceanOptions>()({
+  vpcUuid: {
+    type: "string",
+    description: "the VPC the droplet joins",
+    defaultText: "the region's default VPC",
+    check: (value) =>
+      typeof value === "string"
+        ? undefined
+        : { allowed: "the UUID of a VPC in the droplet's region", fix: "copy it from `doctl vpcs list`" },
+  },
+  existingSshKeys: existingSshKeysOption({
+    what: "ids or fingerprints of SSH keys already in the account",
+    example: "3b:16:...",
+  }),
+  droplet: resourceArgsOption("droplet", "digitalocean.DropletArgs", "{ backups: true }", false),
+  sshKeysVia: sshKeysViaOption,
+});

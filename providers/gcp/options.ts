@@ -1,0 +1,29 @@
+import type { InstanceArgs } from "@pulumi/gcp/compute/instance";
+import { defineOptions, resourceArgsOption } from "../kit/options";
+
+export interface GcpOptions {
+  network?: string;
+  subnetwork?: string;
+  instance?: Partial<InstanceArgs>;
+}
+
+const networkName = (value: unknown) =>
+  typeof value === "string" && value !== ""
+    ? undefined
+    : { allowed: "a network name or self link", fix: 'write network: "default"' };
+
+/** `providerOptions.gcp`. */
+export const gcpOptions = defineOptions<GcpOptions>()({
+  network: {
+    type: "string",
+    description: "the VPC network the instance and its firewall belong to",
+    default: "default",
+    check: networkName,
+  },
+  subnetwork: {
+    type: "string",
+    description: "the subnetwork the instance joins, instead of the network's default",
+    check: networkName,
+  },
+  instance: resourceArgsOption("instance", "gcp.compute.InstanceArgs", "{ deletionProtection: true }"),
+});

@@ -1,0 +1,30 @@
+import type { ServerArgs } from "@pulumi/hcloud/server";
+import { existingSshKeysOption } from "../../core/standard-options";
+import { defineOptions, resourceArgsOption } from "../kit/options";
+import type { SshKeysVia } from "../kit/ssh-keys-via";
+import { sshKeysViaOption } from "../kit/ssh-keys-via";
+
+export interface HetznerOptions {
+  networkId?: number;
+  existingSshKeys?: string[];
+  server?: Partial<ServerArgs>;
+  sshKeysVia?: SshKeysVia;
+}
+
+/** `providerOptions.hetzner`. */
+export const hetznerOptions = defineOptions<HetznerOptions>()({
+  networkId: {
+    type: "integer",
+    description: "a Hetzner network the server joins (required with publicIp: false)",
+    check: (value) =>
+      Number.isInteger(value)
+        ? undefined
+        : { allowed: "the numeric id of a Hetzner network", fix: "copy the id from `hcloud network list`" },
+  },
+  existingSshKeys: existingSshKeysOption({
+    what: "names or ids of SSH keys already in the Hetzner project",
+    example: "my-laptop",
+  }),
+  server: resourceArgsOption("server", "hcloud.ServerArgs", "{ backups: true }"),
+  sshKeysVia: sshKeysViaOption,
+});

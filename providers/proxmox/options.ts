@@ -1,0 +1,50 @@
+import type { VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
+import { defineOptions, matching, resourceArgsOption } from "../kit/options";
+
+export interface ProxmoxOptions {
+  node?: string;
+  datastore?: string;
+  imageDatastore?: string;
+  snippetDatastore?: string;
+  bridge?: string;
+  templateVmId?: number;
+  guestAgent?: boolean;
+  vm?: Partial<VmLegacyArgs>;
+}
+
+/** A Proxmox object named by the user, with the name used when none is set. */
+const proxmoxName = (description: string, fallback: string) => ({
+  type: "string",
+  description,
+  default: fallback,
+  check: matching(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+    allowed: "a Proxmox name (letters, digits, . _ -)",
+    fix: "copy it from the Proxmox UI",
+  }),
+});
+
+/** `providerOptions.proxmox`. */
+export const proxmoxOptions = defineOptions<ProxmoxOptions>()({
+  node: proxmoxName("the node the VM runs on", "pve"),
+  datastore: proxmoxName("the datastore of the VM's disk", "local-lvm"),
+  imageDatastore: proxmoxName("the datastore cloud images are downloaded to", "local"),
+  snippetDatastore: proxmoxName(
+    "the datastore of user data snippets (it must allow the snippets content type)",
+    "local",
+  ),
+  bridge: proxmoxName("the bridge the VM's network device joins", "vmbr0"),
+  templateVmId: {
+    type: "integer",
+    description: "a template to clone instead of importing a cloud image",
+    check: (value) =>
+      Number.isInteger(value) && (value as number) >= 100
+        ? undefined
+        : { allowed: "the VM id (100 or more) of a template to clone", fix: "use the id shown next to the template" },
+  },
+  guestAgent: {
+    type: "boolean",
+    description: "enable the QEMU guest agent (reports the VM's addresses)",
+    defaultText: "on when the machine has user data",
+  },
+  vm: resourceArgsOption("vm", "proxmoxve.VmLegacyArgs", "{ ... }", false),
+});

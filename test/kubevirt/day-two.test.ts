@@ -1,0 +1,117 @@
+/**
+ * Day-two objects on the real API server: power through `runStrategy` (an in-place change of the same
+ * VirtualMachine), a VirtualMachineSnapshot of a Machine's VM written next to it with the same explicit
+ * kubernetes.Provider (checked by KubeVirt's snapshot schema), and a VM of the Machine's name made
+ * outside the stack.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type * as Operations from "../../dist/automation/operations";
+import type { MachineArgs } from "../../dist/core/spec";
+import { enginePath } from "../engine/support";
+import { type Cluster, kubernetesProviderPath, startCluster } from "./cluster";
+import { kubeObjects } from "./objects";
+
+let cluster: Cluster;
+let ops: typeof Operations;
+let stateDir: string;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  process.env.PATH = `${kubernetesProviderPath()}:${enginePath()}`;
+  process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
+  delete process.env.PULUMI_BACKEND_URL;
+  delete process.env.KUBECONFIG;
+  cluster = await startCluster();
+  stateDir = mkdtempSync(path.join(tmpdir(), "machina-kv-day2-"));
+  ops = await import("../../dist/automation/operations.js");
+}, 300_000);
+
+afterAll(async () => {
+  process.env = saved;
+  rmSync(stateDir ?? "/nonexistent", { recursive: true, force: true });
+  await cluster?.stop();
+});
+
+interface Snapshot {
+  source?: Record<string, unknown>;
+}
+
+function target(stackName: string, args: () => MachineArgs, snapshot?: () => Snapshot | undefined) {
+  return {
+    projectName: "kv",
+    stackName,
+    stateDir,
+    config: { "machina:provider": "kubevirt" },
+    program: async () => {
+      const { Machine } = await import("../../dist/index.js");
+      const k8s = await import("@pulumi/kubernetes");
+      const pulumi = await import("@pulumi/pulumi");
+      const provider = new k8s.Provider("cluster-a", { kubeconfig: pulumi.secret(cluster.kubeconfig) });
+      const vm = new Machine("vm", args(), { providers: [provider] });
+      const snap = snapshot?.();
+      if (snap) {
+        const vmName = vm.details.apply((d) => d.name as string);
+        new k8s.apiextensions.CustomResource(
+          "vm-snapshot",
+          {
+            apiVersion: "snapshot.kubevirt.io/v1beta1",
+            kind: "VirtualMachineSnapshot",
+            metadata: { name: vmName.apply((n) => `${n}-before-upgrade`), namespace: "default" },
+            spec: { source: snap.source ?? { apiGroup: "kubevirt.io", kind: "VirtualMachine", name: vmName } },
+          },
+          { provider, dependsOn: [vm] },
+        );
+      }
+      return { id: vm.id };
+    },
+  };
+}
+
+describe("day-two objects", () => {
+  it("power: runStrategy Halted and back to Always change the same VirtualMachine in place", async () => {
+    let runStrategy = "Always";
+    const t = target("power", () => ({ providerOptions: { kubevirt: { runStrategy } } }));
+    const objects = kubeObjects(cluster);
+    expect((await ops.run("up", t)).ok).toBe(true);
+    const uid = (await objects.vm("default", "kv-power-vm")).metadata.uid;
+    for (const next of ["Halted", "Always"]) {
+      runStrategy = next;
+      const up = await ops.run("up", t);
+      expect(up.ok, up.error).toBe(true);
+      expect(up.changes).toMatchObject({ update: 1 });
+      const vm = await objects.vm("default", "kv-power-vm");
+      expect(vm.spec.runStrategy).toBe(next);
+      expect(vm.metadata.uid).toBe(uid);
+    }
+    expect((await ops.run("destroy", t)).ok).toBe(true);
+  }, 300_000);
+
+  it("a VirtualMachineSnapshot of the Machine's VM is accepted; one without a source kind is refused by name", async () => {
+    let snapshot: Snapshot = {};
+    const t = target(
+      "snap",
+      () => ({}),
+      () => snapshot,
+    );
+    const up = await ops.run("up", t);
+    expect(up.ok, up.error).toBe(true);
+    const objects = kubeObjects(cluster);
+    const snap = await objects.readCustom(
+      "snapshot.kubevirt.io",
+      "v1beta1",
+      "virtualmachinesnapshots",
+      "default",
+      "kv-snap-vm-before-upgrade",
+    );
+    expect(snap.spec.source).toEqual({ apiGroup: "kubevirt.io", kind: "VirtualMachine", name: "kv-snap-vm" });
+
+    snapshot = { source: { apiGroup: "kubevirt.io", name: "kv-snap-vm" } };
+    const bad = await ops.run("up", t);
+    expect(bad.ok).toBe(false);
+    expect(bad.error).toMatch(/spec\.source\.kind: Required value/);
+    expect((await ops.run("destroy", t)).ok).toBe(true);
+  }, 300_000);
+});
