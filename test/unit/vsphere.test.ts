@@ -1,5 +1,5 @@
 import { XMLParser } from "fast-xml-parser";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectionFrom } from "../../dist/providers/vsphere/connection";
 import {
   diffMachine,
@@ -20,26 +20,19 @@ import {
 import type { MoRef, SoapClient } from "../../dist/providers/vsphere/soap";
 import type { TaskProgress } from "../../dist/providers/vsphere/vim";
 import { isTransient, optionValues, Vim } from "../../dist/providers/vsphere/vim";
-import type { RecordedResource } from "../support/mocks";
-import { installMocks, KEY_A, ofType, settle, valueOf } from "../support/mocks";
+import { machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
 
 const PASSWORD = "s3cret-vsphere-pw-91c2";
-let recorded: RecordedResource[];
-let Machine: typeof import("../../dist/components/machine").Machine;
-
-beforeAll(async () => {
-  recorded = installMocks({
-    project: "shop",
-    stack: "production",
-    config: {
-      "machina:provider": "vsphere",
-      "vsphere:vsphereServer": "vcenter.example.test",
-      "vsphere:user": "administrator@vsphere.local",
-      "vsphere:password": PASSWORD,
-      "vsphere:folder": "machina",
-    },
-  });
-  ({ Machine } = await import("../../dist/components/machine.js"));
+const { recorded, Machine } = machinaUnderMocks({
+  project: "shop",
+  stack: "production",
+  config: {
+    "machina:provider": "vsphere",
+    "vsphere:vsphereServer": "vcenter.example.test",
+    "vsphere:user": "administrator@vsphere.local",
+    "vsphere:password": PASSWORD,
+    "vsphere:folder": "machina",
+  },
 });
 
 const MACHINE = "pulumi-nodejs:dynamic/machina:VsphereMachine";

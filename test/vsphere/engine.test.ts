@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KEY_A } from "../support/mocks";
+import { KEY_A } from "../../dist/testing";
 import { recordTiming } from "../support/timings";
 import { enginePath, machina, machinaDetached, makeProject } from "../engine/support";
 import type { Vcsim } from "./vcsim";
