@@ -187,7 +187,12 @@ export function buildCli(): Command {
       checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
       const report = validateEnvironment(projectDir(globals().projectDir), opts.environment, opts.provider);
       if (report.provider && report.problems.length === 0) {
-        const probe = await probePlatform(report.provider);
+        const probe = await probePlatform(report.provider, {
+          projectDir: projectDir(globals().projectDir),
+          environment: opts.environment,
+          stack: report.stack,
+          images: report.machines.map((m) => m.image),
+        });
         report.problems.push(...probe.problems);
         if (probe.facts.length > 0) report.platform = probe.facts;
       }

@@ -327,7 +327,16 @@ export function validateEnvironment(
 }
 
 /** The provider's own check of its platform (e.g. KubeVirt CRDs in the cluster), when it has one. */
-export async function probePlatform(provider: string): Promise<PlatformProbe> {
+export async function probePlatform(
+  provider: string,
+  target?: { projectDir: string; environment: string; stack: string; images: string[] },
+): Promise<PlatformProbe> {
   const m = resolveProvider(provider);
-  return m.probe ? await m.probe() : { problems: [], facts: [] };
+  if (!m.probe) return { problems: [], facts: [] };
+  // The stack's plain config (a server name, a flag); secrets stay encrypted: the probe reads those from the environment.
+  const config = target ? stackConfig(target.projectDir, target.environment, target.stack) : {};
+  return m.probe({
+    config: (key) => (typeof config[key] === "string" ? (config[key] as string) : undefined),
+    images: [...new Set(target?.images ?? [])],
+  });
 }

@@ -222,6 +222,11 @@ export interface ProviderValidationContext {
   config(key: string): string | undefined;
 }
 
+/** What `machina validate` tells a probe: the stack's plain config, and the image ids its machines use. */
+export interface ProbeContext extends ProviderValidationContext {
+  images: string[];
+}
+
 /** What a provider's probe learnt of its platform. */
 export interface PlatformProbe {
   problems: string[];
@@ -257,7 +262,7 @@ export interface ProviderModule {
    * naming its fix, and facts worth showing (versions, enabled features, or why it was not checked).
    * Used by `machina validate`; never run by Machine.
    */
-  probe?(): Promise<PlatformProbe>;
+  probe?(context?: ProbeContext): Promise<PlatformProbe>;
   create(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult;
   /**
    * The exact bytes the platform receives for this spec, Machina's parts merged in; undefined when

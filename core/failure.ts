@@ -162,6 +162,7 @@ export const FAILURE_RULES: Rule[] = [
       /unable to authenticate|\(unauthorized\)|invalid token|token is invalid|"id":\s*"unauthorized"/i,
       /\bUnauthorized\b|\b401\b|forbidden: User "[^"]*" cannot|\bforbidden\b/i,
       /authentication (failed|required)|access denied|permission denied to/i,
+      /\bInvalidLogin\b|\bNotAuthenticated\b|vSphere connection incomplete/,
     ],
   },
   {
@@ -193,7 +194,9 @@ export const FAILURE_RULES: Rule[] = [
   },
   {
     class: "timeout",
-    patterns: [/timed out|timeout|deadline exceeded|DeadlineExceeded|ETIMEDOUT|did not answer on .* within/i],
+    patterns: [
+      /timed out|timeout|deadline exceeded|DeadlineExceeded|ETIMEDOUT|did not answer on .* within|did not finish within/i,
+    ],
   },
   {
     class: "platform",

@@ -10,6 +10,8 @@
 #   kubevirt:        the KubeVirt provider through the real engine and pulumi-resource-kubernetes plugin
 #                    against a loopback kube-apiserver (+ etcd, kube-controller-manager) that validates
 #                    with KubeVirt's own CRD schemas; the `machina validate` probe on it
+#   vsphere:         the vsphere provider through the engine against VMware's vCenter simulator (vcsim,
+#                    built from the govmomi Go module and cached), on 127.0.0.1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$(bash scripts/setup-node.sh):$PATH"
@@ -45,7 +47,7 @@ run_tier package test/package
 
 # Real libvirt needs root here (daemon, qemu.conf, debootstrap). Anything else is a failure, not a skip.
 if [ "$(id -u)" != 0 ]; then
-  skipped_tiers+=("libvirt and engine: need root to run libvirtd and build the guest image (run the tests as root, as CI does)")
+  skipped_tiers+=("libvirt, engine and vsphere: need root to run libvirtd and build the guest image (run the tests as root, as CI does)")
 else
   echo "== libvirt setup"
   t0=$(date +%s)
@@ -58,6 +60,16 @@ else
   PATH="$(bash scripts/setup-engine.sh):$PATH"
   export PATH
   run_tier engine test/engine --fileParallelism=false
+  # vcsim answers the vSphere SOAP and tagging REST APIs on loopback; the engine above drives it.
+  echo "== vsphere setup"
+  t0=$(date +%s)
+  if MACHINA_VCSIM=$(bash scripts/setup-vcsim.sh | tail -1); then
+    export MACHINA_VCSIM
+    echo "vsphere setup took $(( $(date +%s) - t0 )) s"
+    run_tier vsphere test/vsphere --fileParallelism=false
+  else
+    status=1
+  fi
 fi
 
 # KubeVirt for real: a control plane on 127.0.0.1 and the Kubernetes provider plugin, both built from

@@ -109,6 +109,20 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
         ),
         consoleLog: `/state/${name}/console.log`,
       };
+    case "pulumi-nodejs:dynamic/machina:VsphereMachine":
+      // What the provider reports once VMware Tools in the guest gave vCenter an address.
+      return {
+        moid: `vm-${id}`,
+        instanceUuid: `4200${id}-0000-0000-0000-000000000000`,
+        powerState: inputs.powerOn === false ? "poweredOff" : "poweredOn",
+        ipAddress: inputs.powerOn === false ? undefined : `10.20.0.${n}`,
+        placement: {
+          datacenter: "DC0",
+          folder: "/DC0/vm",
+          resourcePool: "/DC0/host/C0/Resources",
+          path: `/DC0/vm/${inputs.name}`,
+        },
+      };
     case "pulumi-nodejs:dynamic/machina:LibvirtBaseImage":
       return { image: { diskPath: "/cache/base.qcow2", diskFormat: "qcow2" } };
     default:

@@ -13,6 +13,8 @@ import {
   readMachine,
   updateMachine,
 } from "../../providers/libvirt/machine-operations";
+import { connectionFrom } from "../../providers/vsphere/connection";
+import * as vsphereOperations from "../../providers/vsphere/machine-operations";
 
 /** Outputs go to the engine as a protobuf Struct, which has no `undefined`: drop such fields. */
 function plain<T>(value: T): T {
@@ -36,6 +38,30 @@ export const libvirtMachine = {
     plain(await updateMachine(id, olds, news)),
   read: async (id: string, props: Parameters<typeof readMachine>[1]) => plain(await readMachine(id, props)),
   delete: deleteMachine,
+};
+
+/** The stack's config as the engine gave it to `configure` (every key, secrets unwrapped), kept in memory only. */
+let vsphereConfig: (key: string) => string | undefined = () => undefined;
+const vsphereContext = () => ({ connection: connectionFrom(vsphereConfig, process.env) });
+type VsphereOutputs = vsphereOperations.VsphereMachineOutputs;
+
+export const vsphereMachine = {
+  configure: async (request: { config: { get(key: string): string | undefined } }) => {
+    vsphereConfig = (key) => request.config.get(key);
+    // Long tasks report to the provider's log (stderr; stdout belongs to the engine's handshake).
+    vsphereOperations.setTaskProgressListener(
+      vsphereOperations.throttledProgressLog((line) => process.stderr.write(`${line}\n`)),
+    );
+  },
+  create: async (inputs: vsphereOperations.VsphereMachineInputs) =>
+    plain(await vsphereOperations.createMachine(vsphereContext(), inputs)),
+  diff: async (_id: string, olds: VsphereOutputs, news: vsphereOperations.VsphereMachineInputs) =>
+    vsphereOperations.diffMachine(olds, news),
+  update: async (id: string, olds: VsphereOutputs, news: vsphereOperations.VsphereMachineInputs) =>
+    plain(await vsphereOperations.updateMachine(vsphereContext(), id, olds, news)),
+  read: async (id: string, props: VsphereOutputs) =>
+    plain(await vsphereOperations.readMachine(vsphereContext(), id, props)),
+  delete: (id: string, props: VsphereOutputs) => vsphereOperations.deleteMachine(vsphereContext(), id, props),
 };
 
 export interface ReadinessInputs {

@@ -48,8 +48,11 @@ describe("machina CLI", () => {
       "kubevirt",
       "libvirt",
       "proxmox",
+      "vsphere",
     ]);
     expect(json.find((p) => p.name === "digitalocean")!.capabilities).not.toContain("arm64");
+    // vSphere: derived from its module (no public address, no firewall, sizes change in place, one "region").
+    expect(json.find((p) => p.name === "vsphere")!.capabilities).toEqual(["resizeInPlace"]);
     // Nothing implements a day-two operation yet, so no provider claims one (they all used to).
     for (const p of json)
       expect(p.capabilities).not.toEqual(

@@ -297,6 +297,25 @@ const CASES: Row[] = [
   ],
   ["kubernetes", "etcdserver: request timed out", "timeout", true],
   ["kubernetes", "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available", "quota", true],
+  // vSphere (Machina's SOAP layer)
+  [
+    "vsphere",
+    'vSphere refused the login of user "u" at vc.example (InvalidLogin): check vsphere:user and vsphere:password (or VSPHERE_USER and VSPHERE_PASSWORD)',
+    "credentials",
+    false,
+  ],
+  [
+    "vsphere",
+    'creating vSphere VM shop-prod-web failed (cleaned up): the template "templates/debian-12" does not exist in datacenter DC0 on vc.example',
+    "not-found",
+    false,
+  ],
+  [
+    "vsphere",
+    "vSphere task task-9 (clone shop-prod-web) did not finish within 120 s (state running, 40%); it may still be running in vCenter",
+    "timeout",
+    true,
+  ],
   // Machina and the engine
   [
     "machina",

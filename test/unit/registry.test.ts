@@ -110,6 +110,7 @@ describe("provider registry", () => {
       "pulumi-nodejs:dynamic/machina:LibvirtBaseImage",
       "pulumi-nodejs:dynamic/machina:LibvirtMachine",
       "pulumi-nodejs:dynamic/machina:ReadinessCheck",
+      "pulumi-nodejs:dynamic/machina:VsphereMachine",
     ]);
   });
 

@@ -1,0 +1,90 @@
+import * as pulumi from "@pulumi/pulumi";
+import { cpusAndMemory } from "../../core/sizes";
+import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
+import { CONFIG_KEYS, ENV_VARS, serverName } from "./connection";
+import type { VsphereMachineInputs } from "./machine-operations";
+import { guestMetadata, platformUserData } from "./user-data";
+import { vsphereSettings } from "./settings";
+
+/*
+ * The provider object is serialized into the stack state and run from there by later versions: each
+ * method only requires the stable entry point by package name and calls into it. The connection
+ * (server, user, password) reaches it through `configure` (the stack's config) or the environment,
+ * never through inputs, so no credential is ever in state.
+ */
+const machineProvider: pulumi.dynamic.ResourceProvider = {
+  configure: (req) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.configure(req),
+  create: (inputs) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.create(inputs),
+  diff: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.diff(id, olds, news),
+  update: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.update(id, olds, news),
+  read: (id, props) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.read(id, props),
+  delete: (id, props) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.delete(id, props),
+};
+
+export type VsphereMachineArgs = Omit<VsphereMachineInputs, "userData"> & { userData?: pulumi.Input<string> };
+
+export class VsphereMachine extends pulumi.dynamic.Resource {
+  declare readonly moid: pulumi.Output<string>;
+  declare readonly instanceUuid: pulumi.Output<string>;
+  declare readonly powerState: pulumi.Output<string>;
+  declare readonly ipAddress: pulumi.Output<string | undefined>;
+  declare readonly placement: pulumi.Output<{ datacenter: string; folder: string; resourcePool: string; path: string }>;
+  constructor(name: string, args: VsphereMachineArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = {
+      moid: undefined,
+      instanceUuid: undefined,
+      powerState: undefined,
+      ipAddress: undefined,
+      placement: undefined,
+    };
+    super(
+      machineProvider,
+      name,
+      { ...outputs, ...args },
+      { ...opts, additionalSecretOutputs: ["userData"] },
+      "machina",
+      "VsphereMachine",
+    );
+  }
+}
+
+export function createVsphereMachine(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
+  const config = new pulumi.Config("vsphere");
+  const server = config.get(CONFIG_KEYS.server.split(":")[1]) ?? process.env[ENV_VARS.server] ?? "";
+  const settings = vsphereSettings(spec.options, (key) => config.get(key));
+  // Machina's user and keys merged with the user's data; a secret user data stays one.
+  const userData = pulumi.output(spec.userData).apply((u) => platformUserData(spec, u));
+  const machine = new VsphereMachine(
+    spec.name,
+    {
+      server: serverName(server),
+      name: spec.platformName,
+      hostname: spec.hostname,
+      owner: { project: pulumi.getProject(), stack: pulumi.getStack(), machine: spec.name },
+      template: spec.image.id,
+      ...settings.placement,
+      ...cpusAndMemory(spec.size),
+      diskGiB: spec.diskGiB,
+      userData,
+      metadata: guestMetadata(spec),
+      labels: spec.labels,
+      powerOn: settings.powerOn,
+      waitForGuestNetSeconds: settings.waitForGuestNetSeconds,
+      taskTimeoutSeconds: settings.taskTimeoutSeconds,
+    },
+    { parent },
+  );
+  return {
+    id: machine.moid,
+    publicIp: undefined,
+    privateIp: machine.ipAddress,
+    details: {
+      server: serverName(server),
+      moid: machine.moid,
+      instanceUuid: machine.instanceUuid,
+      powerState: machine.powerState,
+      template: spec.image.id,
+      placement: machine.placement,
+    },
+  };
+}
