@@ -5,7 +5,7 @@ import type { FieldProblem } from "../../core/errors";
 import type { ProviderModule } from "../../core/contract";
 import catalog from "./catalog.json";
 import { CONFIG_KEYS, ENV_VARS } from "./connection";
-import { rawSetting, settingProblem, VSPHERE_SETTINGS } from "./settings";
+import { rawSetting, settingProblem, VSPHERE_SETTINGS, vsphereOptionSchema } from "./settings";
 import { platformUserData } from "./user-data";
 
 /** A template reference: a managed object id, an absolute inventory path, or a path in the datacenter's VM folder. */
@@ -46,26 +46,19 @@ const vsphere: ProviderModule = {
     tools: [],
   },
   platformFacts: { publicIp: false, firewall: false, resizeInPlace: true },
+  options: vsphereOptionSchema(),
   catalog: catalog as ProviderModule["catalog"],
   validate(spec, context) {
     const o = spec.options;
     const problems: FieldProblem[] = [];
     const add = (field: string, value: unknown, allowed: string, fix: string) =>
       problems.push({ field, value: value === undefined ? "undefined" : JSON.stringify(value), allowed, fix });
-    const known = VSPHERE_SETTINGS.map((s) => s.key);
-    for (const key of Object.keys(o))
-      if (!known.includes(key)) add(`providerOptions.vsphere.${key}`, o[key], known.join(", "), `remove ${key}`);
+    // Options are checked by core against `options`; what comes from the stack's vsphere:<key> config is checked here.
     for (const setting of VSPHERE_SETTINGS) {
-      const fromOption = o[setting.key] !== undefined;
+      if (o[setting.key] !== undefined) continue;
       const raw = rawSetting(setting.key, o, (key) => context.config(`vsphere:${key}`));
       const allowed = settingProblem(setting, raw);
-      if (allowed)
-        add(
-          fromOption ? `providerOptions.vsphere.${setting.key}` : `vsphere:${setting.key}`,
-          raw,
-          allowed,
-          `set ${setting.key} to ${setting.description}`,
-        );
+      if (allowed) add(`vsphere:${setting.key}`, raw, allowed, `set ${setting.key} to ${setting.description}`);
     }
     if (!spec.size.fromCatalog && !CUSTOM_SHAPE.test(spec.size.type)) {
       add(

@@ -2,6 +2,7 @@
  * The per-machine settings of vSphere: `providerOptions.vsphere.<key>` first, then the stack's
  * `vsphere:<key>` config, then the default. Declared once: validation, defaults and docs read this table.
  */
+import type { ProviderOptionSchema } from "../../core/contract";
 import type { PlacementRequest } from "./placement";
 
 export interface VsphereSetting {
@@ -108,4 +109,26 @@ export function settingProblem(setting: VsphereSetting, raw: unknown): string | 
   return Number.isInteger(n) && (n as number) >= (setting.min ?? 0) && (n as number) <= (setting.max ?? Infinity)
     ? undefined
     : `an integer from ${setting.min ?? 0} to ${setting.max}`;
+}
+
+/**
+ * `providerOptions.vsphere`, declared for core and `machina info`. No fixed defaults here: an unset
+ * option falls back to the stack's `vsphere:<key>` config first (see rawSetting), then the default.
+ */
+export function vsphereOptionSchema(): ProviderOptionSchema {
+  return Object.fromEntries(
+    VSPHERE_SETTINGS.map((setting) => [
+      setting.key,
+      {
+        type: setting.kind,
+        description: setting.description,
+        defaultText:
+          setting.default === undefined ? `vsphere:${setting.key}` : `vsphere:${setting.key}, else ${setting.default}`,
+        check: (value: unknown) => {
+          const allowed = settingProblem(setting, value);
+          return allowed ? { allowed, fix: `set ${setting.key} to ${setting.description}` } : undefined;
+        },
+      },
+    ]),
+  );
 }

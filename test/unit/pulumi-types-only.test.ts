@@ -52,7 +52,7 @@ describe("running the engine-free commands", () => {
     const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     expect(r.stderr).toBe("");
     const { names, machines, loaded } = JSON.parse(r.stdout);
-    expect(names).toBe(8);
+    expect(names).toBe(9);
     expect(machines).toBeGreaterThan(0);
     expect(loaded).toEqual([]);
   });

@@ -80,7 +80,7 @@ describe("cheapestFit", () => {
   it("every catalog entry is a real, priced, known-arch type in known regions, on every provider", () => {
     const { builtInProviderNames, resolveProvider } = require("../../dist/providers/registry");
     const all: ProviderModule[] = builtInProviderNames().map((n: string) => resolveProvider(n));
-    expect(all.length).toBe(8);
+    expect(all.length).toBe(9);
     for (const provider of all) {
       const local = !capabilitiesOf(provider).regions;
       const regions = provider.catalog.regions.map((r) => r.id);
