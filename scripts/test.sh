@@ -33,6 +33,9 @@ run_tier() {
 # Prettier and typescript-eslint (eslint.config.mjs); `npm run format` fixes what they report.
 echo "== lint"
 npm run lint --silent || status=1
+# The whole tree type-checked, tests and examples included (the build checks only what it emits).
+echo "== typecheck"
+npm run typecheck --silent || status=1
 
 # Debian's cloud-init, unpacked into a cache and never installed, reads the user data every provider
 # sends (test/unit/cloud-init-*.test.ts). Without it those tests fail and say why.

@@ -11,6 +11,9 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "import" };
+import { afterAll, beforeAll } from "vitest";
+import type * as Operations from "../../dist/automation/operations";
+import { enginePath } from "../engine/support";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -282,3 +285,35 @@ export async function installCrds(cluster: Cluster, texts: string[]) {
 }
 
 export { waitFor };
+
+export interface EngineCluster {
+  cluster: Cluster;
+  ops: typeof Operations;
+  stateDir: string;
+}
+
+/**
+ * A test file's cluster behind the real engine: the Kubernetes provider plugin and the engine first on
+ * PATH, no plugin downloads, no ambient backend or kubeconfig, and a state folder of its own. Started
+ * before the file's tests (`ready` gets it, and may prepare the cluster), stopped after them.
+ */
+export function withEngineCluster(statePrefix: string, ready: (env: EngineCluster) => void | Promise<void>): void {
+  const saved = { ...process.env };
+  let cluster: Cluster | undefined;
+  let stateDir: string | undefined;
+  beforeAll(async () => {
+    process.env.PATH = `${kubernetesProviderPath()}:${enginePath()}`;
+    process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
+    delete process.env.PULUMI_BACKEND_URL;
+    delete process.env.KUBECONFIG;
+    cluster = await startCluster();
+    stateDir = mkdtempSync(path.join(tmpdir(), statePrefix));
+    const ops = await import("../../dist/automation/operations.js");
+    await ready({ cluster, ops, stateDir });
+  }, 300_000);
+  afterAll(async () => {
+    process.env = saved;
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    await cluster?.stop();
+  });
+}

@@ -4,35 +4,18 @@
  * kubernetes.Provider (checked by KubeVirt's snapshot schema), and a VM of the Machine's name made
  * outside the stack.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
 import type { MachineArgs } from "../../dist/core/spec";
-import { enginePath } from "../engine/support";
-import { type Cluster, kubernetesProviderPath, startCluster } from "./cluster";
+import { type Cluster, withEngineCluster } from "./cluster";
 import { kubeObjects } from "./objects";
 
 let cluster: Cluster;
 let ops: typeof Operations;
 let stateDir: string;
-const saved = { ...process.env };
 
-beforeAll(async () => {
-  process.env.PATH = `${kubernetesProviderPath()}:${enginePath()}`;
-  process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
-  delete process.env.PULUMI_BACKEND_URL;
-  delete process.env.KUBECONFIG;
-  cluster = await startCluster();
-  stateDir = mkdtempSync(path.join(tmpdir(), "machina-kv-day2-"));
-  ops = await import("../../dist/automation/operations.js");
-}, 300_000);
-
-afterAll(async () => {
-  process.env = saved;
-  rmSync(stateDir ?? "/nonexistent", { recursive: true, force: true });
-  await cluster?.stop();
+withEngineCluster("machina-kv-day2-", (env) => {
+  ({ cluster, ops, stateDir } = env);
 });
 
 interface Snapshot {

@@ -4,22 +4,19 @@
  * inline program (as an npm user's pipeline runs it) with an explicit kubernetes.Provider made from a
  * kubeconfig, as a user with several clusters writes it. No VM runs: nothing here schedules pods.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
 import type { MachineArgs } from "../../dist/core/spec";
-import { enginePath } from "../engine/support";
 import { KEY_A } from "../../dist/testing";
 import { recordTiming } from "../support/timings";
-import { type Cluster, kubernetesProviderPath, startCluster, waitFor } from "./cluster";
+import { type Cluster, withEngineCluster, waitFor } from "./cluster";
 import { kubeObjects, type KubeObject } from "./objects";
 
 let cluster: Cluster;
 let ops: typeof Operations;
 let stateDir: string;
-const saved = { ...process.env };
 
 let spec: MachineArgs;
 let extraNamespace: string | undefined;
@@ -41,21 +38,9 @@ const target = () => ({
 
 let objects: ReturnType<typeof kubeObjects>;
 
-beforeAll(async () => {
-  process.env.PATH = `${kubernetesProviderPath()}:${enginePath()}`;
-  process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
-  delete process.env.PULUMI_BACKEND_URL;
-  delete process.env.KUBECONFIG;
-  cluster = await startCluster();
+withEngineCluster("machina-kv-state-", async (env) => {
+  ({ cluster, ops, stateDir } = env);
   objects = kubeObjects(cluster);
-  stateDir = mkdtempSync(path.join(tmpdir(), "machina-kv-state-"));
-  ops = await import("../../dist/automation/operations.js");
-}, 300_000);
-
-afterAll(async () => {
-  process.env = saved;
-  rmSync(stateDir ?? "/nonexistent", { recursive: true, force: true });
-  await cluster?.stop();
 });
 
 const USER_DATA_MARK = "kv-marker-6c1f";

@@ -5,31 +5,20 @@
  * refuses never reach it, with errors naming the field. A VirtualMachine the schema refuses (through the
  * escape hatch, which Machina does not check) fails with an error naming the field.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
 import type { MachineArgs } from "../../dist/core/spec";
-import { enginePath } from "../engine/support";
 import { KEY_A } from "../../dist/testing";
 import { recordTiming } from "../support/timings";
-import { type Cluster, kubernetesProviderPath, startCluster } from "./cluster";
+import { type Cluster, withEngineCluster } from "./cluster";
 import { kubeObjects } from "./objects";
 
 let cluster: Cluster;
 let ops: typeof Operations;
 let stateDir: string;
-const saved = { ...process.env };
 
-beforeAll(async () => {
-  process.env.PATH = `${kubernetesProviderPath()}:${enginePath()}`;
-  process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
-  delete process.env.PULUMI_BACKEND_URL;
-  delete process.env.KUBECONFIG;
-  cluster = await startCluster();
-  stateDir = mkdtempSync(path.join(tmpdir(), "machina-kv-schema-"));
-  ops = await import("../../dist/automation/operations.js");
+withEngineCluster("machina-kv-schema-", async (env) => {
+  ({ cluster, ops, stateDir } = env);
   const objects = kubeObjects(cluster);
   await objects.createNamespace("vms");
   // Harvester's VM network, which networkName names.
@@ -39,12 +28,6 @@ beforeAll(async () => {
     metadata: { name: "vlan10" },
     spec: { config: JSON.stringify({ cniVersion: "0.3.1", type: "bridge", bridge: "mgmt-br", vlan: 10 }) },
   });
-}, 300_000);
-
-afterAll(async () => {
-  process.env = saved;
-  rmSync(stateDir ?? "/nonexistent", { recursive: true, force: true });
-  await cluster?.stop();
 });
 
 /** Every row Machina accepts: each becomes a Machine of one stack. */

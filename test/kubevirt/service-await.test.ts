@@ -5,35 +5,18 @@
  * a ready endpoint and, for the default LoadBalancer Service, for its address, and finishes once both
  * exist (written here as the endpoints controller and a load-balancer controller would).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
 import type { MachineArgs } from "../../dist/core/spec";
-import { enginePath } from "../engine/support";
-import { type Cluster, kubernetesProviderPath, startCluster, waitFor } from "./cluster";
+import { type Cluster, withEngineCluster, waitFor } from "./cluster";
 import { kubeObjects } from "./objects";
 
 let cluster: Cluster;
 let ops: typeof Operations;
 let stateDir: string;
-const saved = { ...process.env };
 
-beforeAll(async () => {
-  process.env.PATH = `${kubernetesProviderPath()}:${enginePath()}`;
-  process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
-  delete process.env.PULUMI_BACKEND_URL;
-  delete process.env.KUBECONFIG;
-  cluster = await startCluster();
-  stateDir = mkdtempSync(path.join(tmpdir(), "machina-kv-await-"));
-  ops = await import("../../dist/automation/operations.js");
-}, 300_000);
-
-afterAll(async () => {
-  process.env = saved;
-  rmSync(stateDir ?? "/nonexistent", { recursive: true, force: true });
-  await cluster?.stop();
+withEngineCluster("machina-kv-await-", (env) => {
+  ({ cluster, ops, stateDir } = env);
 });
 
 function target(stackName: string, args: MachineArgs) {

@@ -42,7 +42,11 @@ describe("stampedPulumiCommand", () => {
     expect(command?.version?.toString()).toBe("3.259.0");
     expect(existsSync(log)).toBe(false);
     // The command runs the binary it names.
-    const result = await command!.run(["about"], dir, () => undefined);
+    // `run` is what the Automation API calls on it; the SDK's public types leave it out.
+    const runnable = command as unknown as {
+      run(args: string[], cwd: string, onOutput: () => void): Promise<{ stdout: string }>;
+    };
+    const result = await runnable.run(["about"], dir, () => undefined);
     expect(result.stdout.trim()).toBe("v3.259.0");
     expect(readFileSync(log, "utf8")).toMatch(/^about\b/);
   });
