@@ -124,6 +124,7 @@ describe("load only what a stack uses", () => {
       "kubevirt",
       "libvirt",
       "proxmox",
+      "vsphere",
     ]);
     for (const sdk of Object.values(SDK_OF)) expect(loaded).not.toContain(sdk);
   });
