@@ -14,6 +14,7 @@ import { checkImageShape, resolveImage } from "./resolve/image";
 import { checkLabels, checkLabelShape, DEFAULT_LABEL_RULES, MANAGED_LABELS } from "./resolve/labels";
 import { checkPorts, firewallRules, normaliseRules } from "./resolve/ports";
 import { isObject, underMachine } from "./resolve/problems";
+import { checkPowerStateShape, resolvePowerState } from "./resolve/power";
 import { checkReadiness } from "./resolve/readiness";
 import { checkPlacementShape, checkZone, resolveRegion } from "./resolve/region";
 import { checkSizeShape, resolveDisk, resolveSize } from "./resolve/size";
@@ -76,6 +77,7 @@ export function resolveMachineSpec(
   const ports = checkPorts(args.ports);
   const readiness = checkReadiness(args.waitForReady);
   const options = resolveProviderOptions(args.providerOptions, provider.name);
+  const powerState = resolvePowerState(args.powerState, provider);
 
   const problems = [
     ...hostname.problems,
@@ -94,6 +96,7 @@ export function resolveMachineSpec(
     ...checkBooleans(args),
     ...readiness.problems,
     ...options.problems,
+    ...powerState.problems,
   ];
   if (problems.length > 0 || !size.value.size || !image.value)
     throw new ValidationError(subject, underMachine(name, problems));
@@ -120,6 +123,7 @@ export function resolveMachineSpec(
     requestedFirewall: normaliseRules(ports.value),
     publicIp: args.publicIp ?? true,
     options: options.value,
+    powerState: powerState.value,
     readiness: readiness.value,
   };
   const providerProblems = checkOnProvider(resolved, args, provider, context);
@@ -174,6 +178,7 @@ export function machineShapeProblems(name: string, args: MachineArgs): FieldProb
     ...checkPorts(args.ports).problems,
     ...checkBooleans(args),
     ...checkReadiness(args.waitForReady).problems,
+    ...checkPowerStateShape(args.powerState).problems,
     ...resolveProviderOptions(args.providerOptions, undefined).problems,
   ]);
 }

@@ -11,6 +11,7 @@ import { kubevirtOptions } from "./options";
 /** The options as read, defaults filled in. */
 export type KubevirtSettings = ReturnType<typeof kubevirtOptions.read>;
 import { kubevirtUserData } from "./user-data";
+import { kubevirtPower, kubevirtState } from "./power";
 
 export const MACHINE_LABEL = "machina.dev/machine";
 
@@ -64,7 +65,7 @@ export function virtualMachineManifest(
       labels: { ...spec.labels, [MACHINE_LABEL]: spec.platformName },
     },
     spec: {
-      runStrategy: o.runStrategy,
+      runStrategy: kubevirtPower(spec.powerState ?? "running", o.runStrategy).inputs["spec.runStrategy"],
       ...(dataVolumeTemplate ? { dataVolumeTemplates: [dataVolumeTemplate] } : {}),
       template: {
         metadata: { labels: { [MACHINE_LABEL]: spec.platformName } },
@@ -136,7 +137,12 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
     { parent },
   );
   const manifest = virtualMachineManifest(spec, o, secret.metadata.name);
-  const vm = new CustomResource(spec.name, mergeManifest(manifest, o.virtualMachine), { parent });
+  // `status` named (and left undefined) makes it an output of the custom resource: the state is read from it.
+  const vm = new CustomResource(
+    spec.name,
+    { ...mergeManifest(manifest, o.virtualMachine), status: undefined },
+    { parent },
+  );
 
   const ports = singlePorts(spec.firewall).map(({ protocol, port }) => ({
     name: `${protocol}-${port}`,
@@ -168,8 +174,12 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
     ? pulumi.all([service.spec, service.status]).apply(([s, st]) => serviceAddresses({ spec: s, status: st }))
     : undefined;
 
+  const printableStatus = (
+    vm as unknown as { status: pulumi.Output<{ printableStatus?: string } | undefined> }
+  ).status.apply((s) => s?.printableStatus);
   return {
     id: vm.metadata.apply((m) => m?.uid ?? `${namespace}/${spec.platformName}`),
+    state: printableStatus.apply(kubevirtState),
     publicIp: addresses?.apply((a) => a.publicIp),
     privateIp: addresses?.apply((a) => a.privateIp),
     details: {
@@ -177,9 +187,7 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
       name: spec.platformName,
       service: service?.metadata.name,
       secret: secret.metadata.name,
-      printableStatus: (
-        vm as unknown as { status?: pulumi.Output<{ printableStatus?: string } | undefined> }
-      ).status?.apply((s) => s?.printableStatus),
+      printableStatus,
     },
   };
 }
