@@ -32,6 +32,11 @@ export interface RunOptions {
   onMessage?: (severity: string, message: string) => void;
   /** preview: fail when anything would change. */
   expectNoChanges?: boolean;
+  /**
+   * up: change only these Machines (by name) and what they contain, a targeted up; the stack's other
+   * resources are left as they are. Default: the whole stack.
+   */
+  machines?: string[];
   /** Clear stale locks and pending creates left by an interrupted run first (default true). */
   recover?: boolean;
   signal?: AbortSignal;
@@ -195,6 +200,43 @@ function withoutGoneMachines(
   return { outputs: { ...outputs, machineOutputs: kept }, gone };
 }
 
+const MACHINE_TYPE = "machina:index:Machine";
+
+/**
+ * The URNs a targeted up of some Machines names: each Machine, everything under it in the state, its
+ * readiness check (created again when a stopped machine starts), and the stack itself (its outputs).
+ */
+export function machineTargets(exported: { deployment?: unknown }, machines: string[]): string[] {
+  const resources =
+    (exported.deployment as { resources?: { urn: string; type: string; parent?: string }[] } | undefined)?.resources ??
+    [];
+  const root = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const prefix = root ? root.urn.slice(0, root.urn.lastIndexOf("::pulumi:pulumi:Stack::")) : undefined;
+  const targets = new Set<string>(root ? [root.urn] : []);
+  const wanted = new Set(
+    machines.flatMap((name) =>
+      prefix
+        ? [
+            `${prefix}::${MACHINE_TYPE}::${name}`,
+            `${prefix}::${MACHINE_TYPE}$pulumi-nodejs:dynamic/machina:ReadinessCheck::${name}-ready`,
+          ]
+        : [],
+    ),
+  );
+  for (const urn of wanted) targets.add(urn);
+  const machineUrns = new Set(machines.map((name) => `${prefix}::${MACHINE_TYPE}::${name}`));
+  const parentOf = new Map(resources.map((r) => [r.urn, r.parent]));
+  for (const r of resources) {
+    for (let at: string | undefined = r.urn, depth = 0; at && depth < 64; at = parentOf.get(at), depth++) {
+      if (machineUrns.has(at)) {
+        targets.add(r.urn);
+        break;
+      }
+    }
+  }
+  return [...targets];
+}
+
 async function stateResources(selected: SelectedStack): Promise<{ id?: string }[]> {
   const exported = await selected.stack.exportStack();
   return (exported.deployment as { resources?: { id?: string }[] })?.resources ?? [];
@@ -312,7 +354,8 @@ export async function run(operation: Operation, target: Target, options: RunOpti
               changes: (await stack.preview({ ...common, diff: false })).changeSummary as Record<string, number>,
             };
           case "up": {
-            const up = await stack.up(common);
+            const target = options.machines ? machineTargets(await stack.exportStack(), options.machines) : undefined;
+            const up = await stack.up(target ? { ...common, target } : common);
             return { changes: changesOf(up), outputs: up.outputs };
           }
           case "refresh":
