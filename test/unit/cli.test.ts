@@ -63,7 +63,8 @@ describe("machina CLI", () => {
     ]);
     for (const p of json)
       expect(p.capabilities).not.toEqual(expect.arrayContaining([expect.stringMatching(/snapshot|adopt|^state$/)]));
-    expect(text.out).not.toMatch(/power|snapshot/);
+    expect(text.out).toMatch(/libvirt .*\n\s+capabilities: .*power/);
+    expect(text.out).not.toMatch(/snapshot/);
   });
 
   it("environments: each with its default provider", () => {
