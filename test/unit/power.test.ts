@@ -16,6 +16,7 @@ import { proxmoxState } from "../../dist/providers/proxmox/power";
 import { hetznerState } from "../../dist/providers/hetzner/state";
 import { dropletState } from "../../dist/providers/digitalocean/state";
 import { azureState } from "../../dist/providers/azure/state";
+import { diffMachine } from "../../dist/providers/libvirt/machine-operations";
 
 const { recorded, Machine } = machinaUnderMocks({
   project: "shop",
@@ -194,8 +195,7 @@ describe("the state output, mapped defensively", () => {
 });
 
 describe("libvirt's dynamic provider and powerState", () => {
-  it("absent and running are the same state (no diff on state written before powerState); a stop is an update, never a replace", async () => {
-    const { diffMachine } = await import("../../dist/providers/libvirt/machine-operations");
+  it("absent and running are the same state (no diff on state written before powerState); a stop is an update, never a replace", () => {
     type Outs = Parameters<typeof diffMachine>[0];
     const olds = { name: "d", cpus: 1, memoryMiB: 512, labels: {}, metadata: {} } as unknown as Outs;
     expect(diffMachine(olds, { ...olds })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
