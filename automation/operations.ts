@@ -208,8 +208,10 @@ const MACHINE_TYPE = "machina:index:Machine";
  */
 export function machineTargets(exported: { deployment?: unknown }, machines: string[]): string[] {
   const resources =
-    (exported.deployment as { resources?: { urn: string; type: string; parent?: string }[] } | undefined)?.resources ??
-    [];
+    (
+      exported.deployment as
+        { resources?: { urn: string; type: string; parent?: string; provider?: string }[] } | undefined
+    )?.resources ?? [];
   const root = resources.find((r) => r.type === "pulumi:pulumi:Stack");
   const prefix = root ? root.urn.slice(0, root.urn.lastIndexOf("::pulumi:pulumi:Stack::")) : undefined;
   const targets = new Set<string>(root ? [root.urn] : []);
@@ -230,6 +232,8 @@ export function machineTargets(exported: { deployment?: unknown }, machines: str
     for (let at: string | undefined = r.urn, depth = 0; at && depth < 64; at = parentOf.get(at), depth++) {
       if (machineUrns.has(at)) {
         targets.add(r.urn);
+        // Its provider too (`<urn>::<id>`): the default provider's inputs carry the stack's config, which the wish changed.
+        if (r.provider) targets.add(r.provider.slice(0, r.provider.lastIndexOf("::")));
         break;
       }
     }

@@ -30,6 +30,8 @@ const { environment, provider: providerFromName } = parseStackName(
 
 // Environment defaults first, then the stack's own (non-secret and secret) machina:* values.
 const merged: Record<string, unknown> = environment === stack ? {} : readEnvironmentFile(projectDir, environment);
+// Power wishes are per stack: the environment file's belong to the environment's own stack.
+delete merged[`${CONFIG_NAMESPACE}:power`];
 const own = new pulumi.Config(CONFIG_NAMESPACE);
 for (const key of ["provider", "region", "labels", "machines", "power"]) {
   // Plain strings stay strings; lists and maps arrive as JSON text (parsed in parseEnvironmentConfig).

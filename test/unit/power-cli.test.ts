@@ -108,6 +108,7 @@ describe("a targeted up of one machine", () => {
         urn: `${prefix}::machina:index:Machine$pulumi-nodejs:dynamic/machina:LibvirtMachine::web`,
         type: "x",
         parent: `${prefix}::machina:index:Machine::web`,
+        provider: `${prefix}::pulumi:providers:pulumi-nodejs::default::a1b2-c3`,
       },
       { urn: `${prefix}::machina:index:Machine::web-2`, type: "machina:index:Machine" },
       {
@@ -123,6 +124,7 @@ describe("a targeted up of one machine", () => {
         `${prefix}::machina:index:Machine::web`,
         `${prefix}::machina:index:Machine$pulumi-nodejs:dynamic/machina:LibvirtMachine::web`,
         `${prefix}::machina:index:Machine$pulumi-nodejs:dynamic/machina:ReadinessCheck::web-ready`,
+        `${prefix}::pulumi:providers:pulumi-nodejs::default`,
       ].sort(),
     );
   });
@@ -155,5 +157,19 @@ describe("machina stop|start|restart refuse before anything is written", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("hetzner cannot stop and start machines in place (it has no power capability)");
     expect(spawnSync("ls", [path.join(dir, "stacks")], { encoding: "utf8" }).stdout).not.toContain("staging-hetzner");
+  });
+});
+
+describe("power wishes are per stack", () => {
+  it("the environment file's machina:power is its own stack's, not that of the environment on another provider", async () => {
+    const { checkEnvironment } = await import("../../dist/automation/inspect");
+    const dir = tempDir();
+    cpSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    cpSync(path.join(ROOT, "stacks"), path.join(dir, "stacks"), { recursive: true });
+    const file = path.join(dir, "stacks", "Pulumi.staging.yaml");
+    recordPowerWish(file, "web", "stopped");
+    // The staging stack (digitalocean, no power capability) reads its wish, and refuses it; staging-hetzner never sees it.
+    expect(checkEnvironment(dir, "staging").problems.join("\n")).toMatch(/web\.powerState/);
+    expect(checkEnvironment(dir, "staging", "hetzner").problems).toEqual([]);
   });
 });
