@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { recordPowerWish } from "../../dist/automation/power-config";
+import { checkEnvironment } from "../../dist/automation/inspect";
 import { machineTargets } from "../../dist/automation/operations";
 import { checkEnvironmentConfig, expandMachines, readYamlFile } from "../../dist/stacks/environment";
 
@@ -161,8 +162,7 @@ describe("machina stop|start|restart refuse before anything is written", () => {
 });
 
 describe("power wishes are per stack", () => {
-  it("the environment file's machina:power is its own stack's, not that of the environment on another provider", async () => {
-    const { checkEnvironment } = await import("../../dist/automation/inspect");
+  it("the environment file's machina:power is its own stack's, not that of the environment on another provider", () => {
     const dir = tempDir();
     cpSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     cpSync(path.join(ROOT, "stacks"), path.join(dir, "stacks"), { recursive: true });
