@@ -7,11 +7,11 @@ import { derivedName } from "../../core/naming";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { kubevirtOptions } from "./options";
+import { kubevirtPower, kubevirtState } from "./power";
+import { kubevirtUserData } from "./user-data";
 
 /** The options as read, defaults filled in. */
 export type KubevirtSettings = ReturnType<typeof kubevirtOptions.read>;
-import { kubevirtUserData } from "./user-data";
-import { kubevirtPower, kubevirtState } from "./power";
 
 export const MACHINE_LABEL = "machina.dev/machine";
 
