@@ -88,8 +88,9 @@ describe("power through the engine", () => {
     const summary = r.json[0];
     expect(summary.ok).toBe(true);
     // The machine is updated in place and its readiness check goes; nothing of the other machine moves.
-    expect(summary.changes).toMatchObject({ update: 1, delete: 1 });
-    expect(summary.changes.create ?? 0).toBe(0);
+    expect(summary.changes.update).toBeGreaterThanOrEqual(1);
+    expect(summary.changes.delete).toBe(1);
+    expect([summary.changes.create ?? 0, summary.changes.replace ?? 0]).toEqual([0, 0]);
     expect(machinesOf(summary).box).toMatchObject({ id: ids.box, state: "stopped" });
     expect(domstate("box")).toBe("shut off (shutdown)");
     expect(domstate("other")).toBe("running (booted)");
