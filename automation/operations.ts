@@ -203,8 +203,11 @@ function withoutGoneMachines(
 const MACHINE_TYPE = "machina:index:Machine";
 
 /**
- * The URNs a targeted up of some Machines names: each Machine, everything under it in the state, its
- * readiness check (created again when a stopped machine starts), and the stack itself (its outputs).
+ * The URNs a targeted up of some Machines names: each Machine, everything under it in the state (and
+ * those resources' provider), its readiness check, and the stack itself (its outputs). The engine
+ * refuses a literal target it cannot find, and the readiness check may not exist yet (a stopped machine
+ * that starts gets it again) or at all (no waitForReady): it is named by a glob, which the engine does
+ * not require to match. Its `*` stands where no other type of Machina's can match.
  */
 export function machineTargets(exported: { deployment?: unknown }, machines: string[]): string[] {
   const resources =
@@ -220,7 +223,7 @@ export function machineTargets(exported: { deployment?: unknown }, machines: str
       prefix
         ? [
             `${prefix}::${MACHINE_TYPE}::${name}`,
-            `${prefix}::${MACHINE_TYPE}$pulumi-nodejs:dynamic/machina:ReadinessCheck::${name}-ready`,
+            `${prefix}::${MACHINE_TYPE}$pulumi-nodejs:dynamic/machina:ReadinessCheck*::${name}-ready`,
           ]
         : [],
     ),

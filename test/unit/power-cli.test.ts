@@ -124,7 +124,7 @@ describe("a targeted up of one machine", () => {
         `${prefix}::pulumi:pulumi:Stack::machina-development`,
         `${prefix}::machina:index:Machine::web`,
         `${prefix}::machina:index:Machine$pulumi-nodejs:dynamic/machina:LibvirtMachine::web`,
-        `${prefix}::machina:index:Machine$pulumi-nodejs:dynamic/machina:ReadinessCheck::web-ready`,
+        `${prefix}::machina:index:Machine$pulumi-nodejs:dynamic/machina:ReadinessCheck*::web-ready`,
         `${prefix}::pulumi:providers:pulumi-nodejs::default`,
       ].sort(),
     );
