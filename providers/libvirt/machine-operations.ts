@@ -399,12 +399,10 @@ export async function updateMachine(
   const acceleratorUsed =
     news.accelerator === olds.accelerator ? olds.acceleratorUsed : await chooseAccelerator(news.accelerator);
   const spec = { ...specOf(news, acceleratorUsed, olds.forwardedPorts ?? {}), uuid: id };
-  if (RESTART_ON.some((k) => !same(olds[k], news[k]))) {
+  if (RESTART_ON.some((k) => !same(olds[k], news[k])))
     await stopDomain(news.uri, news.name, news.shutdownTimeoutSeconds);
-    await define(news, spec);
-  } else {
-    await define(news, spec);
-  }
+  await define(news, spec);
+  // Starts it again after a restart, unless it is to stay stopped.
   await applyPower(news);
   const info = await domainInfo(news.uri, news.name);
   if (!info || info.uuid !== id)
