@@ -4,6 +4,7 @@
  * operation is idempotent; a create that fails removes what it made; a VM left by an interrupted
  * create is found by its deterministic name and owner marker and removed by the next create.
  */
+import { serverName } from "./connection";
 import type { Placement, PlacementRequest } from "./placement";
 import { findTemplate, inventoryPath, resolvePlacement } from "./placement";
 import type { MoRef, SoapObject, XmlNode } from "./soap";
@@ -321,8 +322,7 @@ export interface OperationContext {
 }
 
 function checkServer(connection: Connection, recorded: string): void {
-  const norm = (s: string) => s.replace(/^https?:\/\//, "").replace(/\/sdk\/?$/, "");
-  if (norm(connection.server) !== norm(recorded))
+  if (serverName(connection.server) !== serverName(recorded))
     throw new VimError(
       `this VM lives on the vCenter ${recorded}, but vsphere:vsphereServer (or VSPHERE_SERVER) is ${connection.server}: point them at the same server`,
     );

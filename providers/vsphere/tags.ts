@@ -3,9 +3,10 @@
  * a tag category (one tag per VM, associable with VMs), its value a tag in it. Categories and tags are
  * shared vocabulary of the whole vCenter: Machina creates what is missing and never deletes them.
  */
-import * as https from "node:https";
+import type * as https from "node:https";
 import { withRetry } from "../kit/retry";
-import { untrustedCertificate } from "./soap";
+import { serverName } from "./connection";
+import { httpsCall, vsphereAgent } from "./https-call";
 import type { Connection, RetryTuning } from "./vim";
 import { VIM_RETRY } from "./vim";
 
@@ -41,71 +42,74 @@ export class TagClient {
     readonly connection: Connection,
     readonly retry: RetryTuning = VIM_RETRY,
   ) {
-    const server = connection.server.replace(/^https?:\/\//, "").replace(/\/sdk\/?$/, "");
-    this.base = `https://${server}/rest/com/vmware/cis`;
-    this.agent = new https.Agent({
-      keepAlive: true,
-      rejectUnauthorized: !connection.allowUnverifiedSsl,
-      maxSockets: 2,
-    });
+    this.base = `https://${serverName(connection.server)}/rest/com/vmware/cis`;
+    this.agent = vsphereAgent(connection.allowUnverifiedSsl, 2);
   }
 
-  private send(method: string, path: string, body?: unknown, auth = false): Promise<{ status: number; json: unknown }> {
-    const url = new URL(this.base + path);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+  private async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth = false,
+  ): Promise<{ status: number; json: unknown }> {
     const headers: Record<string, string | number> = { Accept: "application/json" };
-    if (payload !== undefined) {
-      headers["Content-Type"] = "application/json";
-      headers["Content-Length"] = Buffer.byteLength(payload);
-    }
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth)
       headers.Authorization = `Basic ${Buffer.from(`${this.connection.user}:${this.connection.password}`).toString("base64")}`;
     else if (this.sessionId) headers["vmware-api-session-id"] = this.sessionId;
-    return new Promise((resolve, reject) => {
-      const request = https.request(url, { method, agent: this.agent, headers, timeout: 60_000 }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (c: Buffer) => chunks.push(c));
-        response.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let json: unknown = undefined;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = text;
-          }
-          resolve({ status: response.statusCode ?? 0, json });
-        });
-        response.on("error", reject);
-      });
-      request.on("timeout", () => request.destroy(new Error(`vSphere tagging ${method} ${path} timed out`)));
-      request.on("error", (e: NodeJS.ErrnoException) => reject(untrustedCertificate(e, url.host) ?? e));
-      request.end(payload);
+    const answer = await httpsCall(this.agent, new URL(this.base + path), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: 60_000,
+      label: `vSphere tagging ${method} ${path}`,
     });
+    let json: unknown = undefined;
+    try {
+      json = answer.text ? JSON.parse(answer.text) : undefined;
+    } catch {
+      json = answer.text;
+    }
+    return { status: answer.status, json };
   }
 
-  /** A call with the session (made on first use, made again once when it expired); 5xx retried. */
+  private async login(): Promise<void> {
+    const login = await this.send("POST", "/session", undefined, true);
+    if (login.status === 401 || login.status === 403)
+      throw new TagApiError(
+        login.status,
+        `vSphere refused the tagging (REST) login of user ${JSON.stringify(this.connection.user)} (HTTP ${login.status}): check vsphere:user and vsphere:password`,
+      );
+    if (login.status >= 400) throw new TagApiError(login.status, `vSphere tagging login: HTTP ${login.status}`);
+    this.sessionId = (login.json as { value: string }).value;
+  }
+
+  /** One request on the session, made on first use; a session the server no longer knows is made again once. */
+  private async sendOnSession(method: string, path: string, body?: unknown) {
+    if (!this.sessionId) await this.login();
+    const first = await this.send(method, path, body);
+    if (first.status !== 401) return first;
+    this.sessionId = undefined;
+    await this.login();
+    const again = await this.send(method, path, body);
+    if (again.status === 401) {
+      this.sessionId = undefined;
+      throw new TagApiError(
+        401,
+        `vSphere tagging ${method} ${path}: HTTP 401 right after a fresh login: the server accepts the login of user ${JSON.stringify(this.connection.user)} but not the session it gave; check that the user may use the tagging service`,
+      );
+    }
+    return again;
+  }
+
+  /** A call with the session; 5xx and dropped connections retried with backoff. */
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
     const attempt = async (): Promise<unknown> => {
-      if (!this.sessionId) {
-        const login = await this.send("POST", "/session", undefined, true);
-        if (login.status === 401 || login.status === 403)
-          throw new TagApiError(
-            login.status,
-            `vSphere refused the tagging (REST) login of user ${JSON.stringify(this.connection.user)} (HTTP ${login.status}): check vsphere:user and vsphere:password`,
-          );
-        if (login.status >= 400) throw new TagApiError(login.status, `vSphere tagging login: HTTP ${login.status}`);
-        this.sessionId = (login.json as { value: string }).value;
-      }
-      let r = await this.send(method, path, body);
-      if (r.status === 401) {
-        this.sessionId = undefined;
-        return attempt();
-      }
+      const r = await this.sendOnSession(method, path, body);
       if (r.status >= 400) {
         const message = JSON.stringify(r.json ?? "").slice(0, 300);
         throw new TagApiError(r.status, `vSphere tagging ${method} ${path}: HTTP ${r.status} ${message}`);
       }
-      r = r as { status: number; json: unknown };
       return (r.json as { value?: unknown } | undefined)?.value;
     };
     return withRetry(attempt, {

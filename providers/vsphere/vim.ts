@@ -3,6 +3,7 @@
  * inventory lookups, bounded task waits with progress, and retries of what vSphere calls transient.
  */
 import { withRetry } from "../kit/retry";
+import { serverName } from "./connection";
 import type { MoRef, SoapValue, XmlNode } from "./soap";
 import { asArray, moRef, moRefOf, SoapClient, SoapFault, textOf, xsiType } from "./soap";
 
@@ -61,8 +62,10 @@ export class Vim {
   ) {}
 
   static forConnection(connection: Connection, retry?: RetryTuning): Vim {
-    const server = connection.server.replace(/^https?:\/\//, "").replace(/\/sdk\/?$/, "");
-    const client = new SoapClient({ url: `https://${server}/sdk`, allowUnverifiedSsl: connection.allowUnverifiedSsl });
+    const client = new SoapClient({
+      url: `https://${serverName(connection.server)}/sdk`,
+      allowUnverifiedSsl: connection.allowUnverifiedSsl,
+    });
     return new Vim(connection, client, retry);
   }
 

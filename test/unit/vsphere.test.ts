@@ -1,3 +1,10 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type * as http from "node:http";
+import * as https from "node:https";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { connectionFrom } from "../../dist/providers/vsphere/connection";
@@ -19,6 +26,7 @@ import {
 } from "../../dist/providers/vsphere/soap";
 import type { MoRef, SoapClient } from "../../dist/providers/vsphere/soap";
 import type { TaskProgress } from "../../dist/providers/vsphere/vim";
+import { TagClient } from "../../dist/providers/vsphere/tags";
 import { isTransient, optionValues, Vim } from "../../dist/providers/vsphere/vim";
 import { machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
 
@@ -118,6 +126,9 @@ describe("vsphere module under mocks", () => {
     expect(() => new Machine("bad5", { arch: "arm64" })).toThrow(/arm64/);
     expect(() => new Machine("bad6", { providerOptions: { vsphere: { folder: "" } } })).toThrow(
       /providerOptions\.vsphere\.folder = "": allowed a non-empty name or path/,
+    );
+    expect(() => new Machine("bad7", { diskGiB: 62 * 1024 + 1 })).toThrow(
+      /diskGiB = 63489: allowed at most 63488 GiB \(vSphere's 62 TiB disk limit\)/,
     );
     await settle();
     expect(recorded.length).toBe(before);
@@ -557,5 +568,69 @@ describe("vsphere task progress", () => {
       "vsphere: clone web (task-7): running 60% after 11 s",
       "vsphere: clone web (task-7): success after 14 s",
     ]);
+  });
+});
+
+/** An HTTPS server on 127.0.0.1 with a throwaway self-signed certificate, answering with `handler`. */
+async function localHttps(handler: http.RequestListener) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "machina-vsphere-tls-"));
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"].concat([
+      "-subj",
+      "/CN=127.0.0.1",
+      "-keyout",
+      "key.pem",
+      "-out",
+      "cert.pem",
+    ]),
+    { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const server = https.createServer(
+    { key: readFileSync(path.join(dir, "key.pem")), cert: readFileSync(path.join(dir, "cert.pem")) },
+    handler,
+  );
+  rmSync(dir, { recursive: true, force: true });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("vsphere tagging session", () => {
+  it("logs in again once when a call is refused with 401, then fails plainly instead of looping", async () => {
+    const seen: string[] = [];
+    let sessions = 0;
+    const server = await localHttps((request, response) => {
+      seen.push(`${request.method} ${request.url}`);
+      response.setHeader("Content-Type", "application/json");
+      if (request.method === "POST" && request.url === "/rest/com/vmware/cis/session") {
+        sessions++;
+        response.end(JSON.stringify({ value: `session-${sessions}` }));
+      } else {
+        // Every session the server just gave is refused, forever.
+        response.statusCode = 401;
+        response.end(JSON.stringify({ type: "com.vmware.vapi.std.errors.unauthenticated" }));
+      }
+    });
+    try {
+      const client = new TagClient(
+        { server: server.address, user: "u", password: "p", allowUnverifiedSsl: true },
+        { attempts: 3, startingDelayMs: 1, maxDelayMs: 2 },
+      );
+      await expect(client.labelsOf("vm-1")).rejects.toThrow(
+        /HTTP 401 right after a fresh login: the server accepts the login of user "u" but not the session it gave/,
+      );
+      expect(sessions).toBe(2);
+      expect(seen).toEqual([
+        "POST /rest/com/vmware/cis/session",
+        "POST /rest/com/vmware/cis/tagging/tag-association?~action=list-attached-tags",
+        "POST /rest/com/vmware/cis/session",
+        "POST /rest/com/vmware/cis/tagging/tag-association?~action=list-attached-tags",
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });
