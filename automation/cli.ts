@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import "./compile-cache";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
