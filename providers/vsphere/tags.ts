@@ -276,10 +276,7 @@ export class TagClient {
       tag_ids: candidates.map((c) => c.tag.id),
     })) ?? []) as { tag_id: string; object_ids?: TaggedObject[] | null }[];
     for (const { tag, category } of candidates) {
-      const objects = attached.find((a) => a.tag_id === tag.id)?.object_ids ?? [];
-      let used = false;
-      for (const object of objects) if ((used = await exists(object))) break;
-      if (used) continue;
+      if (await anyExists(attached.find((a) => a.tag_id === tag.id)?.object_ids ?? [], exists)) continue;
       await this.deleteGone(`/tagging/tag/id:${encodeURIComponent(tag.id)}`);
       this.tags.delete(tag.id);
       if (category.description !== CATEGORY_DESCRIPTION) continue;
@@ -339,6 +336,11 @@ export class TagClient {
     for (const [key, value] of Object.entries(labels)) if (current[key] !== value) await this.attach(vm, key, value);
     return detached;
   }
+}
+
+async function anyExists(objects: TaggedObject[], exists: ObjectExists): Promise<boolean> {
+  for (const object of objects) if (await exists(object)) return true;
+  return false;
 }
 
 const clients = new Map<string, TagClient>();
