@@ -1,10 +1,11 @@
 import type { InstanceArgs } from "@pulumi/aws/ec2/instance";
+import type * as pulumi from "@pulumi/pulumi";
 import { defineOptions, matching, resourceArgsOption } from "../kit/options";
 
 export interface AwsOptions {
-  subnetId?: string;
-  vpcId?: string;
-  existingKeyName?: string;
+  subnetId?: pulumi.Input<string>;
+  vpcId?: pulumi.Input<string>;
+  existingKeyName?: pulumi.Input<string>;
   instance?: Partial<InstanceArgs>;
 }
 
@@ -14,6 +15,7 @@ export const awsOptions = defineOptions<AwsOptions>()({
     type: "string",
     description: "the subnet the instance joins (needs vpcId)",
     defaultText: "the default subnet of the availability zone",
+    input: true,
     check: matching(/^subnet-[0-9a-f]+$/, {
       allowed: "a subnet id (subnet-0123abcd...)",
       fix: "copy it from the VPC console or `aws ec2 describe-subnets`",
@@ -23,6 +25,7 @@ export const awsOptions = defineOptions<AwsOptions>()({
     type: "string",
     description: "the VPC of the security group (and of subnetId)",
     defaultText: "the region's default VPC",
+    input: true,
     check: matching(/^vpc-[0-9a-f]+$/, {
       allowed: "a VPC id (vpc-0123abcd...)",
       fix: "copy it from `aws ec2 describe-vpcs`",
@@ -31,6 +34,7 @@ export const awsOptions = defineOptions<AwsOptions>()({
   existingKeyName: {
     type: "string",
     description: "an EC2 key pair that exists already, used instead of one Machina makes from sshKeys",
+    input: true,
   },
   instance: resourceArgsOption("instance", "aws.ec2.InstanceArgs", "{ monitoring: true }"),
 });

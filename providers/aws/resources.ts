@@ -6,6 +6,7 @@ import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
+import { firewallRules, withKeys } from "../kit/settled";
 import { perRun } from "../kit/per-run";
 import { MANAGED_LABELS } from "../../core/resolve/labels";
 import type { Arch } from "../../core/arch";
@@ -82,18 +83,25 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
     options.vpcId ?? sharedLookup(parent, "aws:ec2/getVpc:getVpc", vpcArgs, () => getVpcOutput(vpcArgs, invokeOpts).id);
 
   // EC2 installs one key pair; every key also goes in through cloud-init (ec2UserData). The key
-  // pair is the stack's own (AWS takes the same public key under several names).
+  // pair is the stack's own (AWS takes the same public key under several names); a key given as an
+  // Output gets a key pair of its Machine's own, since a shared one is named by its content.
+  const firstKey = spec.sshKeys[0];
   const keyPair =
-    spec.sshKeys.length > 0
-      ? sharedPerStack(
-          "aws",
-          `key-${region}`,
-          spec.sshKeys[0],
-          (name, keyName) => new KeyPair(name, { keyName, publicKey: spec.sshKeys[0], region, tags: MANAGED_LABELS }),
-        )
-      : undefined;
-  const userText: pulumi.Output<string | undefined> = pulumi.output(spec.userData);
-  const userData = userText.apply((u) => ec2UserData(spec, u));
+    firstKey === undefined
+      ? undefined
+      : typeof firstKey === "string"
+        ? sharedPerStack(
+            "aws",
+            `key-${region}`,
+            firstKey,
+            (name, keyName) => new KeyPair(name, { keyName, publicKey: firstKey, region, tags: MANAGED_LABELS }),
+          )
+        : new KeyPair(
+            `${spec.name}-key`,
+            { keyName: spec.platformName, publicKey: firstKey, region, tags: MANAGED_LABELS },
+            { parent },
+          );
+  const userData = withKeys(spec, ec2UserData);
 
   const group = new SecurityGroup(
     `${spec.name}-sg`,
@@ -102,7 +110,7 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
       description: `Machina ${spec.platformName}`,
       vpcId,
       region,
-      ingress: ingressRules(spec.firewall),
+      ingress: firewallRules(spec).apply(ingressRules),
       egress: EGRESS_ALL,
       tags: { ...spec.labels, Name: spec.platformName },
     },

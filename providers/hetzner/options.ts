@@ -1,12 +1,13 @@
 import type { ServerArgs } from "@pulumi/hcloud/server";
+import type * as pulumi from "@pulumi/pulumi";
 import { existingSshKeysOption } from "../../core/standard-options";
 import { defineOptions, resourceArgsOption } from "../kit/options";
 import type { SshKeysVia } from "../kit/ssh-keys-via";
 import { sshKeysViaOption } from "../kit/ssh-keys-via";
 
 export interface HetznerOptions {
-  networkId?: number;
-  existingSshKeys?: string[];
+  networkId?: pulumi.Input<number>;
+  existingSshKeys?: pulumi.Input<string>[];
   server?: Partial<ServerArgs>;
   sshKeysVia?: SshKeysVia;
 }
@@ -16,6 +17,7 @@ export const hetznerOptions = defineOptions<HetznerOptions>()({
   networkId: {
     type: "integer",
     description: "a Hetzner network the server joins (required with publicIp: false)",
+    input: true,
     check: (value) =>
       Number.isInteger(value)
         ? undefined

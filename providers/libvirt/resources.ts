@@ -37,8 +37,13 @@ export class LibvirtBaseImage extends pulumi.dynamic.Resource {
 }
 
 /** The machine's inputs as the dynamic provider receives them, with Outputs allowed where they arrive late. */
-export type LibvirtMachineArgs = Omit<MachineInputs, "uri" | "image" | "userData" | "accelerator"> & {
+export type LibvirtMachineArgs = Omit<
+  MachineInputs,
+  "uri" | "image" | "userData" | "accelerator" | "sshKeys" | "labels"
+> & {
   uri: pulumi.Input<string>;
+  sshKeys: pulumi.Input<string>[];
+  labels: Record<string, pulumi.Input<string>>;
   image: pulumi.Input<BaseImage>;
   userData?: pulumi.Input<string>;
   accelerator: string;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withKeys } from "../kit/settled";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { CONFIG_KEYS, ENV_VARS, serverName } from "./connection";
@@ -21,7 +22,10 @@ const machineProvider: pulumi.dynamic.ResourceProvider = {
   delete: (id, props) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.delete(id, props),
 };
 
-export type VsphereMachineArgs = Omit<VsphereMachineInputs, "userData"> & { userData?: pulumi.Input<string> };
+export type VsphereMachineArgs = Omit<VsphereMachineInputs, "userData" | "labels"> & {
+  userData?: pulumi.Input<string>;
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+};
 
 export class VsphereMachine extends pulumi.dynamic.Resource {
   declare readonly moid: pulumi.Output<string>;
@@ -53,7 +57,7 @@ export function createVsphereMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   const server = config.get(CONFIG_KEYS.server.split(":")[1]) ?? process.env[ENV_VARS.server] ?? "";
   const settings = vsphereSettings(spec.options, (key) => config.get(key));
   // Machina's user and keys merged with the user's data; a secret user data stays one.
-  const userData = pulumi.output(spec.userData).apply((u) => platformUserData(spec, u));
+  const userData = withKeys(spec, platformUserData);
   const machine = new VsphereMachine(
     spec.name,
     {
