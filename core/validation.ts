@@ -12,6 +12,7 @@ import { settledNow } from "./settled";
 import { checkArchShape, resolveArch } from "./resolve/arch";
 import { checkBooleans, checkFields, resolveHostname, resolveProviderOptions } from "./resolve/fields";
 import { checkImageShape, resolveImage } from "./resolve/image";
+import { inputsRefusedBy } from "./resolve/inputs";
 import { checkLabels, checkLabelShape, DEFAULT_LABEL_RULES, MANAGED_LABELS } from "./resolve/labels";
 import { checkPorts, firewallRules, normaliseRules } from "./resolve/ports";
 import { isObject, underMachine } from "./resolve/problems";
@@ -97,6 +98,7 @@ export function resolveMachineSpec(
     ...checkBooleans(args),
     ...readiness.problems,
     ...options.problems,
+    ...inputsRefusedBy(args, provider),
   ];
   if (problems.length > 0 || !size.value.size || !image.value)
     throw new ValidationError(subject, underMachine(name, problems));

@@ -4,6 +4,7 @@
  * Output reveals fails with the same field-named problem when it resolves. Plain values are left as they are.
  */
 import type { ProviderModule } from "../contract";
+import { takesInputs } from "../contract-version";
 import { holdsDeferred, isDeferred } from "../deferred";
 import type { FieldProblem } from "../errors";
 import { optionValueProblems } from "../provider-options";
@@ -18,6 +19,29 @@ export type CheckLater = (input: unknown, check: (value: unknown) => FieldProble
 
 const mapValues = (o: Record<string, unknown>, f: (value: unknown, key: string) => unknown) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v, k)]));
+
+/**
+ * The Outputs a module written for contract 1.0 would be handed: it reads keys, labels and sources as
+ * strings, so each is refused at construction, naming the field.
+ */
+export function inputsRefusedBy(args: MachineArgs, provider: ProviderModule): FieldProblem[] {
+  if (takesInputs(provider.contractVersion) || !isObject(args as unknown)) return [];
+  const { sshKeys, labels, ports, providerOptions } = args as Record<string, unknown>;
+  const fields: string[] = [];
+  if (Array.isArray(sshKeys)) sshKeys.forEach((k, i) => isDeferred(k) && fields.push(`sshKeys[${i}]`));
+  if (isObject(labels)) Object.entries(labels).forEach(([k, v]) => isDeferred(v) && fields.push(`labels.${k}`));
+  if (Array.isArray(ports))
+    ports.forEach((p, i) => isObject(p) && holdsDeferred(p.sources) && fields.push(`ports[${i}].sources`));
+  const own = isObject(providerOptions) ? providerOptions[provider.name] : undefined;
+  if (isObject(own))
+    Object.entries(own).forEach(([k, v]) => holdsDeferred(v) && fields.push(`providerOptions.${provider.name}.${k}`));
+  return fields.map((field) => ({
+    field,
+    value: "<an Output>",
+    allowed: `a plain value: provider ${provider.name} was written for contract ${String(provider.contractVersion)}, which takes Outputs from 1.1 on`,
+    fix: `give a plain value, or upgrade ${provider.name} to a release written for contract 1.1`,
+  }));
+}
 
 export function checkInputsLater(args: MachineArgs, provider: ProviderModule, later: CheckLater): MachineArgs {
   if (!isObject(args as unknown)) return args;

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../dist/testing";
-import { installMachinaMocks, KEY_A, KEY_B, ofType, settle, valueOf } from "../../dist/testing";
+import { fakeProvider, installMachinaMocks, KEY_A, KEY_B, ofType, settle, valueOf } from "../../dist/testing";
 
 let recorded: RecordedResource[];
 let lib: typeof import("../../dist/index.js");
@@ -207,5 +207,29 @@ describe.each([
     const mine = recorded.filter((r) => r.type === carrier && r.name.startsWith(name));
     expect(mine.length).toBeGreaterThan(0);
     expect(text(mine.map((r) => r.inputs))).toContain(KEY_B.split(" ")[1]);
+  });
+});
+
+describe("a provider written for contract 1.0", () => {
+  it("is never handed an Output: each is refused at construction, naming the field", () => {
+    const old = fakeProvider("oldcloud", { contractVersion: "1.0" });
+    expect(
+      () =>
+        new lib.Machine("old", {
+          provider: old,
+          sshKeys: [KEY_A, tlsKey("old-key", KEY_B)],
+          labels: { team: pulumi.output("web") },
+        }),
+    ).toThrow(
+      /old\.sshKeys\[1\] = <an Output>: allowed a plain value: provider oldcloud was written for contract 1\.0/,
+    );
+  });
+
+  it("still takes plain values", async () => {
+    const m = new lib.Machine("old-plain", {
+      provider: fakeProvider("oldcloud2", { contractVersion: "1.0" }),
+      sshKeys: [KEY_A],
+    });
+    expect(await valueOf(m.id)).toEqual(expect.any(String));
   });
 });
