@@ -4,6 +4,7 @@ import { assertSdkInstalled, resolveProvider } from "../providers/registry";
 import type { FieldProblem } from "../core/errors";
 import { MachinaError, ValidationError } from "../core/errors";
 import { checkWhenResolved } from "./input-checks";
+import { recordOwnerOptions } from "../providers/kit/owner-options";
 import { perRun } from "../providers/kit/per-run";
 import { waitUntilReady } from "./readiness";
 import type { MachineArgs } from "../core/spec";
@@ -120,6 +121,8 @@ export class Machine extends pulumi.ComponentResource {
     }
     assertSdkInstalled(module);
     super(MACHINE_TYPE, name, {}, opts);
+    // Shared resources the module makes are as protective as the Machines that share them.
+    recordOwnerOptions(this, opts);
 
     const result = module.create(spec, this);
     const address = pulumi.all([result.publicIp, result.privateIp]).apply(([pub, priv]) => pub || priv || undefined);

@@ -19,6 +19,8 @@ export interface RecordedResource {
   inputs: RecordedInputs;
   /** The serialized provider of a dynamic resource. */
   provider?: string;
+  /** The explicit provider instance (`<urn>::<id>`) the resource was registered with, when it has one. */
+  providerRef?: string;
   /** The id the mocks gave it. */
   id: string;
 }
@@ -162,7 +164,14 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
         const id = String(nextId++);
         const { __provider, ...inputs } = args.inputs;
         options.platform?.(args.type, inputs);
-        recorded.push({ type: args.type, name: args.name, inputs, provider: __provider, id });
+        recorded.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          provider: __provider,
+          providerRef: args.provider,
+          id,
+        });
         const computed = {
           ...platformState(args.type, args.name, id, args.inputs),
           ...options.platformState?.(args.type, args.name, id, args.inputs),

@@ -94,7 +94,9 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
             "aws",
             `key-${region}`,
             firstKey,
-            (name, keyName) => new KeyPair(name, { keyName, publicKey: firstKey, region, tags: MANAGED_LABELS }),
+            (name, keyName, opts) =>
+              new KeyPair(name, { keyName, publicKey: firstKey, region, tags: MANAGED_LABELS }, opts),
+            { parent, type: "aws:ec2/keyPair:KeyPair" },
           )
         : new KeyPair(
             `${spec.name}-key`,

@@ -65,7 +65,9 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
       "azure",
       `rg-${location}`,
       location,
-      (name) => new ResourceGroup(name, { resourceGroupName: `machina-${stackScope}`, location, tags: MANAGED_LABELS }),
+      (name, _platformName, opts) =>
+        new ResourceGroup(name, { resourceGroupName: `machina-${stackScope}`, location, tags: MANAGED_LABELS }, opts),
+      { parent, type: "azure-native:resources:ResourceGroup" },
     ).name;
   const makeNetwork = (name: string, opts?: pulumi.CustomResourceOptions) => {
     const vnet = new VirtualNetwork(
@@ -99,7 +101,8 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
           "azure",
           `net-${location}`,
           { location, resourceGroupName: options.resourceGroupName ?? "shared" },
-          (name) => makeNetwork(name),
+          (name, _platformName, opts) => makeNetwork(name, opts),
+          { parent, type: "azure-native:network:VirtualNetwork" },
         ).id
       : makeNetwork(`${spec.name}-net`, { parent }).id);
 

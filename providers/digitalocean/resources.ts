@@ -47,7 +47,8 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
                 "digitalocean",
                 "sshkey",
                 publicKey,
-                (name, platformName) => new SshKey(name, { name: platformName, publicKey }),
+                (name, platformName, opts) => new SshKey(name, { name: platformName, publicKey }, opts),
+                { parent, type: "digitalocean:index/sshKey:SshKey" },
               ).fingerprint
             : new SshKey(`${spec.name}-sshkey-${i}`, { name: `${spec.platformName}-${i}`, publicKey }, { parent })
                 .fingerprint,

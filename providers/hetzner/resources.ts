@@ -35,7 +35,9 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
                 "hetzner",
                 "sshkey",
                 publicKey,
-                (name, platformName) => new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS }),
+                (name, platformName, opts) =>
+                  new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS }, opts),
+                { parent, type: "hcloud:index/sshKey:SshKey" },
               ).id
             : new SshKey(
                 `${spec.name}-sshkey-${i}`,
@@ -55,7 +57,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
       );
     // Sources given as Outputs make a firewall of the Machine's own; known ones are shared by content.
     firewall = firewallKnown(spec)
-      ? sharedPerStack("hetzner", "firewall", spec.firewall, (name, platformName) => make(name, platformName))
+      ? sharedPerStack("hetzner", "firewall", spec.firewall, make, { parent, type: "hcloud:index/firewall:Firewall" })
       : make(`${spec.name}-firewall`, spec.platformName, { parent });
   }
 

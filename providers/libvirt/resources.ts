@@ -96,7 +96,13 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   const network = options.network ?? config.get("network") ?? "default";
   const source = { source: spec.image.id, checksum: options.imageChecksum };
   // One base image per stack and source, shared by every machine built on it.
-  const base = sharedPerStack("libvirt", "image", source, (name) => new LibvirtBaseImage(name, source));
+  const base = sharedPerStack(
+    "libvirt",
+    "image",
+    source,
+    (name, _platformName, opts) => new LibvirtBaseImage(name, source, opts),
+    { parent, type: "pulumi-nodejs:dynamic:Resource" },
+  );
   const image = options.kernel ? base.image.apply((i) => ({ ...i, kernel: options.kernel })) : base.image;
 
   const machine = new LibvirtMachine(

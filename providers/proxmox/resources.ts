@@ -28,15 +28,20 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
           "proxmox",
           `image-${node}`,
           spec.image.id,
-          (name) =>
-            new DownloadedFile(name, {
-              contentType: "iso",
-              datastoreId: o.imageDatastore,
-              nodeName: node,
-              url: spec.image.id,
-              fileName: `machina-${contentHash(spec.image.id)}.img`,
-              overwrite: false,
-            }),
+          (name, _platformName, opts) =>
+            new DownloadedFile(
+              name,
+              {
+                contentType: "iso",
+                datastoreId: o.imageDatastore,
+                nodeName: node,
+                url: spec.image.id,
+                fileName: `machina-${contentHash(spec.image.id)}.img`,
+                overwrite: false,
+              },
+              opts,
+            ),
+          { parent, type: "proxmoxve:download/fileLegacy:FileLegacy" },
         )
       : undefined;
 
