@@ -3,6 +3,7 @@ import type { ProviderModule } from "../core/contract";
 import { assertSdkInstalled, resolveProvider } from "../providers/registry";
 import type { FieldProblem } from "../core/errors";
 import { MachinaError, ValidationError } from "../core/errors";
+import { withChildOptions } from "./child-options";
 import { checkWhenResolved } from "./input-checks";
 import { recordOwnerOptions } from "../providers/kit/owner-options";
 import { perRun } from "../providers/kit/per-run";
@@ -120,7 +121,7 @@ export class Machine extends pulumi.ComponentResource {
       ).apply(([userData]) => userData);
     }
     assertSdkInstalled(module);
-    super(MACHINE_TYPE, name, {}, opts);
+    super(MACHINE_TYPE, name, {}, withChildOptions(opts));
     // Shared resources the module makes are as protective as the Machines that share them.
     recordOwnerOptions(this, opts);
 

@@ -147,3 +147,26 @@ describe("protection and transformations", () => {
     expect(seen).toEqual(expect.arrayContaining([SERVER, "pulumi-nodejs:dynamic/machina:ReadinessCheck"]));
   });
 });
+
+describe("customTimeouts and deletedWith", () => {
+  it("reach the resources the Machine makes, as on a component's children", async () => {
+    const seen = new Map<string, import("@pulumi/pulumi").CustomResourceOptions>();
+    pulumi.runtime.registerStackTransformation((args) => {
+      if (args.name.startsWith("timed")) seen.set(args.type, args.opts);
+      return undefined;
+    });
+    const { Network } = require("@pulumi/hcloud/network") as typeof import("@pulumi/hcloud/network");
+    const lan = new Network("timed-lan", { ipRange: "10.9.0.0/16" });
+    const m = new lib.Machine(
+      "timed",
+      { size: "small", waitForReady: true },
+      { customTimeouts: { create: "42m" }, deletedWith: lan },
+    );
+    await valueOf(m.id);
+    await settle();
+    expect(seen.get(SERVER)).toMatchObject({ customTimeouts: { create: "42m" }, deletedWith: lan });
+    expect(seen.get("pulumi-nodejs:dynamic/machina:ReadinessCheck")).toMatchObject({
+      customTimeouts: { create: "42m" },
+    });
+  });
+});
