@@ -57,6 +57,8 @@ export interface OptionDescription {
   type: string;
   description: string;
   default?: string;
+  /** The option takes a pulumi.Input (an Output of another resource). */
+  input?: true;
 }
 
 /** The provider's options as `machina info` lists them. */
@@ -66,5 +68,6 @@ export function describeOptions(provider: ProviderModule): OptionDescription[] {
     type: option.type,
     description: option.description,
     default: defaultOf(option),
+    ...(option.input ? { input: true as const } : {}),
   }));
 }
