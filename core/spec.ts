@@ -52,5 +52,15 @@ export interface MachineArgs {
    * Per-provider options, keyed by provider name; each provider declares its options (`machina info
    * <provider>`). An option naming a platform object (a subnet, a network) may be an Output.
    */
-  providerOptions?: Record<string, Record<string, unknown>>;
+  providerOptions?: ProviderOptionsMap;
+}
+
+/**
+ * `providerOptions`, keyed by provider name. A built-in provider's entry point adds its typed entry
+ * (`import type {} from "pulumi-machina/providers/aws"` types `providerOptions.aws` as `AwsOptions`,
+ * with no cost at run time); any other key takes an object, for providers written elsewhere. The
+ * root entry references no provider SDK's types.
+ */
+export interface ProviderOptionsMap {
+  [provider: string]: object | undefined;
 }

@@ -1,12 +1,22 @@
 import type { InstanceArgs } from "@pulumi/aws/ec2/instance";
 import type * as pulumi from "@pulumi/pulumi";
+import type { SecurityGroupArgs } from "@pulumi/aws/ec2/securityGroup";
 import { defineOptions, matching, resourceArgsOption } from "../kit/options";
+import type { Transform } from "../kit/transform";
+import { transformOption } from "../kit/transform";
 
 export interface AwsOptions {
   subnetId?: pulumi.Input<string>;
   vpcId?: pulumi.Input<string>;
   existingKeyName?: pulumi.Input<string>;
   instance?: Partial<InstanceArgs>;
+  /** Typed transforms of the Machine's own resources (see the kit's Transform). */
+  transform?: AwsTransforms;
+}
+
+export interface AwsTransforms {
+  instance?: Transform<InstanceArgs>;
+  securityGroup?: Transform<SecurityGroupArgs>;
 }
 
 /** `providerOptions.aws`. */
@@ -37,4 +47,12 @@ export const awsOptions = defineOptions<AwsOptions>()({
     input: true,
   },
   instance: resourceArgsOption("instance", "aws.ec2.InstanceArgs", "{ monitoring: true }"),
+  transform: transformOption({ instance: "aws.ec2.InstanceArgs", securityGroup: "aws.ec2.SecurityGroupArgs" }),
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.aws`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    aws?: AwsOptions;
+  }
+}

@@ -1,6 +1,9 @@
 import { getAmiOutput } from "@pulumi/aws/ec2/getAmi";
 import { getVpcOutput } from "@pulumi/aws/ec2/getVpc";
+import type { InstanceArgs } from "@pulumi/aws/ec2/instance";
 import { Instance } from "@pulumi/aws/ec2/instance";
+import type { SecurityGroupArgs } from "@pulumi/aws/ec2/securityGroup";
+import { transformed } from "../kit/transform";
 import { KeyPair } from "@pulumi/aws/ec2/keyPair";
 import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import type * as awsInputs from "@pulumi/aws/types/input";
@@ -106,43 +109,49 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
   const userData = withKeys(spec, ec2UserData);
 
   const group = new SecurityGroup(
-    `${spec.name}-sg`,
-    {
-      name: spec.platformName,
-      description: `Machina ${spec.platformName}`,
-      vpcId,
-      region,
-      ingress: firewallRules(spec).apply(ingressRules),
-      egress: EGRESS_ALL,
-      tags: { ...spec.labels, Name: spec.platformName },
-    },
-    { parent },
+    ...transformed(
+      options.transform?.securityGroup,
+      `${spec.name}-sg`,
+      {
+        name: spec.platformName,
+        description: `Machina ${spec.platformName}`,
+        vpcId,
+        region,
+        ingress: firewallRules(spec).apply(ingressRules),
+        egress: EGRESS_ALL,
+        tags: { ...spec.labels, Name: spec.platformName },
+      } satisfies SecurityGroupArgs,
+      { parent },
+    ),
   );
 
   const instance = new Instance(
-    spec.name,
-    {
-      ami,
-      instanceType: spec.size.type,
-      region,
-      availabilityZone: spec.zone,
-      subnetId: options.subnetId,
-      vpcSecurityGroupIds: [group.id],
-      keyName: options.existingKeyName ?? keyPair?.keyName,
-      userData,
-      userDataReplaceOnChange: true,
-      associatePublicIpAddress: spec.publicIp,
-      rootBlockDevice: {
-        volumeSize: spec.diskGiB ?? 20,
-        volumeType: "gp3",
-        encrypted: true,
-        deleteOnTermination: true,
-      },
-      tags: { ...spec.labels, Name: spec.platformName },
-      ...options.instance,
-    },
-    // The AMI found by lookup is pinned: a newer image never replaces a running instance.
-    { parent, ignoreChanges: ["ami"] },
+    ...transformed(
+      options.transform?.instance,
+      spec.name,
+      {
+        ami,
+        instanceType: spec.size.type,
+        region,
+        availabilityZone: spec.zone,
+        subnetId: options.subnetId,
+        vpcSecurityGroupIds: [group.id],
+        keyName: options.existingKeyName ?? keyPair?.keyName,
+        userData,
+        userDataReplaceOnChange: true,
+        associatePublicIpAddress: spec.publicIp,
+        rootBlockDevice: {
+          volumeSize: spec.diskGiB ?? 20,
+          volumeType: "gp3",
+          encrypted: true,
+          deleteOnTermination: true,
+        },
+        tags: { ...spec.labels, Name: spec.platformName },
+        ...options.instance,
+      } satisfies InstanceArgs,
+      // The AMI found by lookup is pinned: a newer image never replaces a running instance.
+      { parent, ignoreChanges: ["ami"] },
+    ),
   );
 
   return {

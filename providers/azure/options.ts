@@ -31,3 +31,10 @@ export const azureOptions = defineOptions<AzureOptions>()({
   },
   virtualMachine: resourceArgsOption("virtualMachine", "azure-native.compute.VirtualMachineArgs", "{ ... }", false),
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.azure`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    azure?: AzureOptions;
+  }
+}

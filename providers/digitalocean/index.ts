@@ -50,3 +50,4 @@ const digitalocean: ProviderModule = {
 };
 
 export default digitalocean;
+export type { DigitalOceanOptions } from "./options";

@@ -31,3 +31,10 @@ export const digitalOceanOptions = defineOptions<DigitalOceanOptions>()({
   droplet: resourceArgsOption("droplet", "digitalocean.DropletArgs", "{ backups: true }", false),
   sshKeysVia: sshKeysViaOption,
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.digitalocean`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    digitalocean?: DigitalOceanOptions;
+  }
+}

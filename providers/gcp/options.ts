@@ -30,3 +30,10 @@ export const gcpOptions = defineOptions<GcpOptions>()({
   },
   instance: resourceArgsOption("instance", "gcp.compute.InstanceArgs", "{ deletionProtection: true }"),
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.gcp`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    gcp?: GcpOptions;
+  }
+}

@@ -2,6 +2,8 @@ import type { ServerArgs } from "@pulumi/hcloud/server";
 import type * as pulumi from "@pulumi/pulumi";
 import { existingSshKeysOption } from "../../core/standard-options";
 import { defineOptions, resourceArgsOption } from "../kit/options";
+import type { Transform } from "../kit/transform";
+import { transformOption } from "../kit/transform";
 import type { SshKeysVia } from "../kit/ssh-keys-via";
 import { sshKeysViaOption } from "../kit/ssh-keys-via";
 
@@ -10,6 +12,12 @@ export interface HetznerOptions {
   existingSshKeys?: pulumi.Input<string>[];
   server?: Partial<ServerArgs>;
   sshKeysVia?: SshKeysVia;
+  /** Typed transforms of the Machine's own resources (see the kit's Transform). */
+  transform?: HetznerTransforms;
+}
+
+export interface HetznerTransforms {
+  server?: Transform<ServerArgs>;
 }
 
 /** `providerOptions.hetzner`. */
@@ -29,4 +37,12 @@ export const hetznerOptions = defineOptions<HetznerOptions>()({
   }),
   server: resourceArgsOption("server", "hcloud.ServerArgs", "{ backups: true }"),
   sshKeysVia: sshKeysViaOption,
+  transform: transformOption({ server: "hcloud.ServerArgs" }),
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.hetzner`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    hetzner?: HetznerOptions;
+  }
+}

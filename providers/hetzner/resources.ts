@@ -1,5 +1,7 @@
 import { Firewall } from "@pulumi/hcloud/firewall";
+import type { ServerArgs } from "@pulumi/hcloud/server";
 import { Server } from "@pulumi/hcloud/server";
+import { transformed } from "../kit/transform";
 import { SshKey } from "@pulumi/hcloud/sshKey";
 import type * as hcloudInputs from "@pulumi/hcloud/types/input";
 import type * as pulumi from "@pulumi/pulumi";
@@ -62,21 +64,24 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
   }
 
   const server = new Server(
-    spec.name,
-    {
-      name: spec.platformName,
-      serverType: spec.size.type,
-      image: spec.image.id,
-      ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
-      sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
-      userData: withKeys(spec, userDataWithKeys),
-      labels: spec.labels,
-      firewallIds: firewall ? [firewall.id.apply(Number)] : [],
-      publicNets: [{ ipv4Enabled: spec.publicIp, ipv6Enabled: spec.publicIp }],
-      networks: options.networkId !== undefined ? [{ networkId: options.networkId }] : undefined,
-      ...options.server,
-    },
-    { parent, deleteBeforeReplace: true },
+    ...transformed(
+      options.transform?.server,
+      spec.name,
+      {
+        name: spec.platformName,
+        serverType: spec.size.type,
+        image: spec.image.id,
+        ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
+        sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
+        userData: withKeys(spec, userDataWithKeys),
+        labels: spec.labels,
+        firewallIds: firewall ? [firewall.id.apply(Number)] : [],
+        publicNets: [{ ipv4Enabled: spec.publicIp, ipv6Enabled: spec.publicIp }],
+        networks: options.networkId !== undefined ? [{ networkId: options.networkId }] : undefined,
+        ...options.server,
+      } satisfies ServerArgs,
+      { parent, deleteBeforeReplace: true },
+    ),
   );
 
   return {

@@ -33,6 +33,8 @@ export { cpusAndMemory, CUSTOM_SHAPE } from "../../core/sizes";
 export { existingSshKeysOption } from "../../core/standard-options";
 export { keysCloudConfig, mergeUserData, userCloudConfig } from "./cloud-init";
 export { firewallKnown, firewallRules, labelValues, withKeys } from "./settled";
+export type { Transform } from "./transform";
+export { transformed, transformOption } from "./transform";
 export { portRange, singlePorts } from "./firewall";
 export type { DeclaredOptions, OptionSchemaOf } from "./options";
 export { defineOptions, matching, oneOf, resourceArgsOption } from "./options";

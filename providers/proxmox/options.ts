@@ -51,3 +51,10 @@ export const proxmoxOptions = defineOptions<ProxmoxOptions>()({
   },
   vm: resourceArgsOption("vm", "proxmoxve.VmLegacyArgs", "{ ... }", false),
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.proxmox`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    proxmox?: ProxmoxOptions;
+  }
+}

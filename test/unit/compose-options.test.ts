@@ -170,3 +170,58 @@ describe("customTimeouts and deletedWith", () => {
     });
   });
 });
+
+describe("typed transforms (providerOptions.<provider>.transform)", () => {
+  it("a function changes the Machine's own resource's arguments and options", async () => {
+    const seenOpts: import("@pulumi/pulumi").CustomResourceOptions[] = [];
+    pulumi.runtime.registerStackTransformation((args) => {
+      if (args.name === "tf-web" && args.type === SERVER) seenOpts.push(args.opts);
+      return undefined;
+    });
+    const m = new lib.Machine("tf-web", {
+      size: "small",
+      providerOptions: {
+        hetzner: {
+          transform: {
+            server: (args: Record<string, unknown>, opts: import("@pulumi/pulumi").CustomResourceOptions) => {
+              args.backups = true;
+              opts.ignoreChanges = ["userData"];
+            },
+          },
+        },
+      },
+    });
+    await valueOf(m.id);
+    await settle();
+    expect(ofType(recorded, SERVER).find((s) => s.name === "tf-web")!.inputs).toMatchObject({
+      backups: true,
+      serverType: "cx23",
+    });
+    expect(seenOpts[0].ignoreChanges).toEqual(["userData"]);
+  });
+
+  it("an object is merged over the arguments, on aws too", async () => {
+    const m = new lib.Machine("tf-aws", {
+      provider: "aws",
+      size: "small",
+      providerOptions: {
+        aws: { transform: { instance: { monitoring: true }, securityGroup: { description: "mine" } } },
+      },
+    });
+    await valueOf(m.id);
+    await settle();
+    expect(ofType(recorded, "aws:ec2/instance:Instance").find((s) => s.name === "tf-aws")!.inputs.monitoring).toBe(
+      true,
+    );
+    expect(
+      ofType(recorded, "aws:ec2/securityGroup:SecurityGroup").find((s) => s.name === "tf-aws-sg")!.inputs.description,
+    ).toBe("mine");
+  });
+
+  it("refuses a transform of a resource the provider does not name", () => {
+    expect(
+      () =>
+        new lib.Machine("tf-bad", { size: "small", providerOptions: { hetzner: { transform: { volume: () => {} } } } }),
+    ).toThrow(/tf-bad\.providerOptions\.hetzner\.transform = .*allowed an object with server/);
+  });
+});
