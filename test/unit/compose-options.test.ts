@@ -17,7 +17,7 @@ const made: { type: string; name: string; resource: import("@pulumi/pulumi").Res
 const SSH_KEY = "hcloud:index/sshKey:SshKey";
 const FIREWALL = "hcloud:index/firewall:Firewall";
 const SERVER = "hcloud:index/server:Server";
-const viaApi = { hetzner: { sshKeysVia: "api" } };
+const viaApi = { hetzner: { sshKeysVia: "api" as const } };
 
 beforeAll(async () => {
   recorded = installMachinaMocks({ project: "shop", stack: "production", config: { "machina:provider": "hetzner" } });
@@ -183,7 +183,7 @@ describe("typed transforms (providerOptions.<provider>.transform)", () => {
       providerOptions: {
         hetzner: {
           transform: {
-            server: (args: Record<string, unknown>, opts: import("@pulumi/pulumi").CustomResourceOptions) => {
+            server: (args, opts) => {
               args.backups = true;
               opts.ignoreChanges = ["userData"];
             },
@@ -221,7 +221,10 @@ describe("typed transforms (providerOptions.<provider>.transform)", () => {
   it("refuses a transform of a resource the provider does not name", () => {
     expect(
       () =>
-        new lib.Machine("tf-bad", { size: "small", providerOptions: { hetzner: { transform: { volume: () => {} } } } }),
+        new lib.Machine("tf-bad", {
+          size: "small",
+          providerOptions: { hetzner: { transform: { volume: () => {} } as never } },
+        }),
     ).toThrow(/tf-bad\.providerOptions\.hetzner\.transform = .*allowed an object with server/);
   });
 });
