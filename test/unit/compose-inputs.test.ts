@@ -138,24 +138,22 @@ describe("aws: Outputs of other resources", () => {
     const { Subnet } = require("@pulumi/aws/ec2/subnet") as typeof import("@pulumi/aws/ec2/subnet");
     const vpc = new Vpc("main", { cidrBlock: "10.1.0.0/16" });
     const subnet = new Subnet("private", { vpcId: vpc.id, cidrBlock: "10.1.1.0/24" });
-    // The mocks number ids; EC2 prefixes them.
-    const vpcId = vpc.id.apply((id) => `vpc-0${id}`);
-    const subnetId = subnet.id.apply((id) => `subnet-0${id}`);
+
     const m = new lib.Machine("a-web", {
       provider: "aws",
       size: "small",
       sshKeys: [tlsKey("a-deploy", KEY_B)],
       ports: [{ port: 5432, sources: [vpc.cidrBlock] }],
-      providerOptions: { aws: { vpcId, subnetId } },
+      providerOptions: { aws: { vpcId: vpc.id, subnetId: subnet.id } },
     });
     await valueOf(m.id);
     await settle();
     const instance = named("aws:ec2/instance:Instance", "a-web")!;
-    expect(instance.inputs.subnetId).toBe(`subnet-0${named("aws:ec2/subnet:Subnet", "private")!.id}`);
+    expect(instance.inputs.subnetId).toBe(named("aws:ec2/subnet:Subnet", "private")!.id);
     expect(instance.inputs.keyName).toBe("shop-production-a-web");
     expect(text(instance.inputs.userData)).toContain(KEY_B.split(" ")[1]);
     const group = named("aws:ec2/securityGroup:SecurityGroup", "a-web-sg")!;
-    expect(group.inputs.vpcId).toBe(`vpc-0${named("aws:ec2/vpc:Vpc", "main")!.id}`);
+    expect(group.inputs.vpcId).toBe(named("aws:ec2/vpc:Vpc", "main")!.id);
     expect(group.inputs.ingress).toContainEqual({
       protocol: "tcp",
       fromPort: 5432,
