@@ -5,63 +5,73 @@
  * v2 beside it rather than changing a shape.
  */
 import { waitForService } from "../../components/service-probe";
-import { baseImageOperations } from "../../providers/libvirt/base-image-operations";
-import {
-  createMachine,
-  deleteMachine,
-  diffMachine,
-  readMachine,
-  updateMachine,
-} from "../../providers/libvirt/machine-operations";
-import { connectionFrom } from "../../providers/vsphere/connection";
-import * as vsphereOperations from "../../providers/vsphere/machine-operations";
+import type * as LibvirtBaseImage from "../../providers/libvirt/base-image-operations";
+import type * as LibvirtOperations from "../../providers/libvirt/machine-operations";
+import type * as VsphereConnection from "../../providers/vsphere/connection";
+import type * as VsphereOperations from "../../providers/vsphere/machine-operations";
+
+// Every dynamic provider process loads this file, the readiness check of every cloud provider among
+// them: each provider's operations load on first use, not with the file.
+const libvirtBaseImageOperations = () =>
+  (require("../../providers/libvirt/base-image-operations") as typeof LibvirtBaseImage).baseImageOperations;
+const libvirt = () => require("../../providers/libvirt/machine-operations") as typeof LibvirtOperations;
+const vsphere = () => require("../../providers/vsphere/machine-operations") as typeof VsphereOperations;
+const connectionFrom: typeof VsphereConnection.connectionFrom = (config, env) =>
+  (require("../../providers/vsphere/connection") as typeof VsphereConnection).connectionFrom(config, env);
 
 /** Outputs go to the engine as a protobuf Struct, which has no `undefined`: drop such fields. */
 function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+type BaseImageOperations = typeof LibvirtBaseImage.baseImageOperations;
+
 export const libvirtBaseImage = {
-  create: async (inputs: Parameters<typeof baseImageOperations.create>[0]) =>
-    plain(await baseImageOperations.create(inputs)),
-  diff: baseImageOperations.diff,
-  read: async (id: string, props: Parameters<typeof baseImageOperations.read>[1]) =>
-    plain(await baseImageOperations.read(id, props)),
-  delete: baseImageOperations.delete,
+  create: async (inputs: Parameters<BaseImageOperations["create"]>[0]) =>
+    plain(await libvirtBaseImageOperations().create(inputs)),
+  diff: (...args: Parameters<BaseImageOperations["diff"]>) => libvirtBaseImageOperations().diff(...args),
+  read: async (id: string, props: Parameters<BaseImageOperations["read"]>[1]) =>
+    plain(await libvirtBaseImageOperations().read(id, props)),
+  delete: (...args: Parameters<BaseImageOperations["delete"]>) => libvirtBaseImageOperations().delete(...args),
 };
 
 export const libvirtMachine = {
-  create: async (inputs: Parameters<typeof createMachine>[0]) => plain(await createMachine(inputs)),
-  diff: async (_id: string, olds: Parameters<typeof diffMachine>[0], news: Parameters<typeof diffMachine>[1]) =>
-    diffMachine(olds, news),
-  update: async (id: string, olds: Parameters<typeof updateMachine>[1], news: Parameters<typeof updateMachine>[2]) =>
-    plain(await updateMachine(id, olds, news)),
-  read: async (id: string, props: Parameters<typeof readMachine>[1]) => plain(await readMachine(id, props)),
-  delete: deleteMachine,
+  create: async (inputs: Parameters<typeof LibvirtOperations.createMachine>[0]) =>
+    plain(await libvirt().createMachine(inputs)),
+  diff: async (
+    _id: string,
+    olds: Parameters<typeof LibvirtOperations.diffMachine>[0],
+    news: Parameters<typeof LibvirtOperations.diffMachine>[1],
+  ) => libvirt().diffMachine(olds, news),
+  update: async (
+    id: string,
+    olds: Parameters<typeof LibvirtOperations.updateMachine>[1],
+    news: Parameters<typeof LibvirtOperations.updateMachine>[2],
+  ) => plain(await libvirt().updateMachine(id, olds, news)),
+  read: async (id: string, props: Parameters<typeof LibvirtOperations.readMachine>[1]) =>
+    plain(await libvirt().readMachine(id, props)),
+  delete: (...args: Parameters<typeof LibvirtOperations.deleteMachine>) => libvirt().deleteMachine(...args),
 };
 
 /** The stack's config as the engine gave it to `configure` (every key, secrets unwrapped), kept in memory only. */
 let vsphereConfig: (key: string) => string | undefined = () => undefined;
 const vsphereContext = () => ({ connection: connectionFrom(vsphereConfig, process.env) });
-type VsphereOutputs = vsphereOperations.VsphereMachineOutputs;
+type VsphereInputs = VsphereOperations.VsphereMachineInputs;
+type VsphereOutputs = VsphereOperations.VsphereMachineOutputs;
 
 export const vsphereMachine = {
   configure: async (request: { config: { get(key: string): string | undefined } }) => {
     vsphereConfig = (key) => request.config.get(key);
     // Long tasks report to the provider's log (stderr; stdout belongs to the engine's handshake).
-    vsphereOperations.setTaskProgressListener(
-      vsphereOperations.throttledProgressLog((line) => process.stderr.write(`${line}\n`)),
-    );
+    const operations = vsphere();
+    operations.setTaskProgressListener(operations.throttledProgressLog((line) => process.stderr.write(`${line}\n`)));
   },
-  create: async (inputs: vsphereOperations.VsphereMachineInputs) =>
-    plain(await vsphereOperations.createMachine(vsphereContext(), inputs)),
-  diff: async (_id: string, olds: VsphereOutputs, news: vsphereOperations.VsphereMachineInputs) =>
-    vsphereOperations.diffMachine(olds, news),
-  update: async (id: string, olds: VsphereOutputs, news: vsphereOperations.VsphereMachineInputs) =>
-    plain(await vsphereOperations.updateMachine(vsphereContext(), id, olds, news)),
-  read: async (id: string, props: VsphereOutputs) =>
-    plain(await vsphereOperations.readMachine(vsphereContext(), id, props)),
-  delete: (id: string, props: VsphereOutputs) => vsphereOperations.deleteMachine(vsphereContext(), id, props),
+  create: async (inputs: VsphereInputs) => plain(await vsphere().createMachine(vsphereContext(), inputs)),
+  diff: async (_id: string, olds: VsphereOutputs, news: VsphereInputs) => vsphere().diffMachine(olds, news),
+  update: async (id: string, olds: VsphereOutputs, news: VsphereInputs) =>
+    plain(await vsphere().updateMachine(vsphereContext(), id, olds, news)),
+  read: async (id: string, props: VsphereOutputs) => plain(await vsphere().readMachine(vsphereContext(), id, props)),
+  delete: (id: string, props: VsphereOutputs) => vsphere().deleteMachine(vsphereContext(), id, props),
 };
 
 export interface ReadinessInputs {

@@ -8,10 +8,10 @@ import { derivedName } from "../../core/naming";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { kubevirtOptions } from "./options";
+import { kubevirtUserData } from "./user-data";
 
 /** The options as read, defaults filled in. */
 export type KubevirtSettings = ReturnType<typeof kubevirtOptions.read>;
-import { kubevirtUserData } from "./user-data";
 
 export const MACHINE_LABEL = "machina.dev/machine";
 

@@ -3,10 +3,11 @@
  * that program against the published types, and run it under Pulumi mocks.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packedLibrary } from "../support/examples";
 
 const ROOT = path.resolve(__dirname, "../..");
 const lock = require(path.join(ROOT, "package-lock.json")).packages;
@@ -95,9 +96,7 @@ Promise.all([out.ip, out.type, out.ssh].map((o) => new Promise((r) => o.apply(r)
 `;
 
 beforeAll(() => {
-  work = mkdtempSync(path.join(tmpdir(), "machina-pack-"));
-  execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: ROOT, stdio: "pipe", timeout: 180_000 });
-  const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"))!;
+  work = mkdtempSync(path.join(tmpdir(), "machina-pack-program-"));
   program = path.join(work, "program");
   execFileSync("mkdir", ["-p", program]);
   writeFileSync(
@@ -107,7 +106,7 @@ beforeAll(() => {
       private: true,
       main: "dist/index.js",
       dependencies: {
-        "pulumi-machina": `file:${path.join(work, tarball)}`,
+        "pulumi-machina": `file:${packedLibrary()}`,
         "@pulumi/pulumi": versionOf("@pulumi/pulumi"),
         "@pulumi/hcloud": versionOf("@pulumi/hcloud"),
       },
@@ -145,17 +144,7 @@ afterAll(() => {
 
 describe("npm pack, install, use", () => {
   it("the tarball holds the build and no tests", () => {
-    const files = execFileSync(
-      "tar",
-      [
-        "-tzf",
-        path.join(
-          work,
-          readdirSync(work).find((f) => f.endsWith(".tgz"))!,
-        ),
-      ],
-      { encoding: "utf8" },
-    ).split("\n");
+    const files = execFileSync("tar", ["-tzf", packedLibrary()], { encoding: "utf8" }).split("\n");
     expect(files).toContain("package/dist/index.js");
     expect(files).toContain("package/dist/index.d.ts");
     expect(files).toContain("package/dist/providers/hetzner/catalog.json");

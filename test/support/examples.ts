@@ -13,11 +13,18 @@ export const EXAMPLES = path.join(ROOT, "examples");
 
 let tarball: string | undefined;
 
-/** `npm pack` of this checkout, once per test process. */
+/**
+ * `npm pack` of this checkout's build, once per test process. Without `--ignore-scripts` the pack runs
+ * `prepare`, which rebuilds dist/ while other test files are reading it: the test command builds first.
+ */
 export function packedLibrary(): string {
   if (tarball) return tarball;
   const dir = mkdtempSync(path.join(tmpdir(), "machina-pack-"));
-  execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: ROOT, stdio: "pipe", timeout: 300_000 });
+  execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", dir], {
+    cwd: ROOT,
+    stdio: "pipe",
+    timeout: 300_000,
+  });
   tarball = path.join(
     dir,
     readdirSync(dir).find((f) => f.endsWith(".tgz"))!,

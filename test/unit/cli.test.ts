@@ -33,6 +33,19 @@ beforeAll(() => {
 afterAll(() => rmSync(keys, { recursive: true, force: true }));
 
 describe("machina CLI", () => {
+  it("keeps its compiled modules in Node's compile cache, under the system's temporary directory", () => {
+    const temporary = mkdtempSync(path.join(tmpdir(), "machina-compile-cache-"));
+    try {
+      expect(machina(["providers"], { TMPDIR: temporary }).code).toBe(0);
+      const cacheDir = path.join(temporary, "node-compile-cache");
+      const cached = spawnSync("find", [cacheDir, "-type", "f"], { encoding: "utf8" }).stdout.trim().split("\n");
+      // commander, core, the provider descriptions: every module the command loaded after the first.
+      expect(cached.length).toBeGreaterThan(20);
+    } finally {
+      rmSync(temporary, { recursive: true, force: true });
+    }
+  });
+
   it("providers: every built-in with its capabilities, as text and JSON", () => {
     const text = machina(["providers"]);
     expect(text.code).toBe(0);

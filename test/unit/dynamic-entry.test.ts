@@ -1,0 +1,62 @@
+/**
+ * Every dynamic provider process loads `internal/dynamic/v1`, the readiness check of every cloud
+ * provider among them: a provider's operations load when that provider's resource is used, not with
+ * the file.
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** The provider folders (the shared kit aside) whose modules a fresh process holds after `use` ran on the dynamic entry. */
+function providersLoadedAfter(use: string): { exports: string[]; providers: string[] } {
+  const script = `
+    const v1 = require(${JSON.stringify(path.join(ROOT, "dist/internal/dynamic/v1.js"))});
+    Promise.resolve((async () => { ${use} })()).then(() => {
+      const providers = [...new Set(Object.keys(require.cache)
+        .map((f) => /dist\\/providers\\/([^/]+)\\//.exec(f)?.[1]).filter((p) => p && p !== "kit"))].sort();
+      process.stdout.write(JSON.stringify({ exports: Object.keys(v1).sort(), providers }));
+    });
+  `;
+  const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  expect(r.stderr).toBe("");
+  return JSON.parse(r.stdout);
+}
+
+describe("the dynamic providers' entry point", () => {
+  it("keeps its exports and loads no provider's operations on its own", () => {
+    expect(providersLoadedAfter("")).toEqual({
+      exports: ["libvirtBaseImage", "libvirtMachine", "readiness", "vsphereMachine"],
+      providers: [],
+    });
+  });
+
+  it("loads only the provider whose resource is used", () => {
+    const libvirtDiff = `await v1.libvirtMachine.diff("id", { name: "a" }, { name: "a" }).catch(() => undefined);`;
+    expect(providersLoadedAfter(libvirtDiff).providers).toEqual(["libvirt"]);
+    const vsphereConfigure = `await v1.vsphereMachine.configure({ config: { get: () => undefined } });`;
+    expect(providersLoadedAfter(vsphereConfigure).providers).toEqual(["vsphere"]);
+  });
+
+  it("is what the provider source stored in state loads, through the package name, for every entry", () => {
+    const script = `
+      const requireFromString = require("require-from-string");
+      const { dynamicProviderSource } = require(${JSON.stringify(path.join(ROOT, "dist/providers/kit/dynamic-entry.js"))});
+      const v1 = require("pulumi-machina/internal/dynamic/v1");
+      const entries = ["libvirtBaseImage", "libvirtMachine", "vsphereMachine", "readiness"];
+      process.stdout.write(JSON.stringify(entries.map((e) => {
+        const provider = requireFromString(dynamicProviderSource(e)).handler();
+        return [e, provider === v1[e], Object.keys(provider).sort()];
+      })));
+    `;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual([
+      ["libvirtBaseImage", true, ["create", "delete", "diff", "read"]],
+      ["libvirtMachine", true, ["create", "delete", "diff", "read", "update"]],
+      ["vsphereMachine", true, ["configure", "create", "delete", "diff", "read", "update"]],
+      ["readiness", true, ["create", "delete", "diff", "read", "update"]],
+    ]);
+  });
+});
