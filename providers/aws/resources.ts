@@ -117,7 +117,7 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
         description: `Machina ${spec.platformName}`,
         vpcId,
         region,
-        ingress: firewallRules(spec).apply(ingressRules),
+        ingress: firewallRules(spec, ingressRules),
         egress: EGRESS_ALL,
         tags: { ...spec.labels, Name: spec.platformName },
       } satisfies SecurityGroupArgs,

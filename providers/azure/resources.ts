@@ -112,7 +112,7 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
       networkSecurityGroupName: spec.platformName,
       resourceGroupName,
       location,
-      securityRules: firewallRules(spec).apply(securityRules),
+      securityRules: firewallRules(spec, securityRules),
       tags: spec.labels,
     },
     { parent },

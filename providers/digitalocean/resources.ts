@@ -64,7 +64,7 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
       region: spec.region,
       sshKeys: [...(options.existingSshKeys ?? []), ...fingerprints],
       userData: withKeys(spec, userDataWithKeys),
-      tags: labelValues(spec).apply(dropletTags),
+      tags: labelValues(spec, dropletTags),
       publicNetworking: spec.publicIp,
       ipv6: spec.publicIp,
       monitoring: true,
@@ -81,7 +81,7 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
       {
         name: spec.platformName,
         dropletIds: [droplet.id.apply(Number)],
-        inboundRules: firewallRules(spec).apply(inboundRules),
+        inboundRules: firewallRules(spec, inboundRules),
         outboundRules: OUTBOUND_ALL,
       },
       { parent },

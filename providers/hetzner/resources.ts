@@ -54,7 +54,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
     const make = (name: string, platformName: string, opts?: pulumi.CustomResourceOptions) =>
       new Firewall(
         name,
-        { name: platformName, rules: firewallRules(spec).apply(hetznerFirewallRules), labels: MANAGED_LABELS },
+        { name: platformName, rules: firewallRules(spec, hetznerFirewallRules), labels: MANAGED_LABELS },
         opts,
       );
     // Sources given as Outputs make a firewall of the Machine's own; known ones are shared by content.

@@ -69,7 +69,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
       name: spec.hostname,
       nodeName: node,
       description: `Machina ${spec.platformName}`,
-      tags: labelValues(spec).apply((labels) =>
+      tags: labelValues(spec, (labels) =>
         Object.entries(labels)
           .map(([k, v]) => (v ? `${k}-${v}` : k))
           .sort(),
