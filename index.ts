@@ -1,7 +1,15 @@
 export { Machine, MACHINE_TYPE, selectProvider } from "./components/machine";
 export type { Arch } from "./core/arch";
 export type { FirewallRule, Protocol } from "./core/firewall-rule";
-export type { ImageSpec, MachineArgs, PortSpec, ReadinessSpec, SizeClass, SizeSpec } from "./core/spec";
+export type {
+  ImageSpec,
+  MachineArgs,
+  PortSpec,
+  ProviderOptionsMap,
+  ReadinessSpec,
+  SizeClass,
+  SizeSpec,
+} from "./core/spec";
 export {
   InvalidEnvironmentError,
   MachinaError,

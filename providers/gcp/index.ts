@@ -39,3 +39,4 @@ const gcp: ProviderModule = {
 };
 
 export default gcp;
+export type { GcpOptions } from "./options";

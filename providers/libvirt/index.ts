@@ -65,3 +65,4 @@ const libvirt: ProviderModule = {
 };
 
 export default libvirt;
+export type { LibvirtOptions } from "./options";

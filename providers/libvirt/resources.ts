@@ -19,8 +19,13 @@ export class LibvirtBaseImage extends DynamicEntryResource {
 }
 
 /** The machine's inputs as the dynamic provider receives them, with Outputs allowed where they arrive late. */
-export type LibvirtMachineArgs = Omit<MachineInputs, "uri" | "image" | "userData" | "accelerator"> & {
+export type LibvirtMachineArgs = Omit<
+  MachineInputs,
+  "uri" | "image" | "userData" | "accelerator" | "sshKeys" | "labels"
+> & {
   uri: pulumi.Input<string>;
+  sshKeys: pulumi.Input<string>[];
+  labels: Record<string, pulumi.Input<string>>;
   image: pulumi.Input<BaseImage>;
   userData?: pulumi.Input<string>;
   accelerator: string;
@@ -75,7 +80,13 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   const network = options.network ?? config.get("network") ?? "default";
   const source = { source: spec.image.id, checksum: options.imageChecksum };
   // One base image per stack and source, shared by every machine built on it.
-  const base = sharedPerStack("libvirt", "image", source, (name) => new LibvirtBaseImage(name, source));
+  const base = sharedPerStack(
+    "libvirt",
+    "image",
+    source,
+    (name, _platformName, opts) => new LibvirtBaseImage(name, source, opts),
+    { parent, type: "pulumi-nodejs:dynamic:Resource" },
+  );
   const image = options.kernel ? base.image.apply((i) => ({ ...i, kernel: options.kernel })) : base.image;
 
   const machine = new LibvirtMachine(

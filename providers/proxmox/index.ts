@@ -69,3 +69,4 @@ const proxmox: ProviderModule = {
 };
 
 export default proxmox;
+export type { ProxmoxOptions } from "./options";

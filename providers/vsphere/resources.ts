@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withKeys } from "../kit/settled";
 import { cpusAndMemory } from "../../core/sizes";
 import { DynamicEntryResource } from "../kit/dynamic-entry";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
@@ -11,7 +12,10 @@ import { vsphereSettings } from "./settings";
  * The connection (server, user, password) reaches the provider through `configure` (the stack's
  * config) or the environment, never through inputs, so no credential is ever in state.
  */
-export type VsphereMachineArgs = Omit<VsphereMachineInputs, "userData"> & { userData?: pulumi.Input<string> };
+export type VsphereMachineArgs = Omit<VsphereMachineInputs, "userData" | "labels"> & {
+  userData?: pulumi.Input<string>;
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+};
 
 export class VsphereMachine extends DynamicEntryResource {
   declare readonly moid: pulumi.Output<string>;
@@ -45,7 +49,7 @@ export function createVsphereMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   const server = config.get(CONFIG_KEYS.server.split(":")[1]) ?? process.env[ENV_VARS.server] ?? "";
   const settings = vsphereSettings(spec.options, (key) => config.get(key));
   // Machina's user and keys merged with the user's data; a secret user data stays one.
-  const userData = pulumi.output(spec.userData).apply((u) => platformUserData(spec, u));
+  const userData = withKeys(spec, platformUserData);
   const machine = new VsphereMachine(
     spec.name,
     {
