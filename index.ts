@@ -3,7 +3,15 @@ export type { Arch } from "./core/arch";
 export type { FirewallRule, Protocol } from "./core/firewall-rule";
 export type { MachineState, PowerState } from "./core/power";
 export { MACHINE_STATES, POWER_STATES } from "./core/power";
-export type { ImageSpec, MachineArgs, PortSpec, ReadinessSpec, SizeClass, SizeSpec } from "./core/spec";
+export type {
+  ImageSpec,
+  MachineArgs,
+  PortSpec,
+  ProviderOptionsMap,
+  ReadinessSpec,
+  SizeClass,
+  SizeSpec,
+} from "./core/spec";
 export {
   InvalidEnvironmentError,
   MachinaError,

@@ -9,6 +9,7 @@ import { resolveProvider } from "../providers/registry";
 import { listEnvironments } from "../stacks/environment";
 import { environmentSummaries, probePlatform, providerInfo, providerSummaries, validateEnvironment } from "./inspect";
 import { installLazyRuntime } from "./lazy-runtime";
+import { listMachines, machineListText } from "./list";
 import type { Operation, ProgressEvent, Summary } from "./operations";
 import { run, status } from "./operations";
 import type { PowerVerb } from "./power";
@@ -333,6 +334,16 @@ export function buildCli(): Command {
       },
     );
   }
+
+  program
+    .command("list")
+    .description("every machine of every stack of the project: provider, region, type, address, state, price")
+    .option("--refresh", "read each stack's machines from the platform first (runs a refresh per stack)")
+    .action(async (opts: { refresh?: boolean }) => {
+      const list = await listMachines(projectDir(globals().projectDir), { refresh: !!opts.refresh });
+      print(!!globals().json, list, machineListText(list));
+      if (list.problems.length > 0) process.exitCode = EXIT.failed;
+    });
 
   stackOptions(program.command("status").description("the stack's last run, resources and outputs")).action(
     async (opts: { environment: string; provider?: string }) => {

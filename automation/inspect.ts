@@ -101,7 +101,9 @@ export function providerInfo(name: string, projectDir: string): string {
   if (options.length > 0) {
     lines.push(`Options (providerOptions.${m.name}):`);
     for (const o of options)
-      lines.push(`  ${o.name} (${o.type}${o.default === undefined ? "" : `, default ${o.default}`}): ${o.description}`);
+      lines.push(
+        `  ${o.name} (${o.type}${o.input ? ", Input" : ""}${o.default === undefined ? "" : `, default ${o.default}`}): ${o.description}`,
+      );
   }
   lines.push(`Regions: ${c.regions.map((r) => r.id).join(", ")} (default ${c.defaults.region})`);
   lines.push(

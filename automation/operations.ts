@@ -7,6 +7,7 @@ import { InvalidEnvironmentError, MachinaError, renderValue, ValidationError } f
 import type { Failure } from "../core/failure";
 import { classifyError, classifyFailure, FAILURE_CLASS_INFO } from "../core/failure";
 import { projectName } from "../stacks/environment";
+import { EngineFacts } from "./engine-facts";
 import { checkEnvironment } from "./inspect";
 import type { RecoveryReport, StackLock } from "./recover";
 import { backendDirOf, describeLiveLock, LiveLockError, recoverInterrupted, stackLocks } from "./recover";
@@ -335,7 +336,9 @@ export async function run(operation: Operation, target: Target, options: RunOpti
     engineTmp = engineTmpdir(selected);
     selected.stack.workspace.envVars.TMPDIR = engineTmp;
     if (options.recover !== false) recovered = await recoverInterrupted(selected, project);
+    const facts = new EngineFacts();
     const onEvent = (event: EngineEvent) => {
+      facts.observe(event);
       const progress = progressFrom(event);
       if (progress) options.onProgress?.(progress);
       const diag = event.diagnosticEvent;
@@ -362,13 +365,16 @@ export async function run(operation: Operation, target: Target, options: RunOpti
             };
           case "up": {
             const target = options.machines ? machineTargets(await stack.exportStack(), options.machines) : undefined;
-            const up = await stack.up(target ? { ...common, target } : common);
+            const up = await facts.answering(stack, "update", () => stack.up(target ? { ...common, target } : common));
             return { changes: changesOf(up), outputs: up.outputs };
           }
           case "refresh":
-            return { changes: changesOf(await stack.refresh(common)), outputs: await stack.outputs() };
+            return facts.answering(stack, "refresh", async () => ({
+              changes: changesOf(await stack.refresh(common)),
+              outputs: await stack.outputs(),
+            }));
           case "destroy":
-            return { changes: changesOf(await stack.destroy(common)) };
+            return { changes: changesOf(await facts.answering(stack, "destroy", () => stack.destroy(common))) };
         }
       },
     );

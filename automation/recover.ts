@@ -8,11 +8,12 @@
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { homedir, hostname, tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { MachinaError } from "../core/errors";
 import { READINESS_TYPE } from "../core/readiness-type";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
+import { checkpointFiles, fileBackendDir } from "./file-backend";
 import type { SelectedStack } from "./workspace";
 
 export interface RecoveryReport {
@@ -99,13 +100,6 @@ function operationOf(pid: number): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The directory of a file backend (`file://...`), or undefined for any other backend. */
-export function fileBackendDir(backendUrl: string): string | undefined {
-  if (!backendUrl.startsWith("file://")) return undefined;
-  const dir = backendUrl.slice("file://".length).replace(/\?.*$/, "");
-  return dir.startsWith("~") ? path.join(homedir(), dir.slice(1)) : path.resolve(dir);
 }
 
 /** The folder of the stack's state backend, when it is a local file backend. */
@@ -200,15 +194,6 @@ export async function withPrivateTmpdir<T>(fn: () => Promise<T>): Promise<T> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Where the file backend keeps a stack's checkpoint: project-scoped or legacy layout, plain or gzipped. */
-export function checkpointFiles(backendDir: string, project: string, stackName: string): string[] {
-  const root = path.join(backendDir, ".pulumi", "stacks");
-  return [path.join(root, project, stackName), path.join(root, stackName)].flatMap((f) => [
-    `${f}.json`,
-    `${f}.json.gz`,
-  ]);
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from "../stacks/environment";
 import { stampedPulumiCommand } from "./engine-command";
 import { localPassphrase } from "./passphrase";
+import { openStack, storedInFileBackend } from "./open-stack";
 import { closeStateDir } from "./state-files";
 
 export interface EnvironmentTarget {
@@ -107,11 +108,14 @@ export async function selectEnvironmentStack(target: EnvironmentTarget): Promise
   const stackName = stackNameFor(target.environment, provider, env.provider);
   const stateDir = path.join(projectDir, ".pulumi-state");
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
-  const engine = { ...engineEnv(stateDir), MACHINA_PROJECT_DIR: projectDir };
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName, workDir: projectDir },
-    { envVars: engine, pulumiCommand: stampedPulumiCommand() },
-  );
+  const engine: Record<string, string> = { ...engineEnv(stateDir), MACHINA_PROJECT_DIR: projectDir };
+  const workspace = await LocalWorkspace.create({
+    workDir: projectDir,
+    envVars: engine,
+    pulumiCommand: stampedPulumiCommand(),
+  });
+  const stored = storedInFileBackend(engine.PULUMI_BACKEND_URL, projectName(projectDir), stackName);
+  const stack = await openStack(workspace, stackName, stored);
   if (target.keepConfig && Object.keys(target.keepConfig).length > 0) {
     await stack.setAllConfig(
       Object.fromEntries(Object.entries(target.keepConfig).map(([k, v]) => [k, { value: v }])),
@@ -152,15 +156,15 @@ export async function selectInlineStack(target: InlineTarget): Promise<SelectedS
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const env = engineEnv(stateDir);
   const workDir = inlineWorkDir(stateDir, target.projectName);
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { projectName: target.projectName, stackName: target.stackName, program: target.program },
-    {
-      workDir,
-      envVars: env,
-      pulumiCommand: stampedPulumiCommand(),
-      projectSettings: { name: target.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
-    },
-  );
+  const workspace = await LocalWorkspace.create({
+    workDir,
+    program: target.program,
+    envVars: env,
+    pulumiCommand: stampedPulumiCommand(),
+    projectSettings: { name: target.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
+  });
+  const stored = storedInFileBackend(env.PULUMI_BACKEND_URL, target.projectName, target.stackName);
+  const stack = await openStack(workspace, target.stackName, stored);
   const stackFile = path.join(workDir, `Pulumi.${target.stackName}.yaml`);
   return { stack, stackName: target.stackName, stateDir, workDir, stackFile, env, runConfig: target.config };
 }

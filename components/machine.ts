@@ -3,13 +3,15 @@ import type { ProviderModule } from "../core/contract";
 import { assertSdkInstalled, resolveProvider } from "../providers/registry";
 import type { FieldProblem } from "../core/errors";
 import { MachinaError, ValidationError } from "../core/errors";
+import { withChildOptions } from "./child-options";
 import { checkWhenResolved } from "./input-checks";
+import { recordOwnerOptions } from "../providers/kit/owner-options";
 import { perRun } from "../providers/kit/per-run";
 import { waitUntilReady } from "./readiness";
 import type { MachineArgs } from "../core/spec";
 import type { MachineState } from "../core/power";
 import { isMachineState } from "../core/power";
-import { resolveMachineSpec, userDataProblems } from "../core/validation";
+import { checkInputsLater, resolveMachineSpec, settledNow, userDataProblems } from "../core/validation";
 
 export const MACHINE_TYPE = "machina:index:Machine";
 
@@ -106,14 +108,26 @@ export class Machine extends pulumi.ComponentResource {
 
   constructor(name: string, args: MachineArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     const module = selectProvider(args);
-    const spec = resolveMachineSpec(name, args, module, validationContext(args));
+    const subject = `Machine ${JSON.stringify(name)} on ${module.name}`;
+    // Plain values are checked now; each Output (a key, a label value, sources, an input option) when it resolves.
+    const checkedArgs = checkInputsLater(args, module, (input, check) =>
+      checkWhenResolved(input as pulumi.Input<unknown>, subject, name, check),
+    );
+    const spec = resolveMachineSpec(name, checkedArgs, module, validationContext(args));
     claimPlatformName(module.name, spec.platformName, name);
-    if (spec.userData !== undefined && typeof spec.userData !== "string") {
-      const subject = `Machine ${JSON.stringify(name)} on ${module.name}`;
-      spec.userData = checkWhenResolved(spec.userData, subject, name, (u) => userDataProblems(u, module, spec));
+    if (spec.userData !== undefined && !settledNow(spec)) {
+      // What the platform receives depends on the keys too: measured once both are known.
+      spec.userData = checkWhenResolved(
+        pulumi.all([pulumi.output(spec.userData), pulumi.output(spec.sshKeys)]),
+        subject,
+        name,
+        ([userData, sshKeys]) => userDataProblems(userData, module, { ...spec, sshKeys, userData }),
+      ).apply(([userData]) => userData);
     }
     assertSdkInstalled(module);
-    super(MACHINE_TYPE, name, {}, opts);
+    super(MACHINE_TYPE, name, {}, withChildOptions(opts));
+    // Shared resources the module makes are as protective as the Machines that share them.
+    recordOwnerOptions(this, opts);
 
     const result = module.create(spec, this);
     const address = pulumi.all([result.publicIp, result.privateIp]).apply(([pub, priv]) => pub || priv || undefined);

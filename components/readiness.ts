@@ -1,17 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ReadinessSpec } from "../core/spec";
-
-/*
- * The provider object is serialized into the stack state and run from there by later versions:
- * each method only requires the stable entry point by package name and calls into it.
- */
-const readinessProvider: pulumi.dynamic.ResourceProvider = {
-  create: (inputs) => require("pulumi-machina/internal/dynamic/v1").readiness.create(inputs),
-  diff: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").readiness.diff(id, olds, news),
-  update: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").readiness.update(id, olds, news),
-  read: (id, props) => require("pulumi-machina/internal/dynamic/v1").readiness.read(id, props),
-  delete: () => require("pulumi-machina/internal/dynamic/v1").readiness.delete(),
-};
+import { DynamicEntryResource } from "../providers/kit/dynamic-entry";
 
 export interface ReadinessCheckArgs {
   host: pulumi.Input<string>;
@@ -27,19 +16,18 @@ export interface ReadinessCheckArgs {
 export { READINESS_TYPE } from "../core/readiness-type";
 
 /** Waits, at create, until the machine's service answers on a port. */
-export class ReadinessCheck extends pulumi.dynamic.Resource {
+export class ReadinessCheck extends DynamicEntryResource {
   declare readonly waitedSeconds: pulumi.Output<number>;
   declare readonly attempts: pulumi.Output<number>;
   declare readonly banner: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ReadinessCheckArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      readinessProvider,
+      "readiness",
+      "ReadinessCheck",
       name,
       { waitedSeconds: undefined, attempts: undefined, banner: undefined, ...args },
       opts,
-      "machina",
-      "ReadinessCheck",
     );
   }
 }

@@ -8,6 +8,19 @@ export const CONTRACT_VERSION = "1.1";
 const VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 
 /**
+ * Whether a module written for `declared` takes Outputs in the spec (contract 1.1: keys, label values,
+ * firewall sources, options declared `input`). Built-in modules, and modules that declare no version
+ * (registered in the program), do.
+ */
+export function takesInputs(declared: unknown): boolean {
+  if (declared === undefined) return true;
+  const parsed = typeof declared === "string" ? VERSION.exec(declared) : null;
+  if (!parsed) return false;
+  const [, major, minor] = parsed.map(Number);
+  return major > 1 || (major === 1 && minor >= 1);
+}
+
+/**
  * Why a provider outside Machina that declares `declared` cannot run here, with the fix; undefined
  * when it can.
  */

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { FieldProblem } from "./errors";
 import type { Arch } from "./arch";
-import type { FirewallRule } from "./firewall-rule";
+import type { FirewallRuleInput } from "./firewall-rule";
 import type { MachineState, PowerState } from "./power";
 
 /** One instance type a provider sells. */
@@ -174,6 +174,12 @@ export interface ProviderOption<T = unknown> {
   defaultText?: string;
   /** Why a set value is refused, or undefined when it is fine; never called with undefined. Pure. */
   check?(value: unknown): OptionRefusal | undefined;
+  /**
+   * The option names a platform object (a subnet, a network) and may be an Output: it is checked when it
+   * resolves, and the module passes it on as a `pulumi.Input`. Without it, an Output is refused: the
+   * option decides which resources exist, so its value must be known when the program runs.
+   */
+  input?: boolean;
 }
 
 /** Every option a provider takes, by name, in the order `machina info` prints them. */
@@ -204,15 +210,20 @@ export interface ResolvedMachineSpec {
   size: { type: string; cpus?: number; memoryGiB?: number; diskGiB?: number; fromCatalog: boolean };
   image: { id: string; alias?: string; kind: "alias" | "id" | "snapshot" };
   diskGiB?: number;
-  sshKeys: string[];
+  /** Each key a string, or an Output already checked to resolve to a valid key (see SettledSpec). */
+  sshKeys: pulumi.Input<string>[];
   sshUser: string;
   userData?: pulumi.Input<string>;
-  labels: Record<string, string>;
-  firewall: FirewallRule[];
+  /** Values may be Outputs, checked when they resolve; resource arguments take them as they are. */
+  labels: Record<string, pulumi.Input<string>>;
+  firewall: FirewallRuleInput[];
   /** The rules of `ports` as the user gave them, without the SSH and readiness ports Machina adds. */
-  requestedFirewall: FirewallRule[];
+  requestedFirewall: FirewallRuleInput[];
   publicIp: boolean;
-  /** This provider's entry of the spec's `providerOptions`, untouched; read it through the module's options declaration. */
+  /**
+   * This provider's entry of the spec's `providerOptions`; read it through the module's options
+   * declaration. An option declared `input` may hold an Output, already checked to resolve to a valid value.
+   */
   options: Record<string, unknown>;
   /**
    * Running or stopped (contract 1.1). Always `running` for a module that does not export `power`;
@@ -220,6 +231,16 @@ export interface ResolvedMachineSpec {
    */
   powerState?: PowerState;
 }
+
+/**
+ * A resolved spec once its keys and user data are known: what a platform's user data is built from
+ * (`withKeys(spec, build)` in the provider kit calls `build` with it inside an Output). Labels and
+ * firewall sources may still be Inputs (`firewallRules(spec)` in the kit settles those).
+ */
+export type SettledSpec = Omit<ResolvedMachineSpec, "sshKeys" | "userData"> & {
+  sshKeys: string[];
+  userData?: string;
+};
 
 /** What every provider module returns; Machine turns it into its uniform outputs. */
 export interface MachineResult {
@@ -296,7 +317,7 @@ export interface ProviderModule {
    * none is sent. `create` sends what this returns, and the size check measures it. Pure: it must not
    * load the provider's SDK. Absent, the user data is taken to be sent as is.
    */
-  platformUserData?(spec: ResolvedMachineSpec, userData: string | undefined): string | undefined;
+  platformUserData?(spec: SettledSpec, userData: string | undefined): string | undefined;
   /**
    * Resource types whose create, when interrupted, the next create cleans up by itself (it finds
    * what it left by a deterministic name): the CLI may clear their pending creates after a killed run.

@@ -3,6 +3,7 @@
  * an option it does not declare is refused, and so is each value its check refuses.
  */
 import type { ProviderModule, ProviderOption } from "./contract";
+import { holdsDeferred } from "./deferred";
 import type { FieldProblem } from "./errors";
 
 const rendered = (value: unknown) => (value === undefined ? "undefined" : JSON.stringify(value));
@@ -21,11 +22,28 @@ export function optionProblems(provider: ProviderModule, options: Record<string,
   }
   for (const [key, option] of Object.entries(schema)) {
     const value = options[key];
-    if (value === undefined || !option.check) continue;
-    const refusal = option.check(value);
-    if (refusal) problems.push({ field: field(key), value: rendered(value), ...refusal });
+    if (value === undefined) continue;
+    if (holdsDeferred(value)) {
+      // An input option is checked when it resolves (optionValueProblems); any other must be known now.
+      if (!option.input) {
+        problems.push({
+          field: field(key),
+          value: "<an Output>",
+          allowed: `a plain ${option.type}: ${key} decides which resources Machina makes, so it must be known when the program runs`,
+          fix: `give ${key} a plain value (from stack config, or a constant)`,
+        });
+      }
+      continue;
+    }
+    problems.push(...optionValueProblems(provider, key, value));
   }
   return problems;
+}
+
+/** One option value's problems against its declaration; also run on an input option's Output, once it resolves. */
+export function optionValueProblems(provider: ProviderModule, key: string, value: unknown): FieldProblem[] {
+  const refusal = provider.options?.[key]?.check?.(value);
+  return refusal ? [{ field: `providerOptions.${provider.name}.${key}`, value: rendered(value), ...refusal }] : [];
 }
 
 /** How `machina info` shows one option's default. */
@@ -39,6 +57,8 @@ export interface OptionDescription {
   type: string;
   description: string;
   default?: string;
+  /** The option takes a pulumi.Input (an Output of another resource). */
+  input?: true;
 }
 
 /** The provider's options as `machina info` lists them. */
@@ -48,5 +68,6 @@ export function describeOptions(provider: ProviderModule): OptionDescription[] {
     type: option.type,
     description: option.description,
     default: defaultOf(option),
+    ...(option.input ? { input: true as const } : {}),
   }));
 }

@@ -12,8 +12,12 @@ export type SizeSpec = SizeClass | { cpus: number; memoryGiB: number } | { type:
 /** An image: an alias (`ubuntu-24.04`), a provider image id, or a snapshot. */
 export type ImageSpec = string | { id: string; arch?: Arch } | { snapshot: string; arch?: Arch };
 
-/** An inbound port: a number (TCP from anywhere) or a rule. */
-export type PortSpec = number | { port: number; toPort?: number; protocol?: Protocol; sources?: string[] };
+/**
+ * An inbound port: a number (TCP from anywhere) or a rule. The port numbers and protocol decide which
+ * rules exist and stay plain; `sources` (CIDR blocks) may come from another resource.
+ */
+export type PortSpec =
+  number | { port: number; toPort?: number; protocol?: Protocol; sources?: pulumi.Input<pulumi.Input<string>[]> };
 
 export interface ReadinessSpec {
   /** Port whose service must answer; 22 reads the SSH banner. */
@@ -31,11 +35,15 @@ export interface MachineArgs {
   region?: string;
   zone?: string;
   diskGiB?: number;
-  /** Public keys (`ssh-ed25519 AAAA... comment`). */
-  sshKeys?: string[];
+  /**
+   * Public keys (`ssh-ed25519 AAAA... comment`); each may be an Output (`tlsKey.publicKeyOpenssh`). The
+   * list itself is plain: how many keys there are decides which resources exist.
+   */
+  sshKeys?: pulumi.Input<string>[];
   /** Cloud-init user data. May be a secret Output. */
   userData?: pulumi.Input<string>;
-  labels?: Record<string, string>;
+  /** Label keys are plain; each value may be an Output. */
+  labels?: Record<string, pulumi.Input<string>>;
   ports?: PortSpec[];
   /** Open port 22 when `sshKeys` is set or `waitForReady` checks SSH (default true). */
   openSshPort?: boolean;
@@ -46,6 +54,19 @@ export interface MachineArgs {
    * elsewhere. A stopped machine keeps its disk and skips the readiness check.
    */
   powerState?: PowerState;
-  /** Per-provider escape hatch, keyed by provider name; each provider documents what it reads. */
-  providerOptions?: Record<string, Record<string, unknown>>;
+  /**
+   * Per-provider options, keyed by provider name; each provider declares its options (`machina info
+   * <provider>`). An option naming a platform object (a subnet, a network) may be an Output.
+   */
+  providerOptions?: ProviderOptionsMap;
+}
+
+/**
+ * `providerOptions`, keyed by provider name. A built-in provider's entry point adds its typed entry
+ * (`import type {} from "pulumi-machina/providers/aws"` types `providerOptions.aws` as `AwsOptions`,
+ * with no cost at run time); any other key takes an object, for providers written elsewhere. The
+ * root entry references no provider SDK's types.
+ */
+export interface ProviderOptionsMap {
+  [provider: string]: object | undefined;
 }

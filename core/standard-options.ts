@@ -12,6 +12,7 @@ export function existingSshKeysOption(platformKeys: { what: string; example: str
   return {
     type: "string[]",
     description: `${platformKeys.what}, added to the machine next to sshKeys`,
+    input: true,
     check: (keys) =>
       Array.isArray(keys) && keys.every((k) => typeof k === "string" && k !== "")
         ? undefined

@@ -1,5 +1,5 @@
 /** Whether a machine's user data fits its platform, measured on what the platform really receives. */
-import type { ProviderModule, ResolvedMachineSpec } from "./contract";
+import type { ProviderModule, SettledSpec } from "./contract";
 import type { FieldProblem } from "./errors";
 
 /**
@@ -9,7 +9,7 @@ import type { FieldProblem } from "./errors";
  */
 export function userDataSizeProblem(
   module: ProviderModule,
-  spec: ResolvedMachineSpec,
+  spec: SettledSpec,
   userData: string | undefined,
 ): FieldProblem | undefined {
   const sent = module.platformUserData ? module.platformUserData(spec, userData) : userData;

@@ -8,9 +8,11 @@ import { renderValue, ValidationError } from "./errors";
 import { platformNameFor, toDnsLabel } from "./naming";
 import { optionProblems } from "./provider-options";
 import { ruleProblems } from "./provider-rules";
+import { settledNow } from "./settled";
 import { checkArchShape, resolveArch } from "./resolve/arch";
 import { checkBooleans, checkFields, resolveHostname, resolveProviderOptions } from "./resolve/fields";
 import { checkImageShape, resolveImage } from "./resolve/image";
+import { inputsRefusedBy } from "./resolve/inputs";
 import { checkLabels, checkLabelShape, DEFAULT_LABEL_RULES, MANAGED_LABELS } from "./resolve/labels";
 import { checkPorts, firewallRules, normaliseRules } from "./resolve/ports";
 import { isObject, underMachine } from "./resolve/problems";
@@ -33,6 +35,8 @@ export interface ValidationContext {
 }
 
 export { DEFAULT_LABEL_RULES, platformNameFor, toDnsLabel, userDataProblems };
+export { checkInputsLater } from "./resolve/inputs";
+export { settledNow } from "./settled";
 
 /**
  * Checks every field of a Machine's args against the selected provider and resolves size, image,
@@ -97,6 +101,7 @@ export function resolveMachineSpec(
     ...readiness.problems,
     ...options.problems,
     ...powerState.problems,
+    ...inputsRefusedBy(args, provider),
   ];
   if (problems.length > 0 || !size.value.size || !image.value)
     throw new ValidationError(subject, underMachine(name, problems));
@@ -141,8 +146,10 @@ export function checkOnProvider(
   provider: ProviderModule,
   context: ValidationContext,
 ): FieldProblem[] {
+  // User data that waits on an Output (its own, or a key's) is measured when it resolves, by the Machine.
+  const settled = settledNow(spec);
   return [
-    ...(typeof args.userData === "string" ? userDataProblems(args.userData, provider, spec) : []),
+    ...(typeof args.userData === "string" && settled ? userDataProblems(args.userData, provider, settled) : []),
     ...optionProblems(provider, spec.options),
     ...ruleProblems(provider, spec),
     ...(provider.validate?.(spec, { config: context.config ?? (() => undefined) }) ?? []),

@@ -19,6 +19,8 @@ export interface RecordedResource {
   inputs: RecordedInputs;
   /** The serialized provider of a dynamic resource. */
   provider?: string;
+  /** The explicit provider instance (`<urn>::<id>`) the resource was registered with, when it has one. */
+  providerRef?: string;
   /** The id the mocks gave it. */
   id: string;
 }
@@ -28,9 +30,16 @@ let nextId = 1000;
 /** Every invoke (data source call) the program made, in order. */
 export const invokes: { token: string; inputs: RecordedInputs }[] = [];
 
+/** Ids shaped as the platform shapes them, where Machina checks the shape of an id it is given. */
+const ID_PREFIXES: Record<string, string> = {
+  "aws:ec2/vpc:Vpc": "vpc-0",
+  "aws:ec2/subnet:Subnet": "subnet-0",
+  "aws:ec2/securityGroup:SecurityGroup": "sg-0",
+};
+
 /** Outputs a real platform would add, so the Machine's outputs have something to read. */
 function platformState(type: string, name: string, id: string, inputs: RecordedInputs): Record<string, unknown> {
-  const n = Number(id) % 250;
+  const n = Number(id.replace(/^\D+/, "")) % 250;
   switch (type) {
     case "hcloud:index/server:Server":
       return {
@@ -173,10 +182,17 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
   pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const id = String(nextId++);
+        const id = `${ID_PREFIXES[args.type] ?? ""}${nextId++}`;
         const { __provider, ...inputs } = args.inputs;
         options.platform?.(args.type, inputs);
-        recorded.push({ type: args.type, name: args.name, inputs, provider: __provider, id });
+        recorded.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          provider: __provider,
+          providerRef: args.provider,
+          id,
+        });
         const computed = {
           ...platformState(args.type, args.name, id, args.inputs),
           ...options.platformState?.(args.type, args.name, id, args.inputs),

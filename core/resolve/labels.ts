@@ -1,5 +1,7 @@
 /** The machine's labels against the platform's label rules; Machina's own `managed-by` label is reserved. */
+import type * as pulumi from "@pulumi/pulumi";
 import type { LabelRules } from "../contract";
+import { isDeferred } from "../deferred";
 import type { FieldProblem } from "../errors";
 import type { Resolution } from "./problems";
 import { isObject, problem } from "./problems";
@@ -19,11 +21,34 @@ export const DEFAULT_LABEL_RULES: LabelRules = {
 
 const NOT_AN_OBJECT = ["an object of string keys and string values", 'write labels: { team: "web" }'] as const;
 
-export function checkLabels(labels: unknown, rules: LabelRules, provider: string): Resolution<Record<string, string>> {
+/** One label value's problems on the platform; also run on a value given as an Output, once it resolves. */
+export function checkLabelValue(key: string, label: unknown, rules: LabelRules, provider: string): FieldProblem[] {
+  const field = `labels.${key}`;
+  if (typeof label !== "string")
+    return [problem(field, label, "a string", `quote the value: ${key}: "${String(label)}"`)];
+  if (label.length > rules.maxValueLength || !new RegExp(rules.valuePattern).test(label)) {
+    return [
+      problem(
+        field,
+        label,
+        `a value of at most ${rules.maxValueLength} characters on ${provider}: ${rules.description}`,
+        "change the label value",
+      ),
+    ];
+  }
+  return [];
+}
+
+/** The labels; keys are plain, a value given as an Output stays in place and is checked when it resolves. */
+export function checkLabels(
+  labels: unknown,
+  rules: LabelRules,
+  provider: string,
+): Resolution<Record<string, pulumi.Input<string>>> {
   if (labels === undefined) return { value: {}, problems: [] };
-  if (!isObject(labels)) return { value: {}, problems: [problem("labels", labels, ...NOT_AN_OBJECT)] };
+  if (!isObject(labels) || isDeferred(labels))
+    return { value: {}, problems: [problem("labels", labels, ...NOT_AN_OBJECT)] };
   const keyRe = new RegExp(rules.keyPattern);
-  const valueRe = new RegExp(rules.valuePattern);
   const entries = Object.entries(labels);
   const problems: FieldProblem[] = [];
   if (entries.length + 1 > rules.maxCount) {
@@ -36,11 +61,12 @@ export function checkLabels(labels: unknown, rules: LabelRules, provider: string
       ),
     );
   }
-  const value: Record<string, string> = {};
+  const value: Record<string, pulumi.Input<string>> = {};
   for (const [key, label] of entries) {
-    const field = `labels.${key}`;
     if (key === MANAGED_BY_LABEL) {
-      problems.push(problem(field, label, `any key but ${MANAGED_BY_LABEL}, which Machina sets`, `rename the label`));
+      problems.push(
+        problem(`labels.${key}`, label, `any key but ${MANAGED_BY_LABEL}, which Machina sets`, `rename the label`),
+      );
     } else if (key.length === 0 || key.length > rules.maxKeyLength || !keyRe.test(key)) {
       problems.push(
         problem(
@@ -50,19 +76,12 @@ export function checkLabels(labels: unknown, rules: LabelRules, provider: string
           "rename the label key",
         ),
       );
-    } else if (typeof label !== "string") {
-      problems.push(problem(field, label, "a string", `quote the value: ${key}: "${String(label)}"`));
-    } else if (label.length > rules.maxValueLength || !valueRe.test(label)) {
-      problems.push(
-        problem(
-          field,
-          label,
-          `a value of at most ${rules.maxValueLength} characters on ${provider}: ${rules.description}`,
-          "change the label value",
-        ),
-      );
+    } else if (isDeferred(label)) {
+      value[key] = label as pulumi.Input<string>;
     } else {
-      value[key] = label;
+      const found = checkLabelValue(key, label, rules, provider);
+      if (found.length === 0) value[key] = label as string;
+      problems.push(...found);
     }
   }
   return { value, problems };
@@ -73,6 +92,6 @@ export function checkLabelShape(labels: unknown) {
   if (labels === undefined) return [];
   if (!isObject(labels)) return [problem("labels", labels, ...NOT_AN_OBJECT)];
   return Object.entries(labels)
-    .filter(([, value]) => typeof value !== "string")
+    .filter(([, value]) => typeof value !== "string" && !isDeferred(value))
     .map(([key, value]) => problem(`labels.${key}`, value, "a string", `quote the value: ${key}: "${String(value)}"`));
 }

@@ -1,7 +1,8 @@
 /** The machine's inbound ports: the user's rules, then the SSH and readiness ports Machina opens, sorted. */
 import { isIP } from "node:net";
 import type { FieldProblem } from "../errors";
-import type { FirewallRule, Protocol } from "../firewall-rule";
+import { holdsDeferred } from "../deferred";
+import type { FirewallRuleInput, Protocol } from "../firewall-rule";
 import type { ReadinessSpec } from "../spec";
 import type { Resolution } from "./problems";
 import { isObject, problem } from "./problems";
@@ -18,8 +19,23 @@ export function isCidr(text: string): boolean {
 
 const isPort = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
 
+/** A rule's sources; also run on sources given as an Output, once they resolve. */
+export function checkSources(sources: unknown, field: string): FieldProblem[] {
+  if (!Array.isArray(sources) || sources.length === 0 || !sources.every((s) => typeof s === "string" && isCidr(s))) {
+    return [
+      problem(
+        field,
+        sources,
+        'a non-empty list of CIDR blocks such as "203.0.113.0/24" or "::/0"',
+        "write each source as address/prefix-length",
+      ),
+    ];
+  }
+  return [];
+}
+
 /** One entry of `ports`: a port number or `{ port, toPort?, protocol?, sources? }`. */
-export function checkPort(entry: unknown, field: string): Resolution<FirewallRule | undefined> {
+export function checkPort(entry: unknown, field: string): Resolution<FirewallRuleInput | undefined> {
   const rule = typeof entry === "number" ? { port: entry } : entry;
   if (!isObject(rule)) {
     return {
@@ -60,16 +76,8 @@ export function checkPort(entry: unknown, field: string): Resolution<FirewallRul
   }
   if (protocol !== "tcp" && protocol !== "udp")
     problems.push(problem(`${field}.protocol`, protocol, '"tcp" or "udp"', 'use protocol: "tcp" or "udp"'));
-  if (!Array.isArray(sources) || sources.length === 0 || !sources.every((s) => typeof s === "string" && isCidr(s))) {
-    problems.push(
-      problem(
-        `${field}.sources`,
-        sources,
-        'a non-empty list of CIDR blocks such as "203.0.113.0/24" or "::/0"',
-        "write each source as address/prefix-length",
-      ),
-    );
-  }
+  // Sources from another resource are checked when they resolve (see the Machine's deferred checks).
+  if (!holdsDeferred(sources)) problems.push(...checkSources(sources, `${field}.sources`));
   for (const key of Object.keys(rule)) {
     if (!RULE_FIELDS.includes(key))
       problems.push(problem(`${field}.${key}`, rule[key], `only ${RULE_FIELDS.join(", ")}`, `remove ${key}`));
@@ -80,14 +88,14 @@ export function checkPort(entry: unknown, field: string): Resolution<FirewallRul
       port: port as number,
       toPort: toPort as number,
       protocol: protocol as Protocol,
-      sources: [...(sources as string[])],
+      sources: holdsDeferred(sources) ? (sources as FirewallRuleInput["sources"]) : [...(sources as string[])],
     },
     problems,
   };
 }
 
 /** `ports`: the rules the user asked for. */
-export function checkPorts(ports: unknown): Resolution<FirewallRule[]> {
+export function checkPorts(ports: unknown): Resolution<FirewallRuleInput[]> {
   if (ports === undefined) return { value: [], problems: [] };
   if (!Array.isArray(ports)) {
     return {
@@ -109,11 +117,16 @@ export function checkPorts(ports: unknown): Resolution<FirewallRule[]> {
   };
 }
 
-/** Rules sorted and de-duplicated, so equal port sets give equal firewalls. */
-export function normaliseRules(rules: FirewallRule[]): FirewallRule[] {
-  const seen = new Map<string, FirewallRule>();
+/** Rules sorted and de-duplicated, so equal port sets give equal firewalls; sources still to come stay as given. */
+export function normaliseRules(rules: FirewallRuleInput[]): FirewallRuleInput[] {
+  const seen = new Map<string, FirewallRuleInput>();
+  let deferred = 0;
   for (const r of rules) {
-    const rule = { ...r, sources: [...new Set(r.sources)].sort() };
+    if (holdsDeferred(r.sources)) {
+      seen.set(`deferred ${deferred++}`, { ...r });
+      continue;
+    }
+    const rule = { ...r, sources: [...new Set(r.sources as string[])].sort() };
     seen.set(JSON.stringify(rule), rule);
   }
   return [...seen.values()].sort(
@@ -126,9 +139,9 @@ export function normaliseRules(rules: FirewallRule[]): FirewallRule[] {
  * reads SSH (unless `openSshPort: false`), plus the readiness port; each only when no TCP rule covers it.
  */
 export function firewallRules(
-  requested: FirewallRule[],
+  requested: FirewallRuleInput[],
   opens: { sshKeys: number; readiness?: ReadinessSpec; openSshPort?: boolean },
-): FirewallRule[] {
+): FirewallRuleInput[] {
   const rules = [...requested];
   const open = (port: number) => {
     if (!rules.some((r) => r.protocol === "tcp" && r.port <= port && port <= r.toPort))

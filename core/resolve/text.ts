@@ -2,7 +2,7 @@
  * Text that reaches a platform: names, ids, labels, keys and options carry no control characters, and
  * user data is cloud-init text that fits the platform's limit.
  */
-import type { ProviderModule, ResolvedMachineSpec } from "../contract";
+import type { ProviderModule, SettledSpec } from "../contract";
 import type { FieldProblem } from "../errors";
 import type { MachineArgs } from "../spec";
 import { userDataSizeProblem } from "../user-data-size";
@@ -83,11 +83,7 @@ export function checkUserDataShape(userData: unknown): FieldProblem[] {
  * control characters but tabs and line ends. Used at construction for plain text and when an
  * Output resolves (to anything: nothing is fine, a non-string is a problem); never prints the content.
  */
-export function userDataProblems(
-  userData: unknown,
-  provider: ProviderModule,
-  spec: ResolvedMachineSpec,
-): FieldProblem[] {
+export function userDataProblems(userData: unknown, provider: ProviderModule, spec: SettledSpec): FieldProblem[] {
   if (userData === undefined || userData === null) return [];
   if (typeof userData !== "string") {
     return [

@@ -58,3 +58,5 @@ const aws: ProviderModule = {
 };
 
 export default aws;
+export type { AwsOptions, AwsTransforms } from "./options";
+export type { Transform } from "../kit/transform";

@@ -1,12 +1,16 @@
 import { getAmiOutput } from "@pulumi/aws/ec2/getAmi";
 import { getVpcOutput } from "@pulumi/aws/ec2/getVpc";
+import type { InstanceArgs } from "@pulumi/aws/ec2/instance";
 import { Instance } from "@pulumi/aws/ec2/instance";
+import type { SecurityGroupArgs } from "@pulumi/aws/ec2/securityGroup";
+import { transformed } from "../kit/transform";
 import { KeyPair } from "@pulumi/aws/ec2/keyPair";
 import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import { InstanceState } from "@pulumi/aws/ec2transitgateway/instanceState";
 import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
+import { firewallRules, withKeys } from "../kit/settled";
 import { perRun } from "../kit/per-run";
 import { MANAGED_LABELS } from "../../core/resolve/labels";
 import type { Arch } from "../../core/arch";
@@ -84,57 +88,72 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
     options.vpcId ?? sharedLookup(parent, "aws:ec2/getVpc:getVpc", vpcArgs, () => getVpcOutput(vpcArgs, invokeOpts).id);
 
   // EC2 installs one key pair; every key also goes in through cloud-init (ec2UserData). The key
-  // pair is the stack's own (AWS takes the same public key under several names).
+  // pair is the stack's own (AWS takes the same public key under several names); a key given as an
+  // Output gets a key pair of its Machine's own, since a shared one is named by its content.
+  const firstKey = spec.sshKeys[0];
   const keyPair =
-    spec.sshKeys.length > 0
-      ? sharedPerStack(
-          "aws",
-          `key-${region}`,
-          spec.sshKeys[0],
-          (name, keyName) => new KeyPair(name, { keyName, publicKey: spec.sshKeys[0], region, tags: MANAGED_LABELS }),
-        )
-      : undefined;
-  const userText: pulumi.Output<string | undefined> = pulumi.output(spec.userData);
-  const userData = userText.apply((u) => ec2UserData(spec, u));
+    firstKey === undefined
+      ? undefined
+      : typeof firstKey === "string"
+        ? sharedPerStack(
+            "aws",
+            `key-${region}`,
+            firstKey,
+            (name, keyName, opts) =>
+              new KeyPair(name, { keyName, publicKey: firstKey, region, tags: MANAGED_LABELS }, opts),
+            { parent, type: "aws:ec2/keyPair:KeyPair" },
+          )
+        : new KeyPair(
+            `${spec.name}-key`,
+            { keyName: spec.platformName, publicKey: firstKey, region, tags: MANAGED_LABELS },
+            { parent },
+          );
+  const userData = withKeys(spec, ec2UserData);
 
   const group = new SecurityGroup(
-    `${spec.name}-sg`,
-    {
-      name: spec.platformName,
-      description: `Machina ${spec.platformName}`,
-      vpcId,
-      region,
-      ingress: ingressRules(spec.firewall),
-      egress: EGRESS_ALL,
-      tags: { ...spec.labels, Name: spec.platformName },
-    },
-    { parent },
+    ...transformed(
+      options.transform?.securityGroup,
+      `${spec.name}-sg`,
+      {
+        name: spec.platformName,
+        description: `Machina ${spec.platformName}`,
+        vpcId,
+        region,
+        ingress: firewallRules(spec, ingressRules),
+        egress: EGRESS_ALL,
+        tags: { ...spec.labels, Name: spec.platformName },
+      } satisfies SecurityGroupArgs,
+      { parent },
+    ),
   );
 
   const instance = new Instance(
-    spec.name,
-    {
-      ami,
-      instanceType: spec.size.type,
-      region,
-      availabilityZone: spec.zone,
-      subnetId: options.subnetId,
-      vpcSecurityGroupIds: [group.id],
-      keyName: options.existingKeyName ?? keyPair?.keyName,
-      userData,
-      userDataReplaceOnChange: true,
-      associatePublicIpAddress: spec.publicIp,
-      rootBlockDevice: {
-        volumeSize: spec.diskGiB ?? 20,
-        volumeType: "gp3",
-        encrypted: true,
-        deleteOnTermination: true,
-      },
-      tags: { ...spec.labels, Name: spec.platformName },
-      ...options.instance,
-    },
-    // The AMI found by lookup is pinned: a newer image never replaces a running instance.
-    { parent, ignoreChanges: ["ami"] },
+    ...transformed(
+      options.transform?.instance,
+      spec.name,
+      {
+        ami,
+        instanceType: spec.size.type,
+        region,
+        availabilityZone: spec.zone,
+        subnetId: options.subnetId,
+        vpcSecurityGroupIds: [group.id],
+        keyName: options.existingKeyName ?? keyPair?.keyName,
+        userData,
+        userDataReplaceOnChange: true,
+        associatePublicIpAddress: spec.publicIp,
+        rootBlockDevice: {
+          volumeSize: spec.diskGiB ?? 20,
+          volumeType: "gp3",
+          encrypted: true,
+          deleteOnTermination: true,
+        },
+        tags: { ...spec.labels, Name: spec.platformName },
+        ...options.instance,
+      } satisfies InstanceArgs,
+      // The AMI found by lookup is pinned: a newer image never replaces a running instance.
+      { parent, ignoreChanges: ["ami"] },
+    ),
   );
 
   // Always registered, so that a stop and a start change this one resource in place.

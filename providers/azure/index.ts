@@ -67,3 +67,4 @@ const azure: ProviderModule = {
 };
 
 export default azure;
+export type { AzureOptions } from "./options";

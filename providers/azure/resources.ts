@@ -8,6 +8,7 @@ import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
+import { firewallRules } from "../kit/settled";
 import { portRange } from "../kit/firewall";
 import type { FirewallRule } from "../../core/firewall-rule";
 import { MANAGED_LABELS } from "../../core/resolve/labels";
@@ -65,30 +66,46 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
       "azure",
       `rg-${location}`,
       location,
-      (name) => new ResourceGroup(name, { resourceGroupName: `machina-${stackScope}`, location, tags: MANAGED_LABELS }),
+      (name, _platformName, opts) =>
+        new ResourceGroup(name, { resourceGroupName: `machina-${stackScope}`, location, tags: MANAGED_LABELS }, opts),
+      { parent, type: "azure-native:resources:ResourceGroup" },
     ).name;
+  const makeNetwork = (name: string, opts?: pulumi.CustomResourceOptions) => {
+    const vnet = new VirtualNetwork(
+      name,
+      {
+        virtualNetworkName: `machina-${stackScope}`,
+        resourceGroupName,
+        location,
+        addressSpace: { addressPrefixes: ["10.42.0.0/16"] },
+        tags: MANAGED_LABELS,
+      },
+      opts,
+    );
+    return new Subnet(
+      `${name}-subnet`,
+      {
+        subnetName: "machines",
+        resourceGroupName,
+        virtualNetworkName: vnet.name,
+        addressPrefix: "10.42.0.0/24",
+      },
+      opts,
+    );
+  };
+  // A resource group given as an Output cannot key a shared network: the Machine gets one of its own.
+  const groupKnown = typeof options.resourceGroupName !== "object";
   const subnetId: pulumi.Input<string> =
     options.subnetId ??
-    sharedPerStack(
-      "azure",
-      `net-${location}`,
-      { location, resourceGroupName: options.resourceGroupName ?? "shared" },
-      (name) => {
-        const vnet = new VirtualNetwork(name, {
-          virtualNetworkName: `machina-${stackScope}`,
-          resourceGroupName,
-          location,
-          addressSpace: { addressPrefixes: ["10.42.0.0/16"] },
-          tags: MANAGED_LABELS,
-        });
-        return new Subnet(`${name}-subnet`, {
-          subnetName: "machines",
-          resourceGroupName,
-          virtualNetworkName: vnet.name,
-          addressPrefix: "10.42.0.0/24",
-        });
-      },
-    ).id;
+    (groupKnown
+      ? sharedPerStack(
+          "azure",
+          `net-${location}`,
+          { location, resourceGroupName: options.resourceGroupName ?? "shared" },
+          (name, _platformName, opts) => makeNetwork(name, opts),
+          { parent, type: "azure-native:network:VirtualNetwork" },
+        ).id
+      : makeNetwork(`${spec.name}-net`, { parent }).id);
 
   const nsg = new NetworkSecurityGroup(
     `${spec.name}-nsg`,
@@ -96,7 +113,7 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
       networkSecurityGroupName: spec.platformName,
       resourceGroupName,
       location,
-      securityRules: securityRules(spec.firewall),
+      securityRules: firewallRules(spec, securityRules),
       tags: spec.labels,
     },
     { parent },

@@ -28,6 +28,8 @@ const digitalocean: ProviderModule = {
   validate(spec) {
     const problems: FieldProblem[] = [];
     for (const label of Object.entries(spec.labels)) {
+      // A value given as an Output is checked against the label rules when it resolves; the droplet refuses a longer tag.
+      if (typeof label[1] !== "string") continue;
       const tag = label.join(":");
       if (tag.length > 255) {
         problems.push({
@@ -48,3 +50,4 @@ const digitalocean: ProviderModule = {
 };
 
 export default digitalocean;
+export type { DigitalOceanOptions } from "./options";

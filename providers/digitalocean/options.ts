@@ -1,12 +1,13 @@
 import type { DropletArgs } from "@pulumi/digitalocean/droplet";
+import type * as pulumi from "@pulumi/pulumi";
 import { existingSshKeysOption } from "../../core/standard-options";
 import { defineOptions, resourceArgsOption } from "../kit/options";
 import type { SshKeysVia } from "../kit/ssh-keys-via";
 import { sshKeysViaOption } from "../kit/ssh-keys-via";
 
 export interface DigitalOceanOptions {
-  vpcUuid?: string;
-  existingSshKeys?: string[];
+  vpcUuid?: pulumi.Input<string>;
+  existingSshKeys?: pulumi.Input<string>[];
   droplet?: Partial<DropletArgs>;
   sshKeysVia?: SshKeysVia;
 }
@@ -17,6 +18,7 @@ export const digitalOceanOptions = defineOptions<DigitalOceanOptions>()({
     type: "string",
     description: "the VPC the droplet joins",
     defaultText: "the region's default VPC",
+    input: true,
     check: (value) =>
       typeof value === "string"
         ? undefined
@@ -29,3 +31,10 @@ export const digitalOceanOptions = defineOptions<DigitalOceanOptions>()({
   droplet: resourceArgsOption("droplet", "digitalocean.DropletArgs", "{ backups: true }", false),
   sshKeysVia: sshKeysViaOption,
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.digitalocean`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    digitalocean?: DigitalOceanOptions;
+  }
+}

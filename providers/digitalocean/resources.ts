@@ -3,8 +3,9 @@ import { Droplet } from "@pulumi/digitalocean/droplet";
 import { Firewall } from "@pulumi/digitalocean/firewall";
 import { SshKey } from "@pulumi/digitalocean/sshKey";
 import type * as doInputs from "@pulumi/digitalocean/types/input";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
+import { firewallRules, labelValues, withKeys } from "../kit/settled";
 import { portRange } from "../kit/firewall";
 import type { FirewallRule } from "../../core/firewall-rule";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
@@ -40,14 +41,18 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
   // stack asks for key objects of its own (see sshKeysVia).
   const fingerprints =
     sshKeysVia(spec.options) === "api"
-      ? spec.sshKeys.map(
-          (publicKey) =>
-            sharedPerStack(
-              "digitalocean",
-              "sshkey",
-              publicKey,
-              (name, platformName) => new SshKey(name, { name: platformName, publicKey }),
-            ).fingerprint,
+      ? spec.sshKeys.map((publicKey, i) =>
+          // A key given as an Output gets a key object of its Machine's own: a shared one is named by its content.
+          typeof publicKey === "string"
+            ? sharedPerStack(
+                "digitalocean",
+                "sshkey",
+                publicKey,
+                (name, platformName, opts) => new SshKey(name, { name: platformName, publicKey }, opts),
+                { parent, type: "digitalocean:index/sshKey:SshKey" },
+              ).fingerprint
+            : new SshKey(`${spec.name}-sshkey-${i}`, { name: `${spec.platformName}-${i}`, publicKey }, { parent })
+                .fingerprint,
         )
       : [];
 
@@ -59,8 +64,8 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
       image: spec.image.id,
       region: spec.region,
       sshKeys: [...(options.existingSshKeys ?? []), ...fingerprints],
-      userData: pulumi.output(spec.userData).apply((u) => userDataWithKeys(spec, u)),
-      tags: dropletTags(spec.labels),
+      userData: withKeys(spec, userDataWithKeys),
+      tags: labelValues(spec, dropletTags),
       publicNetworking: spec.publicIp,
       ipv6: spec.publicIp,
       monitoring: true,
@@ -77,7 +82,7 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
       {
         name: spec.platformName,
         dropletIds: [droplet.id.apply(Number)],
-        inboundRules: inboundRules(spec.firewall),
+        inboundRules: firewallRules(spec, inboundRules),
         outboundRules: OUTBOUND_ALL,
       },
       { parent },

@@ -41,3 +41,4 @@ const gcp: ProviderModule = {
 };
 
 export default gcp;
+export type { GcpOptions } from "./options";

@@ -1,9 +1,10 @@
 import type { InstanceArgs } from "@pulumi/gcp/compute/instance";
+import type * as pulumi from "@pulumi/pulumi";
 import { defineOptions, resourceArgsOption } from "../kit/options";
 
 export interface GcpOptions {
-  network?: string;
-  subnetwork?: string;
+  network?: pulumi.Input<string>;
+  subnetwork?: pulumi.Input<string>;
   instance?: Partial<InstanceArgs>;
 }
 
@@ -18,12 +19,21 @@ export const gcpOptions = defineOptions<GcpOptions>()({
     type: "string",
     description: "the VPC network the instance and its firewall belong to",
     default: "default",
+    input: true,
     check: networkName,
   },
   subnetwork: {
     type: "string",
     description: "the subnetwork the instance joins, instead of the network's default",
+    input: true,
     check: networkName,
   },
   instance: resourceArgsOption("instance", "gcp.compute.InstanceArgs", "{ deletionProtection: true }"),
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.gcp`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    gcp?: GcpOptions;
+  }
+}

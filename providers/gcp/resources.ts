@@ -46,7 +46,8 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
   const options = gcpOptions.read(spec);
   const network = options.network;
   const tag = derivedName("machina-", spec.platformName, "");
-  const firewalls = firewallGroups(spec.firewall).map(
+  const known = spec.firewall.filter((r) => Array.isArray(r.sources) && r.sources.every((x) => typeof x === "string"));
+  const firewalls = firewallGroups(known as FirewallRule[]).map(
     (group, i) =>
       new Firewall(
         `${spec.name}-fw-${i}`,
@@ -61,10 +62,30 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
         { parent },
       ),
   );
+  // A rule whose sources come from another resource gets a firewall of its own (GCP groups by sources).
+  spec.firewall
+    .filter((r) => !known.includes(r))
+    .forEach((rule, i) =>
+      firewalls.push(
+        new Firewall(
+          `${spec.name}-fw-src-${i}`,
+          {
+            name: derivedName("", spec.platformName, `-src-${i}`),
+            network,
+            direction: "INGRESS",
+            allows: [{ protocol: rule.protocol, ports: [portRange(rule)] }],
+            sourceRanges: rule.sources,
+            targetTags: [tag],
+          },
+          { parent },
+        ),
+      ),
+    );
 
   const userData = spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => gceUserData(u));
   const metadata: Record<string, pulumi.Input<string>> = {};
-  if (spec.sshKeys.length > 0) metadata["ssh-keys"] = spec.sshKeys.map((k) => `${spec.sshUser}:${k}`).join("\n");
+  if (spec.sshKeys.length > 0)
+    metadata["ssh-keys"] = pulumi.all(spec.sshKeys).apply((keys) => keys.map((k) => `${spec.sshUser}:${k}`).join("\n"));
   if (userData) metadata["user-data"] = userData;
 
   const instance = new Instance(

@@ -46,3 +46,5 @@ const hetzner: ProviderModule = {
 };
 
 export default hetzner;
+export type { HetznerOptions, HetznerTransforms } from "./options";
+export type { Transform } from "../kit/transform";

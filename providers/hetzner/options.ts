@@ -1,14 +1,23 @@
 import type { ServerArgs } from "@pulumi/hcloud/server";
+import type * as pulumi from "@pulumi/pulumi";
 import { existingSshKeysOption } from "../../core/standard-options";
 import { defineOptions, resourceArgsOption } from "../kit/options";
+import type { Transform } from "../kit/transform";
+import { transformOption } from "../kit/transform";
 import type { SshKeysVia } from "../kit/ssh-keys-via";
 import { sshKeysViaOption } from "../kit/ssh-keys-via";
 
 export interface HetznerOptions {
-  networkId?: number;
-  existingSshKeys?: string[];
+  networkId?: pulumi.Input<number>;
+  existingSshKeys?: pulumi.Input<string>[];
   server?: Partial<ServerArgs>;
   sshKeysVia?: SshKeysVia;
+  /** Typed transforms of the Machine's own resources (see the kit's Transform). */
+  transform?: HetznerTransforms;
+}
+
+export interface HetznerTransforms {
+  server?: Transform<ServerArgs>;
 }
 
 /** `providerOptions.hetzner`. */
@@ -16,6 +25,7 @@ export const hetznerOptions = defineOptions<HetznerOptions>()({
   networkId: {
     type: "integer",
     description: "a Hetzner network the server joins (required with publicIp: false)",
+    input: true,
     check: (value) =>
       Number.isInteger(value)
         ? undefined
@@ -27,4 +37,12 @@ export const hetznerOptions = defineOptions<HetznerOptions>()({
   }),
   server: resourceArgsOption("server", "hcloud.ServerArgs", "{ backups: true }"),
   sshKeysVia: sshKeysViaOption,
+  transform: transformOption({ server: "hcloud.ServerArgs" }),
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.hetzner`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    hetzner?: HetznerOptions;
+  }
+}

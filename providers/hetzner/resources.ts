@@ -1,9 +1,12 @@
 import { Firewall } from "@pulumi/hcloud/firewall";
+import type { ServerArgs } from "@pulumi/hcloud/server";
 import { Server } from "@pulumi/hcloud/server";
+import { transformed } from "../kit/transform";
 import { SshKey } from "@pulumi/hcloud/sshKey";
 import type * as hcloudInputs from "@pulumi/hcloud/types/input";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
+import { firewallKnown, firewallRules, withKeys } from "../kit/settled";
 import { portRange } from "../kit/firewall";
 import { MANAGED_LABELS } from "../../core/resolve/labels";
 import type { FirewallRule } from "../../core/firewall-rule";
@@ -25,47 +28,61 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
   const options = hetznerOptions.read(spec);
 
   // Hetzner refuses one public key twice in a project: keys go in through cloud-init unless the
-  // stack asks for key objects of its own (see sshKeysVia).
+  // stack asks for key objects of its own (see sshKeysVia). A key given as an Output gets a key object
+  // of its Machine's own: a shared one is named by its content.
   const keyIds =
     sshKeysVia(spec.options) === "api"
-      ? spec.sshKeys.map(
-          (publicKey) =>
-            sharedPerStack(
-              "hetzner",
-              "sshkey",
-              publicKey,
-              (name, platformName) => new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS }),
-            ).id,
+      ? spec.sshKeys.map((publicKey, i) =>
+          typeof publicKey === "string"
+            ? sharedPerStack(
+                "hetzner",
+                "sshkey",
+                publicKey,
+                (name, platformName, opts) =>
+                  new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS }, opts),
+                { parent, type: "hcloud:index/sshKey:SshKey" },
+              ).id
+            : new SshKey(
+                `${spec.name}-sshkey-${i}`,
+                { name: `${spec.platformName}-${i}`, publicKey, labels: MANAGED_LABELS },
+                { parent },
+              ).id,
         )
       : [];
 
   let firewall: Firewall | undefined;
   if (spec.firewall.length > 0) {
-    firewall = sharedPerStack(
-      "hetzner",
-      "firewall",
-      spec.firewall,
-      (name, platformName) =>
-        new Firewall(name, { name: platformName, rules: hetznerFirewallRules(spec.firewall), labels: MANAGED_LABELS }),
-    );
+    const make = (name: string, platformName: string, opts?: pulumi.CustomResourceOptions) =>
+      new Firewall(
+        name,
+        { name: platformName, rules: firewallRules(spec, hetznerFirewallRules), labels: MANAGED_LABELS },
+        opts,
+      );
+    // Sources given as Outputs make a firewall of the Machine's own; known ones are shared by content.
+    firewall = firewallKnown(spec)
+      ? sharedPerStack("hetzner", "firewall", spec.firewall, make, { parent, type: "hcloud:index/firewall:Firewall" })
+      : make(`${spec.name}-firewall`, spec.platformName, { parent });
   }
 
   const server = new Server(
-    spec.name,
-    {
-      name: spec.platformName,
-      serverType: spec.size.type,
-      image: spec.image.id,
-      ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
-      sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
-      userData: pulumi.output(spec.userData).apply((u) => userDataWithKeys(spec, u)),
-      labels: spec.labels,
-      firewallIds: firewall ? [firewall.id.apply(Number)] : [],
-      publicNets: [{ ipv4Enabled: spec.publicIp, ipv6Enabled: spec.publicIp }],
-      networks: options.networkId !== undefined ? [{ networkId: options.networkId }] : undefined,
-      ...options.server,
-    },
-    { parent, deleteBeforeReplace: true },
+    ...transformed(
+      options.transform?.server,
+      spec.name,
+      {
+        name: spec.platformName,
+        serverType: spec.size.type,
+        image: spec.image.id,
+        ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
+        sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
+        userData: withKeys(spec, userDataWithKeys),
+        labels: spec.labels,
+        firewallIds: firewall ? [firewall.id.apply(Number)] : [],
+        publicNets: [{ ipv4Enabled: spec.publicIp, ipv6Enabled: spec.publicIp }],
+        networks: options.networkId !== undefined ? [{ networkId: options.networkId }] : undefined,
+        ...options.server,
+      } satisfies ServerArgs,
+      { parent, deleteBeforeReplace: true },
+    ),
   );
 
   return {

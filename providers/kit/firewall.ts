@@ -6,7 +6,9 @@ export function portRange(rule: Pick<FirewallRule, "port" | "toPort">): string {
 }
 
 /** Every single port the rules open, for platforms that publish ports one by one. */
-export function singlePorts(rules: FirewallRule[]): { protocol: Protocol; port: number }[] {
+export function singlePorts(
+  rules: Pick<FirewallRule, "port" | "toPort" | "protocol">[],
+): { protocol: Protocol; port: number }[] {
   return rules.flatMap((r) =>
     Array.from({ length: r.toPort - r.port + 1 }, (_, i) => ({ protocol: r.protocol, port: r.port + i })),
   );

@@ -24,10 +24,11 @@ export type {
   ProviderRules,
   ProviderValidationContext,
   ResolvedMachineSpec,
+  SettledSpec,
   ToolRequirement,
 } from "../../core/contract";
 export type { FieldProblem } from "../../core/errors";
-export type { FirewallRule, Protocol } from "../../core/firewall-rule";
+export type { FirewallRule, FirewallRuleInput, Protocol } from "../../core/firewall-rule";
 export type { MachineState, PowerState } from "../../core/power";
 export { machineStateFrom } from "../../core/power";
 export { derivedName, platformNameFor, stackScopedName, toDnsLabel } from "../../core/naming";
@@ -35,6 +36,9 @@ export { MANAGED_LABELS } from "../../core/resolve/labels";
 export { cpusAndMemory, CUSTOM_SHAPE } from "../../core/sizes";
 export { existingSshKeysOption } from "../../core/standard-options";
 export { keysCloudConfig, mergeUserData, userCloudConfig } from "./cloud-init";
+export { firewallKnown, firewallRules, labelValues, withKeys } from "./settled";
+export type { Transform } from "./transform";
+export { transformed, transformOption } from "./transform";
 export { portRange, singlePorts } from "./firewall";
 export type { DeclaredOptions, OptionSchemaOf } from "./options";
 export { defineOptions, matching, oneOf, resourceArgsOption } from "./options";

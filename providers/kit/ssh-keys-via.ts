@@ -1,5 +1,5 @@
 import { keysCloudConfig, mergeUserData } from "./cloud-init";
-import type { ProviderOption, ResolvedMachineSpec } from "../../core/contract";
+import type { ProviderOption, SettledSpec } from "../../core/contract";
 
 /**
  * How SSH keys reach a server on platforms that refuse one public key twice per account (Hetzner,
@@ -17,7 +17,7 @@ export function sshKeysVia(options: Record<string, unknown>): SshKeysVia {
 
 /** The user data such a platform receives: the keys' cloud-config merged in when keys go by cloud-init. */
 export function userDataWithKeys(
-  spec: Pick<ResolvedMachineSpec, "sshKeys" | "options">,
+  spec: Pick<SettledSpec, "sshKeys" | "options">,
   userData: string | undefined,
 ): string | undefined {
   if (sshKeysVia(spec.options) === "api" || spec.sshKeys.length === 0) return userData;

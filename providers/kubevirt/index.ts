@@ -53,3 +53,4 @@ const kubevirt: ProviderModule = {
 
 export { probeKubevirt };
 export default kubevirt;
+export type { KubevirtOptions } from "./options";

@@ -69,3 +69,10 @@ export const kubevirtOptions = defineOptions<KubevirtOptions>()({
       "merged into the VirtualMachine manifest Machina builds: objects key by key at any depth, arrays and values replaced; checked by the API server, not by Machina",
   },
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.kubevirt`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    kubevirt?: KubevirtOptions;
+  }
+}

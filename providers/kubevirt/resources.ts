@@ -2,6 +2,7 @@ import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource"
 import { Secret } from "@pulumi/kubernetes/core/v1/secret";
 import { Service } from "@pulumi/kubernetes/core/v1/service";
 import * as pulumi from "@pulumi/pulumi";
+import { withKeys } from "../kit/settled";
 import { singlePorts } from "../kit/firewall";
 import { derivedName } from "../../core/naming";
 import { cpusAndMemory } from "../../core/sizes";
@@ -132,7 +133,7 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
         namespace,
         labels: { [MACHINE_LABEL]: spec.platformName },
       },
-      stringData: { userdata: pulumi.output(spec.userData).apply((u) => kubevirtUserData(spec, u)) },
+      stringData: { userdata: withKeys(spec, kubevirtUserData) },
     },
     { parent },
   );

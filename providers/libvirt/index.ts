@@ -67,3 +67,4 @@ const libvirt: ProviderModule = {
 };
 
 export default libvirt;
+export type { LibvirtOptions } from "./options";

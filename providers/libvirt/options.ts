@@ -56,3 +56,10 @@ export const libvirtOptions = defineOptions<LibvirtOptions>()({
         : { allowed: "an integer from 0 to 600", fix: "use 30" },
   },
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.libvirt`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    libvirt?: LibvirtOptions;
+  }
+}

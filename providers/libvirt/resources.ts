@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicEntryResource } from "../kit/dynamic-entry";
 import { sharedPerStack } from "../kit/shared";
 import { isSecretConfigKey, secretIf } from "../kit/secret-config";
 import { singlePorts } from "../kit/firewall";
@@ -11,41 +12,27 @@ import type { BaseImage } from "./images";
 import type { MachineInputs } from "./machine-operations";
 import { libvirtPower, libvirtState } from "./power";
 
-/*
- * The provider objects are serialized into the stack state and run from there by later versions:
- * each method only requires the stable entry point by package name and calls into it.
- */
-const baseImageProvider: pulumi.dynamic.ResourceProvider = {
-  create: (inputs) => require("pulumi-machina/internal/dynamic/v1").libvirtBaseImage.create(inputs),
-  diff: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").libvirtBaseImage.diff(id, olds, news),
-  read: (id, props) => require("pulumi-machina/internal/dynamic/v1").libvirtBaseImage.read(id, props),
-  delete: () => require("pulumi-machina/internal/dynamic/v1").libvirtBaseImage.delete(),
-};
-
-const machineProvider: pulumi.dynamic.ResourceProvider = {
-  create: (inputs) => require("pulumi-machina/internal/dynamic/v1").libvirtMachine.create(inputs),
-  diff: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").libvirtMachine.diff(id, olds, news),
-  update: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").libvirtMachine.update(id, olds, news),
-  read: (id, props) => require("pulumi-machina/internal/dynamic/v1").libvirtMachine.read(id, props),
-  delete: (id, props) => require("pulumi-machina/internal/dynamic/v1").libvirtMachine.delete(id, props),
-};
-
-export class LibvirtBaseImage extends pulumi.dynamic.Resource {
+export class LibvirtBaseImage extends DynamicEntryResource {
   declare readonly image: pulumi.Output<BaseImage>;
   constructor(name: string, args: { source: string; checksum?: string }, opts?: pulumi.CustomResourceOptions) {
-    super(baseImageProvider, name, { image: undefined, ...args }, opts, "machina", "LibvirtBaseImage");
+    super("libvirtBaseImage", "LibvirtBaseImage", name, { image: undefined, ...args }, opts);
   }
 }
 
 /** The machine's inputs as the dynamic provider receives them, with Outputs allowed where they arrive late. */
-export type LibvirtMachineArgs = Omit<MachineInputs, "uri" | "image" | "userData" | "accelerator"> & {
+export type LibvirtMachineArgs = Omit<
+  MachineInputs,
+  "uri" | "image" | "userData" | "accelerator" | "sshKeys" | "labels"
+> & {
   uri: pulumi.Input<string>;
+  sshKeys: pulumi.Input<string>[];
+  labels: Record<string, pulumi.Input<string>>;
   image: pulumi.Input<BaseImage>;
   userData?: pulumi.Input<string>;
   accelerator: string;
 };
 
-export class LibvirtMachine extends pulumi.dynamic.Resource {
+export class LibvirtMachine extends DynamicEntryResource {
   declare readonly uuid: pulumi.Output<string>;
   declare readonly acceleratorUsed: pulumi.Output<"kvm" | "qemu">;
   declare readonly state: pulumi.Output<string>;
@@ -66,12 +53,14 @@ export class LibvirtMachine extends pulumi.dynamic.Resource {
       consoleLog: undefined,
     };
     super(
-      machineProvider,
+      "libvirtMachine",
+      "LibvirtMachine",
       name,
       { ...outputs, ...args },
-      { ...opts, additionalSecretOutputs: ["userData"] },
-      "machina",
-      "LibvirtMachine",
+      {
+        ...opts,
+        additionalSecretOutputs: ["userData"],
+      },
     );
   }
 }
@@ -92,7 +81,13 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   const network = options.network ?? config.get("network") ?? "default";
   const source = { source: spec.image.id, checksum: options.imageChecksum };
   // One base image per stack and source, shared by every machine built on it.
-  const base = sharedPerStack("libvirt", "image", source, (name) => new LibvirtBaseImage(name, source));
+  const base = sharedPerStack(
+    "libvirt",
+    "image",
+    source,
+    (name, _platformName, opts) => new LibvirtBaseImage(name, source, opts),
+    { parent, type: "pulumi-nodejs:dynamic:Resource" },
+  );
   const image = options.kernel ? base.image.apply((i) => ({ ...i, kernel: options.kernel })) : base.image;
 
   const machine = new LibvirtMachine(

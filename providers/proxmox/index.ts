@@ -71,3 +71,4 @@ const proxmox: ProviderModule = {
 };
 
 export default proxmox;
+export type { ProxmoxOptions } from "./options";

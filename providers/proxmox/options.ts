@@ -1,22 +1,24 @@
 import type { VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
+import type * as pulumi from "@pulumi/pulumi";
 import { defineOptions, matching, resourceArgsOption } from "../kit/options";
 
 export interface ProxmoxOptions {
   node?: string;
-  datastore?: string;
+  datastore?: pulumi.Input<string>;
   imageDatastore?: string;
-  snippetDatastore?: string;
-  bridge?: string;
+  snippetDatastore?: pulumi.Input<string>;
+  bridge?: pulumi.Input<string>;
   templateVmId?: number;
   guestAgent?: boolean;
   vm?: Partial<VmLegacyArgs>;
 }
 
 /** A Proxmox object named by the user, with the name used when none is set. */
-const proxmoxName = (description: string, fallback: string) => ({
+const proxmoxName = (description: string, fallback: string, input = false) => ({
   type: "string",
   description,
   default: fallback,
+  input,
   check: matching(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
     allowed: "a Proxmox name (letters, digits, . _ -)",
     fix: "copy it from the Proxmox UI",
@@ -26,13 +28,14 @@ const proxmoxName = (description: string, fallback: string) => ({
 /** `providerOptions.proxmox`. */
 export const proxmoxOptions = defineOptions<ProxmoxOptions>()({
   node: proxmoxName("the node the VM runs on", "pve"),
-  datastore: proxmoxName("the datastore of the VM's disk", "local-lvm"),
+  datastore: proxmoxName("the datastore of the VM's disk", "local-lvm", true),
   imageDatastore: proxmoxName("the datastore cloud images are downloaded to", "local"),
   snippetDatastore: proxmoxName(
     "the datastore of user data snippets (it must allow the snippets content type)",
     "local",
+    true,
   ),
-  bridge: proxmoxName("the bridge the VM's network device joins", "vmbr0"),
+  bridge: proxmoxName("the bridge the VM's network device joins", "vmbr0", true),
   templateVmId: {
     type: "integer",
     description: "a template to clone instead of importing a cloud image",
@@ -48,3 +51,10 @@ export const proxmoxOptions = defineOptions<ProxmoxOptions>()({
   },
   vm: resourceArgsOption("vm", "proxmoxve.VmLegacyArgs", "{ ... }", false),
 });
+
+declare module "../../core/spec" {
+  /** `providerOptions.proxmox`, typed once this provider's entry point is imported. */
+  interface ProviderOptionsMap {
+    proxmox?: ProxmoxOptions;
+  }
+}

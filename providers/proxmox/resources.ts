@@ -1,7 +1,8 @@
 import { FileLegacy as DownloadedFile } from "@muhlba91/pulumi-proxmoxve/download/fileLegacy";
 import { FileLegacy } from "@muhlba91/pulumi-proxmoxve/fileLegacy";
 import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { labelValues, withKeys } from "../kit/settled";
 import { contentHash, sharedPerStack } from "../kit/shared";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
@@ -28,15 +29,20 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
           "proxmox",
           `image-${node}`,
           spec.image.id,
-          (name) =>
-            new DownloadedFile(name, {
-              contentType: "iso",
-              datastoreId: o.imageDatastore,
-              nodeName: node,
-              url: spec.image.id,
-              fileName: `machina-${contentHash(spec.image.id)}.img`,
-              overwrite: false,
-            }),
+          (name, _platformName, opts) =>
+            new DownloadedFile(
+              name,
+              {
+                contentType: "iso",
+                datastoreId: o.imageDatastore,
+                nodeName: node,
+                url: spec.image.id,
+                fileName: `machina-${contentHash(spec.image.id)}.img`,
+                overwrite: false,
+              },
+              opts,
+            ),
+          { parent, type: "proxmoxve:download/fileLegacy:FileLegacy" },
         )
       : undefined;
 
@@ -52,7 +58,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
             nodeName: node,
             sourceRaw: {
               fileName: `${spec.platformName}-user-data.yaml`,
-              data: pulumi.output(spec.userData).apply((u) => snippetUserData(spec, u) as string),
+              data: withKeys(spec, (settled, u) => snippetUserData(settled, u) as string),
             },
           },
           { parent },
@@ -64,9 +70,11 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
       name: spec.hostname,
       nodeName: node,
       description: `Machina ${spec.platformName}`,
-      tags: Object.entries(spec.labels)
-        .map(([k, v]) => (v ? `${k}-${v}` : k))
-        .sort(),
+      tags: labelValues(spec, (labels) =>
+        Object.entries(labels)
+          .map(([k, v]) => (v ? `${k}-${v}` : k))
+          .sort(),
+      ),
       clone: o.templateVmId === undefined ? undefined : { vmId: o.templateVmId, full: true },
       cpu: { cores, type: "x86-64-v2-AES" },
       memory: { dedicated: memoryMiB },

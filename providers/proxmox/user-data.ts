@@ -1,5 +1,5 @@
 import { mergeUserData, userCloudConfig } from "../kit/cloud-init";
-import type { ResolvedMachineSpec } from "../../core/contract";
+import type { ResolvedMachineSpec, SettledSpec } from "../../core/contract";
 import { proxmoxOptions } from "./options";
 
 /** Installs and starts the QEMU guest agent, through which Proxmox learns the VM's address. */
@@ -17,7 +17,7 @@ export function guestAgentEnabled(spec: Pick<ResolvedMachineSpec, "options" | "u
  * Without user data no snippet is made and Proxmox writes its own cloud-init user and keys.
  */
 export function snippetUserData(
-  spec: Pick<ResolvedMachineSpec, "hostname" | "sshUser" | "sshKeys" | "options" | "userData">,
+  spec: Pick<SettledSpec, "hostname" | "sshUser" | "sshKeys" | "options" | "userData">,
   userData: string | undefined,
 ): string | undefined {
   if (userData === undefined) return undefined;

@@ -2,7 +2,15 @@
  * The vSphere connection from provider config or the environment, named as the official vSphere
  * provider names them, so users migrating from it find them. Never a resource input, never in state.
  */
-import type { Connection } from "./vim";
+
+/** Where and as whom to connect: from provider config or the environment, never from resource inputs. */
+export interface Connection {
+  /** Host name or address of vCenter (or ESXi), optionally with `:port`. */
+  server: string;
+  user: string;
+  password: string;
+  allowUnverifiedSsl: boolean;
+}
 
 export const CONFIG_KEYS = {
   server: "vsphere:vsphereServer",

@@ -1,5 +1,4 @@
 import { CONTRACT_VERSION } from "../../core/contract-version";
-import { CUSTOM_SHAPE } from "../../core/sizes";
 import { portRange } from "../kit/firewall";
 import type { FieldProblem } from "../../core/errors";
 import type { ProviderModule } from "../../core/contract";
@@ -46,6 +45,7 @@ const vsphere: ProviderModule = {
     tools: [],
   },
   platformFacts: { publicIp: false, firewall: false, resizeInPlace: true },
+  rules: { customShapes: true },
   options: vsphereOptionSchema(),
   catalog: catalog as ProviderModule["catalog"],
   validate(spec, context) {
@@ -60,14 +60,6 @@ const vsphere: ProviderModule = {
       const allowed = settingProblem(setting, raw);
       if (allowed) add(`vsphere:${setting.key}`, raw, allowed, `set ${setting.key} to ${setting.description}`);
     }
-    if (!spec.size.fromCatalog && !CUSTOM_SHAPE.test(spec.size.type)) {
-      add(
-        "size.type",
-        spec.size.type,
-        `a catalog shape (${catalog.sizes.map((s) => s.type).join(", ")}) or <cpus>cpu-<memory>gb`,
-        'write { type: "3cpu-6gb" } or a size class',
-      );
-    }
     if (!TEMPLATE_ID.test(spec.image.id)) {
       add(
         "image",
@@ -76,8 +68,8 @@ const vsphere: ProviderModule = {
         'use image: "debian-12" or { id: "templates/my-template" }',
       );
     }
-    if (spec.diskGiB !== undefined && !(Number.isInteger(spec.diskGiB) && spec.diskGiB <= 62 * 1024)) {
-      add("diskGiB", spec.diskGiB, "a whole number of GiB up to 63488 (vSphere's 62 TiB disk limit)", "use 20");
+    if (spec.diskGiB !== undefined && spec.diskGiB > 62 * 1024) {
+      add("diskGiB", spec.diskGiB, "at most 63488 GiB (vSphere's 62 TiB disk limit)", "use 20");
     }
     if (spec.requestedFirewall.length > 0) {
       // vSphere has no per-VM firewall Machina manages (NSX is out of scope): a port asked for would silently stay closed.

@@ -4,10 +4,12 @@
  * operation is idempotent; a create that fails removes what it made; a VM left by an interrupted
  * create is found by its deterministic name and owner marker and removed by the next create.
  */
+import { serverName } from "./connection";
 import type { Placement, PlacementRequest } from "./placement";
 import { findTemplate, inventoryPath, resolvePlacement } from "./placement";
 import type { MoRef, SoapObject, XmlNode } from "./soap";
 import { asArray, moRef, moRefOf, SoapFault, textOf, xsiType } from "./soap";
+import type { ObjectExists } from "./tags";
 import { tagClientFor } from "./tags";
 import type { Connection, TaskProgress, Vim } from "./vim";
 import { optionValues, sessionFor, VimError } from "./vim";
@@ -63,6 +65,7 @@ export const REPLACE_ON: (keyof VsphereMachineInputs)[] = [
   "resourcePool",
   "folder",
   "datastore",
+  "network",
   "diskGiB",
   "userData",
   "metadata",
@@ -163,39 +166,77 @@ export function firstDisk(devices: XmlNode | XmlNode[] | undefined): ParsedDisk 
   return undefined;
 }
 
-/** The reconfigure spec after a clone: vCPUs, memory, the disk grown to `diskGiB`, guestinfo. */
+const NIC_TYPES = /^Virtual(E1000e?|Vmxnet\d?|Vmxnet3Vrdma|PCNet32|SriovEthernetCard)$/;
+
+/** The first network card of a device list, as parsed. */
+export function firstNic(devices: XmlNode | XmlNode[] | undefined): Record<string, XmlNode> | undefined {
+  const list =
+    devices && typeof devices === "object" && !Array.isArray(devices) ? (devices.VirtualDevice ?? []) : (devices ?? []);
+  return (asArray(list as XmlNode | XmlNode[]) as Record<string, XmlNode>[]).find((d) =>
+    NIC_TYPES.test(xsiType(d) ?? ""),
+  );
+}
+
+/** The edit that moves a network card to another network: the card as it is, with the new backing. */
+export function nicEdit(nic: Record<string, XmlNode>, backing: SoapObject): SoapObject {
+  const connectable = (nic.connectable ?? {}) as Record<string, XmlNode>;
+  const flag = (key: string) => (connectable[key] === undefined ? undefined : textOf(connectable[key]) === "true");
+  return {
+    operation: "edit",
+    device: {
+      $type: xsiType(nic),
+      key: textOf(nic.key),
+      backing,
+      connectable:
+        nic.connectable === undefined
+          ? undefined
+          : {
+              startConnected: flag("startConnected"),
+              allowGuestControl: flag("allowGuestControl"),
+              connected: flag("connected"),
+            },
+      controllerKey: textOf(nic.controllerKey),
+      unitNumber: textOf(nic.unitNumber),
+      addressType: textOf(nic.addressType),
+      macAddress: textOf(nic.macAddress),
+    },
+  };
+}
+
+/** The reconfigure spec after a clone: vCPUs, memory, the disk grown to `diskGiB`, the network card's network, guestinfo. */
 export function reconfigureSpec(
   inputs: Pick<VsphereMachineInputs, "cpus" | "memoryMiB" | "diskGiB" | "userData" | "metadata" | "owner">,
   disk: ParsedDisk | undefined,
+  network?: SoapObject,
 ): SoapObject {
   const wantedKB = inputs.diskGiB === undefined ? 0 : inputs.diskGiB * 1024 * 1024;
   const grow = disk && wantedKB > disk.capacityInKB;
   const datastore = disk ? moRefOf(disk.backing.datastore) : undefined;
+  const changes: SoapObject[] = [];
+  if (grow)
+    changes.push({
+      operation: "edit",
+      device: {
+        $type: "VirtualDisk",
+        key: disk.key,
+        backing: {
+          $type: xsiType(disk.backing) ?? "VirtualDiskFlatVer2BackingInfo",
+          fileName: textOf(disk.backing.fileName) ?? "",
+          ...(datastore ? { datastore: moRef(datastore.type, datastore.value) } : {}),
+          diskMode: textOf(disk.backing.diskMode) ?? "persistent",
+        },
+        controllerKey: disk.controllerKey,
+        unitNumber: disk.unitNumber,
+        capacityInKB: wantedKB,
+        // Servers since API 5.5 read the size in bytes; vcsim took a missing one for 0.
+        capacityInBytes: wantedKB * 1024,
+      },
+    });
+  if (network) changes.push(network);
   return {
     numCPUs: inputs.cpus,
     memoryMB: inputs.memoryMiB,
-    deviceChange: grow
-      ? [
-          {
-            operation: "edit",
-            device: {
-              $type: "VirtualDisk",
-              key: disk.key,
-              backing: {
-                $type: xsiType(disk.backing) ?? "VirtualDiskFlatVer2BackingInfo",
-                fileName: textOf(disk.backing.fileName) ?? "",
-                ...(datastore ? { datastore: moRef(datastore.type, datastore.value) } : {}),
-                diskMode: textOf(disk.backing.diskMode) ?? "persistent",
-              },
-              controllerKey: disk.controllerKey,
-              unitNumber: disk.unitNumber,
-              capacityInKB: wantedKB,
-              // Servers since API 5.5 read the size in bytes; vcsim took a missing one for 0.
-              capacityInBytes: wantedKB * 1024,
-            },
-          },
-        ]
-      : undefined,
+    deviceChange: changes.length > 0 ? changes : undefined,
     extraConfig: extraConfigFor(inputs),
   };
 }
@@ -316,13 +357,18 @@ async function waitForAddress(vim: Vim, vm: MoRef, seconds: number): Promise<str
   }
 }
 
+/** Whether a tagged object still exists: a VM is asked for; other kinds are taken to exist. */
+const objectExists =
+  (vim: Vim): ObjectExists =>
+  async (object) =>
+    object.type !== "VirtualMachine" || (await vmState(vim, moRef("VirtualMachine", object.id))) !== undefined;
+
 export interface OperationContext {
   connection: Connection;
 }
 
 function checkServer(connection: Connection, recorded: string): void {
-  const norm = (s: string) => s.replace(/^https?:\/\//, "").replace(/\/sdk\/?$/, "");
-  if (norm(connection.server) !== norm(recorded))
+  if (serverName(connection.server) !== serverName(recorded))
     throw new VimError(
       `this VM lives on the vCenter ${recorded}, but vsphere:vsphereServer (or VSPHERE_SERVER) is ${connection.server}: point them at the same server`,
     );
@@ -359,11 +405,20 @@ export async function createMachine(
     if (!vm) throw new VimError(`the clone of ${inputs.name} finished but the VM is not in its folder`);
     vm = moRef(vm.type, vm.value);
     const devices = (await vim.properties(vm, ["config.hardware.device"]))["config.hardware.device"];
+    let network: SoapObject | undefined;
+    if (placement.network) {
+      const nic = firstNic(devices);
+      if (!nic)
+        throw new VimError(
+          `the template ${JSON.stringify(inputs.template)} has no network card to attach to the network ${JSON.stringify(inputs.network)}: give it one, or unset network`,
+        );
+      network = nicEdit(nic, placement.network.backing);
+    }
     await task(
       vim,
       "ReconfigVM_Task",
       vm,
-      { spec: reconfigureSpec(inputs, firstDisk(devices)) },
+      { spec: reconfigureSpec(inputs, firstDisk(devices), network) },
       `reconfigure ${inputs.name}`,
       inputs.taskTimeoutSeconds,
     );
@@ -396,6 +451,9 @@ export async function createMachine(
       if (state && sameOwner(state.owner, inputs.owner))
         await destroyVm(vim, moRef(leftover.type, leftover.value), inputs.taskTimeoutSeconds).catch(() => undefined);
     }
+    await tagClientFor(ctx.connection)
+      .removeUnused(inputs.labels, objectExists(vim))
+      .catch(() => undefined);
     throw new Error(`creating vSphere VM ${inputs.name} failed (cleaned up): ${(e as Error).message}`);
   }
 }
@@ -472,7 +530,7 @@ export async function updateMachine(
       timeout,
     );
   if (!same(olds.labels, news.labels))
-    await tagClientFor(ctx.connection).setLabels(id, news.labels, Object.keys(olds.labels ?? {}));
+    await tagClientFor(ctx.connection).setLabels(id, news.labels, Object.keys(olds.labels ?? {}), objectExists(vim));
   state = (await vmState(vim, vm))!;
   if (news.powerOn && state.powerState !== "poweredOn")
     await task(vim, "PowerOnVM_Task", vm, {}, `power on ${news.name}`, timeout);
@@ -491,12 +549,15 @@ export async function updateMachine(
   };
 }
 
-/** Destroys exactly the VM Pulumi recorded (managed object id and instance UUID). Gone already is fine. */
+/**
+ * Destroys exactly the VM Pulumi recorded (managed object id and instance UUID); gone already is fine.
+ * Then the tags of its labels that Machina made and nothing else carries go, and their empty categories.
+ */
 export async function deleteMachine(ctx: OperationContext, id: string, props: VsphereMachineOutputs): Promise<void> {
   checkServer(ctx.connection, props.server);
   const vim = sessionFor(ctx.connection);
   const vm = moRef("VirtualMachine", id);
   const state = await vmState(vim, vm);
-  if (!state || state.instanceUuid !== props.instanceUuid) return;
-  await destroyVm(vim, vm, props.taskTimeoutSeconds ?? 600);
+  if (state && state.instanceUuid === props.instanceUuid) await destroyVm(vim, vm, props.taskTimeoutSeconds ?? 600);
+  await tagClientFor(ctx.connection).removeUnused(props.labels ?? {}, objectExists(vim));
 }

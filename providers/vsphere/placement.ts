@@ -1,9 +1,9 @@
 /**
- * Where a VM goes: the datacenter, VM folder, resource pool and datastore named in config, or the
- * defaults vCenter itself answers with (its only datacenter, that datacenter's VM folder, the first
- * cluster's root resource pool, the template's datastore).
+ * Where a VM goes: the datacenter, VM folder, resource pool, datastore and network named in config, or
+ * the defaults vCenter itself answers with (its only datacenter, that datacenter's VM folder, the first
+ * cluster's root resource pool, the template's datastore and network).
  */
-import type { MoRef } from "./soap";
+import type { MoRef, SoapObject, XmlNode } from "./soap";
 import { moRef, moRefOf, textOf } from "./soap";
 import type { Vim } from "./vim";
 import { VimError } from "./vim";
@@ -15,6 +15,14 @@ export interface PlacementRequest {
   resourcePool?: string;
   folder?: string;
   datastore?: string;
+  network?: string;
+}
+
+/** A network a network card can be attached to, with the backing that attaches it. */
+export interface NetworkChoice {
+  ref: MoRef;
+  name: string;
+  backing: SoapObject;
 }
 
 export interface Placement {
@@ -22,7 +30,10 @@ export interface Placement {
   folder: MoRef;
   pool: MoRef;
   datastore?: MoRef;
+  network?: NetworkChoice;
 }
+
+const NETWORK_TYPES = new Set(["Network", "DistributedVirtualPortgroup", "OpaqueNetwork"]);
 
 const ref = (r: MoRef) => moRef(r.type, r.value);
 
@@ -75,7 +86,7 @@ async function underDatacenter(vim: Vim, dcName: string, kind: string, path: str
 /** The placement of a clone, every named part checked to exist. */
 export async function resolvePlacement(vim: Vim, request: PlacementRequest): Promise<Placement> {
   const datacenter = await findDatacenter(vim, request.datacenter);
-  const dc = await vim.properties(datacenter.ref, ["vmFolder", "hostFolder"]);
+  const dc = await vim.properties(datacenter.ref, ["vmFolder", "hostFolder", "networkFolder"]);
   const vmFolder = moRefOf(dc.vmFolder)!;
   const hostFolder = moRefOf(dc.hostFolder)!;
 
@@ -125,7 +136,64 @@ export async function resolvePlacement(vim: Vim, request: PlacementRequest): Pro
       );
     datastore = found;
   }
-  return { datacenter, folder, pool, datastore };
+  const network = request.network
+    ? await findNetwork(vim, datacenter, moRefOf(dc.networkFolder)!, request.network)
+    : undefined;
+  return { datacenter, folder, pool, datastore, ...(network ? { network } : {}) };
+}
+
+/** The names of the networks a VM can use in a datacenter (standard, distributed port groups, opaque). */
+export async function networkNames(vim: Vim, networkFolder: MoRef): Promise<string[]> {
+  const names: string[] = [];
+  const walk = async (folder: MoRef, depth: number): Promise<void> => {
+    for (const child of await vim.children(ref(folder))) {
+      if (NETWORK_TYPES.has(child.type)) names.push(await vim.name(ref(child)));
+      else if (child.type === "Folder" && depth < 4) await walk(child, depth + 1);
+    }
+  };
+  await walk(networkFolder, 0);
+  return names.sort();
+}
+
+/** The backing that attaches a network card to this network, by the network's kind. */
+export async function networkBacking(vim: Vim, network: MoRef, name: string): Promise<SoapObject> {
+  if (network.type === "DistributedVirtualPortgroup") {
+    const pg = await vim.properties(network, ["key", "config.distributedVirtualSwitch"]);
+    const dvs = moRefOf(pg["config.distributedVirtualSwitch"]);
+    const uuid = dvs ? textOf((await vim.properties(dvs, ["uuid"])).uuid) : undefined;
+    if (!uuid) throw new VimError(`the port group ${name} (${network.value}) has no distributed switch`);
+    return {
+      $type: "VirtualEthernetCardDistributedVirtualPortBackingInfo",
+      port: { switchUuid: uuid, portgroupKey: textOf(pg.key) ?? network.value },
+    };
+  }
+  if (network.type === "OpaqueNetwork") {
+    const summary = ((await vim.properties(network, ["summary"])).summary ?? {}) as Record<string, XmlNode>;
+    return {
+      $type: "VirtualEthernetCardOpaqueNetworkBackingInfo",
+      opaqueNetworkId: textOf(summary.opaqueNetworkId) ?? "",
+      opaqueNetworkType: textOf(summary.opaqueNetworkType) ?? "",
+    };
+  }
+  return { $type: "VirtualEthernetCardNetworkBackingInfo", deviceName: name, network: ref(network) };
+}
+
+async function findNetwork(
+  vim: Vim,
+  datacenter: { name: string },
+  networkFolder: MoRef,
+  wanted: string,
+): Promise<NetworkChoice> {
+  const found = await underDatacenter(vim, datacenter.name, "network", wanted);
+  if (!found || !NETWORK_TYPES.has(found.type)) {
+    const names = await networkNames(vim, networkFolder);
+    throw new VimError(
+      `the network ${JSON.stringify(wanted)} (providerOptions.vsphere.network or vsphere:network) does not exist in datacenter ${datacenter.name}; ` +
+        `the networks there: ${names.map((n) => JSON.stringify(n)).join(", ") || "none"}. Set network to one of them, or unset it to keep the template's`,
+    );
+  }
+  const name = await vim.name(found);
+  return { ref: found, name, backing: await networkBacking(vim, found, name) };
 }
 
 /** The inventory path of an object, for messages and outputs (`/DC0/vm/web`). */

@@ -37,6 +37,7 @@ export async function probeVsphere(
     facts.push(`${connection.server}: ${about.fullName} (API ${about.apiVersion})`);
     const placement = await resolvePlacement(vim, {
       datacenter: config("vsphere:datacenter") ?? env.VSPHERE_DATACENTER,
+      network: config("vsphere:network"),
     });
     const wanted =
       images.length > 0 ? images : [catalog.images[catalog.defaults.image as keyof typeof catalog.images].x86_64];

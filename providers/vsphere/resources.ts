@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withKeys } from "../kit/settled";
 import { cpusAndMemory } from "../../core/sizes";
+import { DynamicEntryResource } from "../kit/dynamic-entry";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { CONFIG_KEYS, ENV_VARS, serverName } from "./connection";
 import type { VsphereMachineInputs } from "./machine-operations";
@@ -7,23 +9,15 @@ import { guestMetadata, platformUserData } from "./user-data";
 import { vsphereSettings } from "./settings";
 
 /*
- * The provider object is serialized into the stack state and run from there by later versions: each
- * method only requires the stable entry point by package name and calls into it. The connection
- * (server, user, password) reaches it through `configure` (the stack's config) or the environment,
- * never through inputs, so no credential is ever in state.
+ * The connection (server, user, password) reaches the provider through `configure` (the stack's
+ * config) or the environment, never through inputs, so no credential is ever in state.
  */
-const machineProvider: pulumi.dynamic.ResourceProvider = {
-  configure: (req) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.configure(req),
-  create: (inputs) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.create(inputs),
-  diff: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.diff(id, olds, news),
-  update: (id, olds, news) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.update(id, olds, news),
-  read: (id, props) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.read(id, props),
-  delete: (id, props) => require("pulumi-machina/internal/dynamic/v1").vsphereMachine.delete(id, props),
+export type VsphereMachineArgs = Omit<VsphereMachineInputs, "userData" | "labels"> & {
+  userData?: pulumi.Input<string>;
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 };
 
-export type VsphereMachineArgs = Omit<VsphereMachineInputs, "userData"> & { userData?: pulumi.Input<string> };
-
-export class VsphereMachine extends pulumi.dynamic.Resource {
+export class VsphereMachine extends DynamicEntryResource {
   declare readonly moid: pulumi.Output<string>;
   declare readonly instanceUuid: pulumi.Output<string>;
   declare readonly powerState: pulumi.Output<string>;
@@ -38,12 +32,14 @@ export class VsphereMachine extends pulumi.dynamic.Resource {
       placement: undefined,
     };
     super(
-      machineProvider,
+      "vsphereMachine",
+      "VsphereMachine",
       name,
       { ...outputs, ...args },
-      { ...opts, additionalSecretOutputs: ["userData"] },
-      "machina",
-      "VsphereMachine",
+      {
+        ...opts,
+        additionalSecretOutputs: ["userData"],
+      },
     );
   }
 }
@@ -53,7 +49,7 @@ export function createVsphereMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   const server = config.get(CONFIG_KEYS.server.split(":")[1]) ?? process.env[ENV_VARS.server] ?? "";
   const settings = vsphereSettings(spec.options, (key) => config.get(key));
   // Machina's user and keys merged with the user's data; a secret user data stays one.
-  const userData = pulumi.output(spec.userData).apply((u) => platformUserData(spec, u));
+  const userData = withKeys(spec, platformUserData);
   const machine = new VsphereMachine(
     spec.name,
     {

@@ -33,6 +33,12 @@ export const VSPHERE_SETTINGS: VsphereSetting[] = [
     description: "VM folder path under the datacenter's VM folder (default: the VM folder itself)",
   },
   { key: "datastore", kind: "string", description: "datastore name (default: the template's)" },
+  {
+    key: "network",
+    kind: "string",
+    description:
+      "network (port group) of the VM's first network card, by name or path under the datacenter's network folder (default: the template's)",
+  },
   { key: "powerOn", kind: "boolean", description: "keep the VM powered on", default: true },
   {
     key: "waitForGuestNetSeconds",
@@ -86,7 +92,7 @@ export function vsphereSettings(
       rawSetting(key, options, config),
     );
   const placement: PlacementRequest = {};
-  for (const key of ["datacenter", "cluster", "resourcePool", "folder", "datastore"] as const) {
+  for (const key of ["datacenter", "cluster", "resourcePool", "folder", "datastore", "network"] as const) {
     const v = value(key);
     if (v !== undefined) placement[key] = v as string;
   }

@@ -4,8 +4,10 @@
  * turned into typed errors. No Node.js vSphere client is well kept (the npm ones are alpha or
  * unmaintained WSDL wrappers), so this file is the whole protocol layer Machina needs.
  */
-import * as https from "node:https";
+import type * as https from "node:https";
 import { XMLBuilder, XMLParser } from "fast-xml-parser";
+import type { HttpsAnswer } from "./https-call";
+import { httpsCall, vsphereAgent } from "./https-call";
 
 /** A managed object reference: `{ type: "VirtualMachine", value: "vm-42" }`. */
 export interface MoRef {
@@ -154,21 +156,8 @@ export function parseResponse(method: string, xml: string): XmlNode | XmlNode[] 
   return response?.returnval;
 }
 
-const CERTIFICATE_CODES = new Set([
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-
-/** A TLS refusal of the server's certificate, with the two ways out; undefined for other errors. */
-export function untrustedCertificate(error: NodeJS.ErrnoException, host: string): Error | undefined {
-  if (!error.code || !CERTIFICATE_CODES.has(error.code)) return undefined;
-  return new Error(
-    `the certificate of ${host} is not trusted (${error.message}): trust its CA (NODE_EXTRA_CA_CERTS=<ca.pem>), or, for a self-signed certificate, set vsphere:allowUnverifiedSsl (or VSPHERE_ALLOW_UNVERIFIED_SSL) to true`,
-  );
-}
+/** Kept here too: callers (and tests) met it in this module first. */
+export { untrustedCertificate } from "./https-call";
 
 export interface SoapClientOptions {
   /** `https://host/sdk` */
@@ -184,7 +173,7 @@ export class SoapClient {
   private cookie: string | undefined;
   private readonly agent: https.Agent;
   constructor(readonly options: SoapClientOptions) {
-    this.agent = new https.Agent({ keepAlive: true, rejectUnauthorized: !options.allowUnverifiedSsl, maxSockets: 4 });
+    this.agent = vsphereAgent(options.allowUnverifiedSsl, 4);
   }
 
   /** Whether a session cookie is held (a login succeeded and was not dropped). */
@@ -202,7 +191,7 @@ export class SoapClient {
     args: Record<string, SoapValue> = {},
   ): Promise<XmlNode | XmlNode[] | undefined> {
     const body = requestEnvelope(method, self, args);
-    const { status, text, setCookie } = await this.post(body);
+    const { status, text, setCookie } = await this.post(method, body);
     const cookie = setCookie?.map((c) => c.split(";")[0]).find((c) => c.startsWith("vmware_soap_session="));
     if (cookie) this.cookie = cookie;
     if (status >= 400 && !text.includes("Fault>"))
@@ -210,42 +199,17 @@ export class SoapClient {
     return parseResponse(method, text);
   }
 
-  private post(body: string): Promise<{ status: number; text: string; setCookie?: string[] }> {
-    const url = new URL(this.options.url);
-    const timeoutMs = this.options.timeoutMs ?? 120_000;
-    return new Promise((resolve, reject) => {
-      const request = https.request(
-        {
-          protocol: url.protocol,
-          hostname: url.hostname,
-          port: url.port || 443,
-          path: url.pathname,
-          method: "POST",
-          agent: this.agent,
-          timeout: timeoutMs,
-          headers: {
-            "Content-Type": "text/xml; charset=utf-8",
-            SOAPAction: "urn:vim25/6.5",
-            "Content-Length": Buffer.byteLength(body),
-            ...(this.cookie ? { Cookie: this.cookie } : {}),
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (c: Buffer) => chunks.push(c));
-          response.on("end", () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              text: Buffer.concat(chunks).toString("utf8"),
-              setCookie: response.headers["set-cookie"],
-            }),
-          );
-          response.on("error", reject);
-        },
-      );
-      request.on("timeout", () => request.destroy(new Error(`vSphere call timed out after ${timeoutMs} ms`)));
-      request.on("error", (e: NodeJS.ErrnoException) => reject(untrustedCertificate(e, url.host) ?? e));
-      request.end(body);
+  private post(method: string, body: string): Promise<HttpsAnswer> {
+    return httpsCall(this.agent, new URL(this.options.url), {
+      method: "POST",
+      headers: {
+        "Content-Type": "text/xml; charset=utf-8",
+        SOAPAction: "urn:vim25/6.5",
+        ...(this.cookie ? { Cookie: this.cookie } : {}),
+      },
+      body,
+      timeoutMs: this.options.timeoutMs ?? 120_000,
+      label: `vSphere ${method}`,
     });
   }
 

@@ -3,17 +3,12 @@
  * inventory lookups, bounded task waits with progress, and retries of what vSphere calls transient.
  */
 import { withRetry } from "../kit/retry";
+import type { Connection } from "./connection";
+import { serverName } from "./connection";
 import type { MoRef, SoapValue, XmlNode } from "./soap";
 import { asArray, moRef, moRefOf, SoapClient, SoapFault, textOf, xsiType } from "./soap";
 
-/** Where and as whom to connect: from provider config or the environment, never from resource inputs. */
-export interface Connection {
-  /** Host name or address of vCenter (or ESXi), optionally with `:port`. */
-  server: string;
-  user: string;
-  password: string;
-  allowUnverifiedSsl: boolean;
-}
+export type { Connection } from "./connection";
 
 /** Faults worth another try after a pause: a busy object, a host briefly unreachable, a server hiccup. */
 const TRANSIENT_FAULTS = new Set([
@@ -61,8 +56,10 @@ export class Vim {
   ) {}
 
   static forConnection(connection: Connection, retry?: RetryTuning): Vim {
-    const server = connection.server.replace(/^https?:\/\//, "").replace(/\/sdk\/?$/, "");
-    const client = new SoapClient({ url: `https://${server}/sdk`, allowUnverifiedSsl: connection.allowUnverifiedSsl });
+    const client = new SoapClient({
+      url: `https://${serverName(connection.server)}/sdk`,
+      allowUnverifiedSsl: connection.allowUnverifiedSsl,
+    });
     return new Vim(connection, client, retry);
   }
 

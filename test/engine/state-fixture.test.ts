@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
-import { enginePath, makeProject, ROOT } from "./support";
+import { busyboxEnvironment, enginePath, makeProject, ROOT } from "./support";
 
 const FIXTURES = path.join(ROOT, "test/fixtures");
 const fixtures = readdirSync(FIXTURES).filter((f) => /^state-.*\.json$/.test(f));
@@ -15,6 +15,8 @@ const fixtures = readdirSync(FIXTURES).filter((f) => /^state-.*\.json$/.test(f))
 const FIXTURE_PASSPHRASE = "machina-fixture-passphrase";
 
 let project: string;
+/** The recorder's program and config (scripts/record-state-fixture.js), for previews over the fixtures. */
+let recorderProject: string;
 let ops: typeof Operations;
 const saved = { PATH: process.env.PATH, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE };
 
@@ -26,12 +28,14 @@ beforeAll(async () => {
     { fixture: "config:\n  machina:provider: libvirt\n  machina:machines: []\n" },
     "machina-fixture",
   );
+  recorderProject = makeProject({ fixture: busyboxEnvironment({ waitForReadySeconds: 180 }) }, "machina-fixture");
   ops = await import("../../dist/automation/operations.js");
 }, 900_000);
 
 afterAll(() => {
   Object.assign(process.env, saved);
   rmSync(project, { recursive: true, force: true });
+  rmSync(recorderProject, { recursive: true, force: true });
 });
 
 describe("stack states of earlier releases", () => {
@@ -55,6 +59,32 @@ describe("stack states of earlier releases", () => {
       expect(destroy.summary.result).toBe("succeeded");
       const after = await selected.stack.exportStack();
       expect(after.deployment.resources ?? []).toEqual([]);
+    },
+    600_000,
+  );
+
+  it.each(fixtures)(
+    "%s: the recorder's program previews over it with no create, replace or delete of a resource it holds",
+    async (file) => {
+      const fixture = JSON.parse(readFileSync(path.join(FIXTURES, file), "utf8"));
+      const selected = await ops.selectStack({ environment: "fixture", projectDir: recorderProject });
+      await selected.stack.importStack(fixture);
+      const steps: { op: string; type: string; urn: string }[] = [];
+      await selected.stack.preview({
+        color: "never",
+        onEvent: (event) => {
+          const step = event.resourcePreEvent?.metadata;
+          if (step) steps.push({ op: step.op, type: step.type, urn: step.urn });
+        },
+      });
+      const changing = steps.filter((s) => !["same", "update", "refresh", "read"].includes(s.op));
+      // Shared resources moved under a machina:index:Shared component (aliases): the component is new,
+      // and it has no platform object; nothing the state holds is created, replaced or deleted.
+      expect(changing.map((s) => `${s.op} ${s.type}`)).toEqual(["create machina:index:Shared"]);
+      const baseImage = steps.find((s) => s.type === "pulumi-nodejs:dynamic/machina:LibvirtBaseImage")!;
+      expect(baseImage.op).toBe("same");
+      expect(baseImage.urn).toMatch(/::machina:index:Shared\$pulumi-nodejs:dynamic\/machina:LibvirtBaseImage::/);
+      await selected.stack.destroy({ color: "never" });
     },
     600_000,
   );

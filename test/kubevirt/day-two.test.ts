@@ -56,7 +56,7 @@ function target(stackName: string, args: () => MachineArgs, snapshot?: () => Sna
 describe("day-two objects", () => {
   it("power: runStrategy Halted and back to Always change the same VirtualMachine in place", async () => {
     let runStrategy = "Always";
-    const t = target("power", () => ({ providerOptions: { kubevirt: { runStrategy } } }));
+    const t = target("power", () => ({ providerOptions: { kubevirt: { runStrategy } as never } }));
     const objects = kubeObjects(cluster);
     expect((await ops.run("up", t)).ok).toBe(true);
     const uid = (await objects.vm("default", "kv-power-vm")).metadata.uid;

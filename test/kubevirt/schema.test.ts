@@ -71,14 +71,17 @@ const ACCEPTED: Record<string, MachineArgs> = {
 /** Rows Machina refuses, and the field its error names. */
 const REJECTED: Record<string, { args: MachineArgs; field: string }> = {
   "size-type": { args: { size: { type: "huge" } }, field: "size" },
-  "run-strategy": { args: { providerOptions: { kubevirt: { runStrategy: "Sometimes" } } }, field: "runStrategy" },
+  "run-strategy": {
+    args: { providerOptions: { kubevirt: { runStrategy: "Sometimes" } as never } },
+    field: "runStrategy",
+  },
   namespace: { args: { providerOptions: { kubevirt: { namespace: "Bad_NS" } } }, field: "namespace" },
   "port-range": { args: { ports: [{ port: 8000, toPort: 8100 }] }, field: "ports" },
   "url-without-disk": { args: { image: { id: "https://images.example/disk.qcow2" } }, field: "diskGiB" },
   "label-key": { args: { labels: { "-bad": "x" } }, field: "labels" },
   "label-value": { args: { labels: { k: "v".repeat(64) } }, field: "labels" },
   "service-type": {
-    args: { ports: [80], providerOptions: { kubevirt: { serviceType: "External" } } },
+    args: { ports: [80], providerOptions: { kubevirt: { serviceType: "External" } as never } },
     field: "serviceType",
   },
 };

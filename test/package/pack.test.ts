@@ -42,6 +42,32 @@ try {
 }
 `;
 
+// Composing with the one SDK installed: Outputs as keys, label values, sources and a network; typed
+// options (a typo is a type error) and a typed transform, typed by importing the provider's entry.
+const COMPOSE_TS = `
+import * as hcloud from "@pulumi/hcloud";
+import type { MachineArgs } from "pulumi-machina";
+import { Machine } from "pulumi-machina";
+import type { HetznerOptions } from "pulumi-machina/providers/hetzner";
+
+const lan = new hcloud.Network("lan", { ipRange: "10.0.0.0/16" });
+const key = lan.id.apply(() => "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA me@host");
+const hetzner: HetznerOptions = {
+  networkId: lan.id.apply(Number),
+  transform: { server: (args) => { args.backups = true; } },
+};
+const composed = new Machine("composed", {
+  provider: "hetzner",
+  sshKeys: [key],
+  labels: { app: lan.name },
+  ports: [{ port: 5432, sources: [lan.ipRange] }],
+  providerOptions: { hetzner, mycloud: { anything: 1 } },
+}, { protect: true });
+export const composedId = composed.id;
+// @ts-expect-error a typo in a typed option
+export const typo: MachineArgs = { providerOptions: { hetzner: { netwrkId: 1 } } };
+`;
+
 // A test of the user's own provider: the testing kit and the provider kit, typed from the package alone.
 const TESTING_TS = `
 import type { ContractSuiteHooks, RecordedResource } from "pulumi-machina/testing";
@@ -98,11 +124,12 @@ beforeAll(() => {
         outDir: "dist",
         types: [],
       },
-      files: ["index.ts", "testing.ts"],
+      files: ["index.ts", "testing.ts", "compose.ts"],
     }),
   );
   writeFileSync(path.join(program, "index.ts"), PROGRAM_TS);
   writeFileSync(path.join(program, "testing.ts"), TESTING_TS);
+  writeFileSync(path.join(program, "compose.ts"), COMPOSE_TS);
   writeFileSync(path.join(program, "run.js"), RUN_JS);
   execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: program,

@@ -102,8 +102,9 @@ describe("machina CLI", () => {
       /^  sshKeysVia \("cloud-init" \| "api", default "cloud-init"\): how SSH keys reach the server/m,
     );
     expect(r.out).toMatch(
-      /^  existingSshKeys \(string\[\]\): names or ids of SSH keys already in the Hetzner project/m,
+      /^  existingSshKeys \(string\[\], Input\): names or ids of SSH keys already in the Hetzner project/m,
     );
+    expect(r.out).toMatch(/^  networkId \(integer, Input\): a Hetzner network/m);
   });
 
   it("validate: a missing credential fails and says how to supply it", () => {

@@ -11,6 +11,7 @@ import type { ParsedUserData } from "../support/cloud-init";
 import { cloudInitPythonPath, parseWithCloudInit } from "../support/cloud-init";
 import type { RecordedResource } from "../../dist/testing";
 import type { Untyped } from "../support/untyped";
+import type { SettledSpec } from "../../dist/core/contract";
 import { installMachinaMocks, KEY_A, settle, valueOf } from "../../dist/testing";
 
 let recorded: RecordedResource[];
@@ -185,7 +186,7 @@ describe.each(Object.keys(SENT))("%s: the user data it sends, read by cloud-init
       const spec = create.mock.calls.find(([s]) => s.name === `${provider}-case-${i}`)![0];
       results[c] = {
         sent: sent[i]!,
-        expected: module.platformUserData?.(spec, CASES[c].userData()),
+        expected: module.platformUserData?.(spec as SettledSpec, CASES[c].userData()),
         parsed: parsed[i],
       };
     });

@@ -38,4 +38,25 @@ describe("the dynamic providers' entry point", () => {
     const vsphereConfigure = `await v1.vsphereMachine.configure({ config: { get: () => undefined } });`;
     expect(providersLoadedAfter(vsphereConfigure).providers).toEqual(["vsphere"]);
   });
+
+  it("is what the provider source stored in state loads, through the package name, for every entry", () => {
+    const script = `
+      const requireFromString = require("require-from-string");
+      const { dynamicProviderSource } = require(${JSON.stringify(path.join(ROOT, "dist/providers/kit/dynamic-entry.js"))});
+      const v1 = require("pulumi-machina/internal/dynamic/v1");
+      const entries = ["libvirtBaseImage", "libvirtMachine", "vsphereMachine", "readiness"];
+      process.stdout.write(JSON.stringify(entries.map((e) => {
+        const provider = requireFromString(dynamicProviderSource(e)).handler();
+        return [e, provider === v1[e], Object.keys(provider).sort()];
+      })));
+    `;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual([
+      ["libvirtBaseImage", true, ["create", "delete", "diff", "read"]],
+      ["libvirtMachine", true, ["create", "delete", "diff", "read", "update"]],
+      ["vsphereMachine", true, ["configure", "create", "delete", "diff", "read", "update"]],
+      ["readiness", true, ["create", "delete", "diff", "read", "update"]],
+    ]);
+  });
 });

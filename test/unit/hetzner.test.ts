@@ -72,7 +72,7 @@ describe("hetzner module", () => {
 
   it("with sshKeysVia api, shares the stack's own key objects and one firewall between machines", async () => {
     const before = { keys: ofType(recorded, KEY).length, firewalls: ofType(recorded, FIREWALL).length };
-    const api = { hetzner: { sshKeysVia: "api" } };
+    const api = { hetzner: { sshKeysVia: "api" as const } };
     const a = new Machine("api-1", { sshKeys: [KEY_A, KEY_B], ports: [8080], providerOptions: api });
     const b = new Machine("api-2", { sshKeys: [KEY_A, KEY_B], ports: [8080], providerOptions: api });
     await Promise.all([valueOf(a.id), valueOf(b.id)]);

@@ -134,7 +134,7 @@ describe("kubevirt module", () => {
     await valueOf(m.id);
     await settle();
     expect(one("kubernetes:core/v1:Service", "waits-svc").inputs.metadata.annotations).toBeUndefined();
-    expect(() => new Machine("bad-await", { providerOptions: { kubevirt: { awaitService: "yes" } } })).toThrow(
+    expect(() => new Machine("bad-await", { providerOptions: { kubevirt: { awaitService: "yes" } as never } })).toThrow(
       /providerOptions\.kubevirt\.awaitService.*"yes"/s,
     );
   });
@@ -215,7 +215,7 @@ describe("kubevirt module", () => {
     expect(() => new Machine("k1", { image: { id: "https://x/y.img" } })).toThrow(
       /k1.diskGiB = undefined: allowed a disk size for an image imported from a URL/,
     );
-    expect(() => new Machine("k2", { providerOptions: { kubevirt: { serviceType: "Ingress" } } })).toThrow(
+    expect(() => new Machine("k2", { providerOptions: { kubevirt: { serviceType: "Ingress" } as never } })).toThrow(
       /k2.providerOptions.kubevirt.serviceType/,
     );
     expect(() => new Machine("k3", { labels: { "team name": "x" } })).toThrow(/k3.labels\["team name"\]/);

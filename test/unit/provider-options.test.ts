@@ -191,6 +191,7 @@ describe("the built-in providers", () => {
       kubevirt: { customShapes: true, maxPortRange: { ports: 16, reason: "each becomes a Service port" } },
       libvirt: { customShapes: true, maxPortRange: { ports: 16, reason: "each is published on 127.0.0.1" } },
       proxmox: { customShapes: true },
+      vsphere: { customShapes: true },
     });
   });
 });

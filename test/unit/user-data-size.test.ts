@@ -1,6 +1,6 @@
 /** The user data size check measures what each platform receives, Machina's own parts included. */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ProviderModule, ResolvedMachineSpec } from "../../dist/core/contract";
+import type { ProviderModule, SettledSpec } from "../../dist/core/contract";
 import { fakeProvider } from "../../dist/testing";
 import { KEY_A, KEY_B } from "../../dist/testing";
 
@@ -30,7 +30,7 @@ const LIMITS: Record<string, number> = {
   libvirt: 262144,
 };
 
-function specFor(module: ProviderModule, userData: string | undefined, sshKeys = [KEY_A]): ResolvedMachineSpec {
+function specFor(module: ProviderModule, userData: string | undefined, sshKeys = [KEY_A]): SettledSpec {
   return {
     name: "web",
     hostname: "web",

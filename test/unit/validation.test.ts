@@ -179,14 +179,14 @@ const BAD: [string, MachineArgs, string, RegExp, string?][] = [
   ["providerOptions not an object", { providerOptions: "x" as never }, "web.providerOptions", /keyed by provider name/],
   [
     "unknown provider option",
-    { providerOptions: { hetzner: { placement: 1 } } },
+    { providerOptions: { hetzner: { placement: 1 } as never } },
     "web.providerOptions.hetzner.placement",
     /networkId, existingSshKeys, server/,
   ],
   ["private network without network", { publicIp: false }, "web.publicIp", /networkId/],
   [
     "server overrides not an object",
-    { providerOptions: { hetzner: { server: "big" } } },
+    { providerOptions: { hetzner: { server: "big" } as never } },
     "web.providerOptions.hetzner.server",
     /an object of hcloud.ServerArgs merged over Machina's/,
   ],

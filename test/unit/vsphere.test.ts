@@ -1,3 +1,10 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type * as http from "node:http";
+import * as https from "node:https";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { connectionFrom } from "../../dist/providers/vsphere/connection";
@@ -19,6 +26,7 @@ import {
 } from "../../dist/providers/vsphere/soap";
 import type { MoRef, SoapClient } from "../../dist/providers/vsphere/soap";
 import type { TaskProgress } from "../../dist/providers/vsphere/vim";
+import { TagClient } from "../../dist/providers/vsphere/tags";
 import { isTransient, optionValues, Vim } from "../../dist/providers/vsphere/vim";
 import { machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
 
@@ -94,13 +102,11 @@ describe("vsphere module under mocks", () => {
     });
   });
 
-  it("serializes a provider whose methods only require the stable entry point", async () => {
+  it("stores as its provider one line that requires the stable entry point", async () => {
     new Machine("api", { size: "small" });
     await settle();
     const provider = ofType(recorded, MACHINE).find((r) => r.name === "api")!.provider!;
-    expect(provider).toContain('require("pulumi-machina/internal/dynamic/v1").vsphereMachine.configure(');
-    expect(provider).toContain('require("pulumi-machina/internal/dynamic/v1").vsphereMachine.create(');
-    expect(provider).not.toMatch(/fast-xml-parser|SoapClient|node:https/);
+    expect(provider).toBe('exports.handler = () => require("pulumi-machina/internal/dynamic/v1").vsphereMachine;\n');
   });
 
   it("refuses bad input before anything is registered, naming the field", async () => {
@@ -118,6 +124,9 @@ describe("vsphere module under mocks", () => {
     expect(() => new Machine("bad5", { arch: "arm64" })).toThrow(/arm64/);
     expect(() => new Machine("bad6", { providerOptions: { vsphere: { folder: "" } } })).toThrow(
       /providerOptions\.vsphere\.folder = "": allowed a non-empty name or path/,
+    );
+    expect(() => new Machine("bad7", { diskGiB: 62 * 1024 + 1 })).toThrow(
+      /diskGiB = 63489: allowed at most 63488 GiB \(vSphere's 62 TiB disk limit\)/,
     );
     await settle();
     expect(recorded.length).toBe(before);
@@ -557,5 +566,296 @@ describe("vsphere task progress", () => {
       "vsphere: clone web (task-7): running 60% after 11 s",
       "vsphere: clone web (task-7): success after 14 s",
     ]);
+  });
+});
+
+/** An HTTPS server on 127.0.0.1 with a throwaway self-signed certificate, answering with `handler`. */
+async function localHttps(handler: http.RequestListener) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "machina-vsphere-tls-"));
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"].concat([
+      "-subj",
+      "/CN=127.0.0.1",
+      "-keyout",
+      "key.pem",
+      "-out",
+      "cert.pem",
+    ]),
+    { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const server = https.createServer(
+    { key: readFileSync(path.join(dir, "key.pem")), cert: readFileSync(path.join(dir, "cert.pem")) },
+    handler,
+  );
+  rmSync(dir, { recursive: true, force: true });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("vsphere tagging session", () => {
+  it("logs in again once when a call is refused with 401, then fails plainly instead of looping", async () => {
+    const seen: string[] = [];
+    let sessions = 0;
+    const server = await localHttps((request, response) => {
+      seen.push(`${request.method} ${request.url}`);
+      response.setHeader("Content-Type", "application/json");
+      if (request.method === "POST" && request.url === "/rest/com/vmware/cis/session") {
+        sessions++;
+        response.end(JSON.stringify({ value: `session-${sessions}` }));
+      } else {
+        // Every session the server just gave is refused, forever.
+        response.statusCode = 401;
+        response.end(JSON.stringify({ type: "com.vmware.vapi.std.errors.unauthenticated" }));
+      }
+    });
+    try {
+      const client = new TagClient(
+        { server: server.address, user: "u", password: "p", allowUnverifiedSsl: true },
+        { attempts: 3, startingDelayMs: 1, maxDelayMs: 2 },
+      );
+      await expect(client.labelsOf("vm-1")).rejects.toThrow(
+        /HTTP 401 right after a fresh login: the server accepts the login of user "u" but not the session it gave/,
+      );
+      expect(sessions).toBe(2);
+      expect(seen).toEqual([
+        "POST /rest/com/vmware/cis/session",
+        "POST /rest/com/vmware/cis/tagging/tag-association?~action=list-attached-tags",
+        "POST /rest/com/vmware/cis/session",
+        "POST /rest/com/vmware/cis/tagging/tag-association?~action=list-attached-tags",
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+interface FakeTagging {
+  categories: Record<string, { name: string; description: string }>;
+  tags: Record<string, { name: string; description: string; category_id: string }>;
+  attached: Record<string, { id: string; type: string }[]>;
+}
+
+/** The part of vCenter's tagging REST API the client uses, in memory, on a local HTTPS server. */
+async function fakeTagging(state: FakeTagging) {
+  let next = 1;
+  const server = await localHttps((request, response) => {
+    let text = "";
+    request.on("data", (c: Buffer) => (text += c.toString()));
+    request.on("end", () => {
+      const body = text ? (JSON.parse(text) as Record<string, Record<string, unknown>>) : {};
+      const url = new URL(request.url!, "https://x");
+      const route = `${request.method} ${url.pathname.replace("/rest/com/vmware/cis", "")}`;
+      const action = url.searchParams.get("~action");
+      const id = decodeURIComponent(/id:([^/?]+)$/.exec(url.pathname)?.[1] ?? "");
+      const ok = (value?: unknown) => response.end(JSON.stringify(value === undefined ? {} : { value }));
+      if (route === "POST /session") return ok("s1");
+      if (route === "GET /tagging/category") return ok(Object.keys(state.categories));
+      if (route === "GET /tagging/tag") return ok(Object.keys(state.tags));
+      if (route.startsWith("GET /tagging/category/id:")) return ok(state.categories[id]);
+      if (route.startsWith("GET /tagging/tag/id:")) return ok(state.tags[id]);
+      if (route === "POST /tagging/category") {
+        state.categories[`c${next}`] = body.create_spec as FakeTagging["categories"][string];
+        return ok(`c${next++}`);
+      }
+      if (route === "POST /tagging/tag") {
+        state.tags[`t${next}`] = body.create_spec as FakeTagging["tags"][string];
+        return ok(`t${next++}`);
+      }
+      if (action === "list-attached-tags")
+        return ok(
+          Object.keys(state.attached).filter((t) =>
+            state.attached[t].some((o) => o.id === (body.object_id as { id: string }).id),
+          ),
+        );
+      if (action === "list-attached-objects-on-tags")
+        return ok(
+          (body.tag_ids as unknown as string[]).map((t) => ({ tag_id: t, object_ids: state.attached[t] ?? [] })),
+        );
+      if (action === "list-tags-for-category")
+        return ok(Object.keys(state.tags).filter((t) => state.tags[t].category_id === id));
+      if (action === "attach") {
+        state.attached[id] = [...(state.attached[id] ?? []), body.object_id as unknown as { id: string; type: string }];
+        return ok();
+      }
+      if (action === "detach") {
+        state.attached[id] = (state.attached[id] ?? []).filter((o) => o.id !== (body.object_id as { id: string }).id);
+        return ok();
+      }
+      if (route.startsWith("DELETE /tagging/tag/id:")) {
+        delete state.tags[id];
+        delete state.attached[id];
+        return ok();
+      }
+      if (route.startsWith("DELETE /tagging/category/id:")) {
+        delete state.categories[id];
+        return ok();
+      }
+      response.statusCode = 404;
+      response.end("{}");
+    });
+  });
+  const client = new TagClient(
+    { server: server.address, user: "u", password: "p", allowUnverifiedSsl: true },
+    { attempts: 2, startingDelayMs: 1, maxDelayMs: 2 },
+  );
+  return { client, close: server.close };
+}
+
+describe("vsphere tags Machina made go when nothing carries them", () => {
+  it("deletes Machina's unused tags and emptied categories, never an operator's, nor a tag a live VM carries", async () => {
+    const state: FakeTagging = {
+      // An operator's category and tag (a label with that key puts a tag of Machina's in it).
+      categories: { op: { name: "backup-policy", description: "the operator's" } },
+      tags: { opt: { name: "nightly", description: "", category_id: "op" } },
+      attached: {},
+    };
+    const fake = await fakeTagging(state);
+    try {
+      const { client } = fake;
+      await client.setLabels("vm-1", { app: "shop", "managed-by": "machina", "backup-policy": "weekly" });
+      await client.setLabels("vm-2", { app: "shop", "managed-by": "machina" });
+      const names = () => ({
+        categories: Object.values(state.categories)
+          .map((c) => c.name)
+          .sort(),
+        tags: Object.values(state.tags)
+          .map((t) => t.name)
+          .sort(),
+      });
+      expect(names()).toEqual({
+        categories: ["app", "backup-policy", "managed-by"],
+        tags: ["machina", "nightly", "shop", "weekly"],
+      });
+      // A label changed in place: the old tag goes once the other VM no longer carries it either.
+      const live = new Set(["vm-1", "vm-2"]);
+      const exists = async (o: { id: string }) => live.has(o.id);
+      await client.setLabels("vm-1", { app: "shop2", "managed-by": "machina" }, ["backup-policy"], exists);
+      expect(names().tags).toEqual(["machina", "nightly", "shop", "shop2"]);
+      // vm-2 destroyed (the simulator keeps its tag associations; exists says it is gone).
+      live.delete("vm-2");
+      await client.removeUnused({ app: "shop", "managed-by": "machina" }, exists);
+      expect(names()).toEqual({
+        categories: ["app", "backup-policy", "managed-by"],
+        tags: ["machina", "nightly", "shop2"],
+      });
+      live.delete("vm-1");
+      await client.removeUnused({ app: "shop2", "managed-by": "machina" }, exists);
+      // Only the operator's category and tag are left, as they were.
+      expect(state.categories).toEqual({ op: { name: "backup-policy", description: "the operator's" } });
+      expect(state.tags).toEqual({ opt: { name: "nightly", description: "", category_id: "op" } });
+      // Gone already is fine.
+      await client.removeUnused({ app: "shop2" }, exists);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe("vsphere network option", () => {
+  it("moves the first network card to the network asked for, keeping the card as it was", async () => {
+    const { firstNic, nicEdit } = await import("../../dist/providers/vsphere/machine-operations.js");
+    const nic = firstNic({
+      VirtualDevice: [
+        { key: "200", "@_xsi:type": "VirtualIDEController" },
+        {
+          key: "4000",
+          backing: { port: { switchUuid: "old", portgroupKey: "dvportgroup-1" } },
+          connectable: { startConnected: "true", allowGuestControl: "true", connected: "false" },
+          controllerKey: "100",
+          unitNumber: "7",
+          addressType: "generated",
+          macAddress: "00:50:56:aa:bb:cc",
+          "@_xsi:type": "VirtualVmxnet3",
+        },
+      ],
+    } as never)!;
+    const backing = { $type: "VirtualEthernetCardNetworkBackingInfo", deviceName: "VM Network" };
+    expect(nicEdit(nic, backing)).toEqual({
+      operation: "edit",
+      device: {
+        $type: "VirtualVmxnet3",
+        key: "4000",
+        backing,
+        connectable: { startConnected: true, allowGuestControl: true, connected: false },
+        controllerKey: "100",
+        unitNumber: "7",
+        addressType: "generated",
+        macAddress: "00:50:56:aa:bb:cc",
+      },
+    });
+    const spec = reconfigureSpec(
+      { cpus: 1, memoryMiB: 512, metadata: "{}", owner: { project: "p", stack: "s", machine: "m" } },
+      undefined,
+      nicEdit(nic, backing),
+    );
+    expect(spec.deviceChange).toEqual([nicEdit(nic, backing)]);
+    expect(firstNic({ VirtualDevice: [{ key: "1", "@_xsi:type": "VirtualDisk" }] } as never)).toBeUndefined();
+  });
+
+  it("attaches a distributed port group by its switch and key; a missing network names the option and what exists", async () => {
+    const { resolvePlacement, networkBacking } = await import("../../dist/providers/vsphere/placement.js");
+    const { client } = scriptedClient((method, _self, args) => {
+      if (method === "RetrieveServiceContent") return SERVICE_CONTENT;
+      if (method === "FindByInventoryPath")
+        return (args.inventoryPath as string) === "DC0/network/DC0_DVPG0"
+          ? { "@_type": "DistributedVirtualPortgroup", "#text": "dvportgroup-11" }
+          : undefined;
+      if (method !== "RetrievePropertiesEx") return undefined;
+      const obj = (args.specSet as { objectSet: { obj: MoRef } }).objectSet.obj;
+      const answers: Record<string, unknown[]> = {
+        "group-d1": [
+          prop("childEntity", { ManagedObjectReference: { "@_type": "Datacenter", "#text": "datacenter-2" } }),
+        ],
+        "datacenter-2": [
+          prop("name", "DC0"),
+          prop("vmFolder", { "@_type": "Folder", "#text": "group-v3" }),
+          prop("hostFolder", { "@_type": "Folder", "#text": "group-h4" }),
+          prop("networkFolder", { "@_type": "Folder", "#text": "group-n5" }),
+        ],
+        "group-h4": [
+          prop("childEntity", { ManagedObjectReference: { "@_type": "ComputeResource", "#text": "domain-s1" } }),
+        ],
+        "domain-s1": [prop("resourcePool", { "@_type": "ResourcePool", "#text": "resgroup-8" })],
+        "group-n5": [
+          prop("childEntity", {
+            ManagedObjectReference: [
+              { "@_type": "Network", "#text": "network-7" },
+              { "@_type": "VmwareDistributedVirtualSwitch", "#text": "dvs-9" },
+              { "@_type": "DistributedVirtualPortgroup", "#text": "dvportgroup-11" },
+            ],
+          }),
+        ],
+        "network-7": [prop("name", "VM Network")],
+        "dvs-9": [prop("name", "DC0_DVS"), prop("uuid", "50 2a 9b")],
+        "dvportgroup-11": [
+          prop("name", "DC0_DVPG0"),
+          prop("key", "dvportgroup-11"),
+          prop("config.distributedVirtualSwitch", { "@_type": "VmwareDistributedVirtualSwitch", "#text": "dvs-9" }),
+        ],
+      };
+      return { objects: { propSet: answers[obj.value] ?? [] } };
+    });
+    const vim = new Vim(CONNECTION, client, FAST);
+    const placement = await resolvePlacement(vim, { network: "DC0_DVPG0" });
+    expect(placement.network).toEqual({
+      ref: expect.objectContaining({ type: "DistributedVirtualPortgroup", value: "dvportgroup-11" }),
+      name: "DC0_DVPG0",
+      backing: {
+        $type: "VirtualEthernetCardDistributedVirtualPortBackingInfo",
+        port: { switchUuid: "50 2a 9b", portgroupKey: "dvportgroup-11" },
+      },
+    });
+    expect(await networkBacking(vim, moRef("Network", "network-7"), "VM Network")).toEqual({
+      $type: "VirtualEthernetCardNetworkBackingInfo",
+      deviceName: "VM Network",
+      network: expect.objectContaining({ type: "Network", value: "network-7" }),
+    });
+    await expect(resolvePlacement(vim, { network: "prod-vlan" })).rejects.toThrow(
+      'the network "prod-vlan" (providerOptions.vsphere.network or vsphere:network) does not exist in datacenter DC0; the networks there: "DC0_DVPG0", "VM Network". Set network to one of them, or unset it to keep the template\'s',
+    );
   });
 });

@@ -2,9 +2,9 @@
  * The vsphere provider through the real Pulumi engine and the `machina` CLI, against VMware's vCenter
  * simulator (vcsim) on 127.0.0.1: up (clone, reconfigure, guestinfo, tags, power on), an idle up,
  * update in place, drift found by refresh, a VM deleted through the API, a refused password, an up
- * killed during the clone and recovered, validate's probe, destroy with nothing left. The inventory
- * is checked through the vSphere API. vcsim runs no guest: there is no address and no readiness here
- * (both are proven under mocks).
+ * killed during the clone and recovered, validate's probe, destroy with nothing left (VMs, and the
+ * tags and categories Machina made). The inventory is checked through the vSphere and tagging APIs.
+ * vcsim runs no guest: there is no address and no readiness here (both are proven under mocks).
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,7 +14,7 @@ import { KEY_A } from "../../dist/testing";
 import { recordTiming } from "../support/timings";
 import { enginePath, machina, machinaDetached, makeProject } from "../engine/support";
 import type { Vcsim } from "./vcsim";
-import { allTagNames, inventoryVms, makeTemplates, operatorTag, startVcsim } from "./vcsim";
+import { allTagNames, inventoryVms, makeTemplates, operatorTag, startVcsim, tagInventory } from "./vcsim";
 
 const soap = require("../../dist/providers/vsphere/soap") as typeof import("../../dist/providers/vsphere/soap");
 const vimModule = require("../../dist/providers/vsphere/vim") as typeof import("../../dist/providers/vsphere/vim");
@@ -36,6 +36,9 @@ let vcsim: Vcsim;
 let project: string;
 let env: NodeJS.ProcessEnv;
 let before: Record<string, string>;
+let tagsBefore: string[];
+/** The network Machina moves the VM's card to (the template's card is on the distributed port group DC0_DVPG0). */
+const NETWORK = "VM Network";
 
 function environmentFile(size: string, labels: Record<string, string>): string {
   return `config:
@@ -45,6 +48,7 @@ function environmentFile(size: string, labels: Record<string, string>): string {
   vsphere:allowUnverifiedSsl: "true"
   vsphere:waitForGuestNetSeconds: "0"
   vsphere:taskTimeoutSeconds: "120"
+  vsphere:network: ${NETWORK}
   machina:machines:
     - name: web
       size: ${size}
@@ -90,6 +94,9 @@ async function vmFacts(moid: string) {
     memoryMiB: Number(soap.textOf(p["config.hardware.memoryMB"])),
     powerState: soap.textOf(p["runtime.powerState"]),
     diskKB: ops.firstDisk(p["config.hardware.device"])?.capacityInKB,
+    network: soap.textOf(
+      (ops.firstNic(p["config.hardware.device"])?.backing as Record<string, unknown> | undefined)?.deviceName,
+    ),
     extra,
   };
 }
@@ -113,6 +120,7 @@ beforeAll(async () => {
   recordTiming("vsphere: vcsim start", Date.now() - t);
   await makeTemplates(vcsim.vim, ["debian-12"]);
   before = await inventoryVms(vcsim.vim);
+  tagsBefore = await tagInventory(vcsim);
   project = makeProject();
   writeEnvironment("small", { app: "shop" });
   env = { ...process.env, PATH: enginePath() };
@@ -163,6 +171,13 @@ describe("vsphere through the engine against vcsim", () => {
     expect(validate("missing").json.problems.join("\n")).toMatch(
       /no template "templates\/nope" in datacenter DC0 \(looked for \/DC0\/vm\/templates\/nope\)/,
     );
+    writeFileSync(
+      path.join(stacks, "Pulumi.nonet.yaml"),
+      environmentFile("small", { app: "shop" }).replace(`vsphere:network: ${NETWORK}`, "vsphere:network: prod-vlan"),
+    );
+    expect(validate("nonet").json.problems.join("\n")).toMatch(
+      /the network "prod-vlan" \(providerOptions\.vsphere\.network or vsphere:network\) does not exist in datacenter DC0; the networks there: .*"VM Network"/,
+    );
   }, 300_000);
 
   it("up clones the template, reconfigures it, writes guestinfo, tags it and powers it on", async () => {
@@ -181,7 +196,13 @@ describe("vsphere through the engine against vcsim", () => {
     });
     expect((await inventoryVms(vcsim.vim))[VM_NAME]).toBe(firstId);
     const facts = await vmFacts(firstId);
-    expect(facts).toMatchObject({ cpus: 1, memoryMiB: 2048, powerState: "poweredOn", diskKB: 20 * 1024 * 1024 });
+    expect(facts).toMatchObject({
+      cpus: 1,
+      memoryMiB: 2048,
+      powerState: "poweredOn",
+      diskKB: 20 * 1024 * 1024,
+      network: NETWORK,
+    });
     const userData = Buffer.from(facts.extra["guestinfo.userdata"], "base64").toString("utf8");
     expect(userData).toContain("runcmd: [touch /machina-vsphere-ok]");
     expect(userData).toContain(KEY_A);
@@ -216,6 +237,10 @@ describe("vsphere through the engine against vcsim", () => {
     expect(await vmFacts(firstId)).toMatchObject({ cpus: 2, memoryMiB: 4096, powerState: "poweredOn" });
     expect(await labelsOf(firstId)).toEqual({ app: "shop2", "managed-by": "machina", environment: ENVIRONMENT });
     expect(await allTagNames(vcsim, firstId)).toEqual(["machina", "nightly", "shop2", ENVIRONMENT].sort());
+    // The tag of the old value is Machina's and nothing carries it any more: it is gone.
+    const tags = await tagInventory(vcsim);
+    expect(tags).toContain("app/shop2");
+    expect(tags).not.toContain("app/shop");
   }, 300_000);
 
   it("refresh finds vCPUs changed and the VM powered off behind the stack's back; up puts them back", async () => {
@@ -327,6 +352,8 @@ describe("vsphere through the engine against vcsim", () => {
     expect(r.code, r.err).toBe(0);
     expect(r.json.changes.delete).toBeGreaterThanOrEqual(1);
     expect(await inventoryVms(vcsim.vim)).toEqual(before);
+    // Machina's tags and categories are gone; the operator's own category and tag stay.
+    expect(await tagInventory(vcsim)).toEqual([...tagsBefore, "backup-policy", "backup-policy/nightly"].sort());
     // Every state file, history and backup included, written while the VM existed.
     const files = execFileSync("find", [path.join(project, ".pulumi-state"), "-type", "f"], { encoding: "utf8" })
       .trim()

@@ -3,7 +3,7 @@
  * on 127.0.0.1 with a fixed user and password, given the templates Machina's image aliases name.
  */
 import type { ChildProcess } from "node:child_process";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import type { MoRef } from "../../dist/providers/vsphere/soap";
 import type { Vim } from "../../dist/providers/vsphere/vim";
@@ -11,6 +11,19 @@ import type { Vim } from "../../dist/providers/vsphere/vim";
 const ROOT = path.resolve(__dirname, "../..");
 const soap = require("../../dist/providers/vsphere/soap") as typeof import("../../dist/providers/vsphere/soap");
 const vimModule = require("../../dist/providers/vsphere/vim") as typeof import("../../dist/providers/vsphere/vim");
+/** Shared with scripts/record-state-fixture.js (plain JavaScript). */
+const simulator = require("../../scripts/vcsim/simulator.js") as {
+  launchVcsim(
+    binary: string,
+    options: { user: string; password: string; taskDelay?: string },
+  ): Promise<{ server: string; child: ChildProcess }>;
+  stopVcsim(child: ChildProcess): Promise<void>;
+  makeTemplates(vim: Vim, soapModule: typeof soap, names: string[]): Promise<void>;
+};
+
+/** The user and password every vcsim of the tier (and the recorded state fixture) is started with. */
+export const VCSIM_USER = "machina-test";
+export const VCSIM_PASSWORD = "vcsim-pw-5d2e";
 
 export interface Vcsim {
   /** host:port on 127.0.0.1 */
@@ -38,29 +51,12 @@ export function vcsimBinary(): string {
 export async function startVcsim(
   options: { taskDelay?: string; user?: string; password?: string } = {},
 ): Promise<Vcsim> {
-  const user = options.user ?? "machina-test";
-  const password = options.password ?? "vcsim-pw-5d2e";
-  const args = ["-listen", "127.0.0.1:0", "-username", user, "-password", password, "-stdin-exit"];
-  if (options.taskDelay) args.push("-task-delay", options.taskDelay);
-  // stdin stays open as long as this process lives: if the test runner dies, vcsim stops too.
-  const child = spawn(vcsimBinary(), args, { stdio: ["pipe", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-  const server = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`vcsim printed no URL within 30 s: ${out} ${stderr}`)), 30_000);
-    child.stdout!.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = /VCSIM_URL=https:\/\/[^@]*@(127\.0\.0\.1:\d+)\/sdk/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`vcsim exited (${code}) before it listened: ${stderr}`));
-    });
+  const user = options.user ?? VCSIM_USER;
+  const password = options.password ?? VCSIM_PASSWORD;
+  const { server, child } = await simulator.launchVcsim(vcsimBinary(), {
+    user,
+    password,
+    taskDelay: options.taskDelay,
   });
   const vim = vimModule.Vim.forConnection({ server, user, password, allowUnverifiedSsl: true });
   return {
@@ -71,12 +67,7 @@ export async function startVcsim(
     vim,
     async stop() {
       await vim.logout().catch(() => undefined);
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.stdin!.end();
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
+      await simulator.stopVcsim(child);
     },
   };
 }
@@ -84,24 +75,7 @@ export async function startVcsim(
 const ref = (r: MoRef) => soap.moRef(r.type, r.value);
 
 /** Makes `/DC0/vm/templates/<name>` templates (cloned from a VM of the VPX model), as an operator would. */
-export async function makeTemplates(vim: Vim, names: string[]): Promise<void> {
-  const vmFolder = (await vim.findByInventoryPath("/DC0/vm"))!;
-  let folder = await vim.findByInventoryPath("/DC0/vm/templates");
-  if (!folder) folder = soap.moRefOf(await vim.call("CreateFolder", ref(vmFolder), { name: "templates" }))!;
-  const source = (await vim.findByInventoryPath("/DC0/vm/DC0_C0_RP0_VM0"))!;
-  const pool = (await vim.findByInventoryPath("/DC0/host/DC0_C0/Resources"))!;
-  for (const name of names) {
-    if (await vim.findByInventoryPath(`/DC0/vm/templates/${name}`)) continue;
-    const task = soap.moRefOf(
-      await vim.call("CloneVM_Task", ref(source), {
-        folder: ref(folder),
-        name,
-        spec: { location: { pool: ref(pool) }, template: true, powerOn: false },
-      }),
-    )!;
-    await vim.waitForTask(ref(task), `template ${name}`, { timeoutMs: 60_000 });
-  }
-}
+export const makeTemplates = (vim: Vim, names: string[]): Promise<void> => simulator.makeTemplates(vim, soap, names);
 
 /** Every VM (and template) in the datacenter's VM folder tree: name -> managed object id. */
 export async function inventoryVms(vim: Vim): Promise<Record<string, string>> {
@@ -201,4 +175,25 @@ export async function allTagNames(vcsim: Pick<Vcsim, "server" | "user" | "passwo
   for (const id of ids)
     names.push(((await rest(vcsim, "GET", `/tagging/tag/id:${id}`, undefined, session)) as { name: string }).name);
   return names.sort();
+}
+
+/** Every tag category and tag on the server, as `category` and `category/tag` names, sorted. */
+export async function tagInventory(vcsim: Pick<Vcsim, "server" | "user" | "password">): Promise<string[]> {
+  const session = (await rest(vcsim, "POST", "/session")) as string;
+  const names = new Map<string, string>();
+  const found: string[] = [];
+  for (const id of ((await rest(vcsim, "GET", "/tagging/category", undefined, session)) ?? []) as string[]) {
+    const name = ((await rest(vcsim, "GET", `/tagging/category/id:${id}`, undefined, session)) as { name: string })
+      .name;
+    names.set(id, name);
+    found.push(name);
+  }
+  for (const id of ((await rest(vcsim, "GET", "/tagging/tag", undefined, session)) ?? []) as string[]) {
+    const tag = (await rest(vcsim, "GET", `/tagging/tag/id:${id}`, undefined, session)) as {
+      name: string;
+      category_id: string;
+    };
+    found.push(`${names.get(tag.category_id) ?? tag.category_id}/${tag.name}`);
+  }
+  return found.sort();
 }

@@ -4,7 +4,13 @@
  * resource (with a real SDK, `import { Server } from "@acme/pulumi"` inside `create`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONTRACT_VERSION, keysCloudConfig, mergeUserData, type ProviderModule } from "pulumi-machina/providers/kit";
+import {
+  CONTRACT_VERSION,
+  keysCloudConfig,
+  mergeUserData,
+  withKeys,
+  type ProviderModule,
+} from "pulumi-machina/providers/kit";
 
 class AcmeServer extends pulumi.CustomResource {
   declare readonly ipv4: pulumi.Output<string>;
@@ -48,10 +54,10 @@ const acme: ProviderModule = {
     userDataMaxBytes: 32768,
   },
   create(spec, parent) {
-    // Keys go in through cloud-init, merged with the user's own user data.
-    const userData = pulumi
-      .output(spec.userData)
-      .apply((u) => mergeUserData([keysCloudConfig(spec.sshKeys, { passwordLogin: false })], u));
+    // Keys go in through cloud-init, merged with the user's own user data (either may be an Output).
+    const userData = withKeys(spec, (settled, u) =>
+      mergeUserData([keysCloudConfig(settled.sshKeys, { passwordLogin: false })], u),
+    );
     const server = new AcmeServer(
       spec.name,
       {
