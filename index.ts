@@ -1,6 +1,8 @@
 export { Machine, MACHINE_TYPE, selectProvider } from "./components/machine";
 export type { Arch } from "./core/arch";
 export type { FirewallRule, Protocol } from "./core/firewall-rule";
+export type { MachineState, PowerState } from "./core/power";
+export { MACHINE_STATES, POWER_STATES } from "./core/power";
 export type {
   ImageSpec,
   MachineArgs,
@@ -34,6 +36,8 @@ export type {
   LabelRules,
   MachineResult,
   DayTwoOperation,
+  PowerInputs,
+  PowerOperation,
   PlatformFacts,
   ProviderCapabilities,
   ProviderModule,

@@ -12,6 +12,8 @@ import { installLazyRuntime } from "./lazy-runtime";
 import { listMachines, machineListText } from "./list";
 import type { Operation, ProgressEvent, Summary } from "./operations";
 import { run, status } from "./operations";
+import type { PowerVerb } from "./power";
+import { changePower } from "./power";
 
 const SYMBOL: Record<string, string> = {
   create: "+",
@@ -34,11 +36,11 @@ function progressLine(e: ProgressEvent): string | undefined {
 function machinesText(outputs: Record<string, unknown>): string[] {
   const machines = (outputs.machineOutputs ?? {}) as Record<
     string,
-    { ssh?: string; publicIp?: string; privateIp?: string; type?: string }
+    { ssh?: string; publicIp?: string; privateIp?: string; type?: string; state?: string }
   >;
   return Object.entries(machines).map(
     ([name, m]) =>
-      `  ${name}: ${m.type ?? "?"}, address ${m.publicIp ?? m.privateIp ?? "none"}${m.ssh ? `, ${m.ssh}` : ""}`,
+      `  ${name}: ${m.type ?? "?"}, address ${m.publicIp ?? m.privateIp ?? "none"}${m.ssh ? `, ${m.ssh}` : ""}${m.state ? ` (${m.state})` : ""}`,
   );
 }
 
@@ -279,6 +281,56 @@ export function buildCli(): Command {
         );
         print(json, summary, summaryText(summary));
         if (!summary.ok) process.exitCode = exitCodeOf(summary);
+      },
+    );
+  }
+
+  for (const [verb, description] of [
+    [
+      "stop",
+      "stop a machine in place (kept, with its disk): recorded as machina:power in the stack's file, then a targeted up",
+    ],
+    ["start", "start a stopped machine (recorded in machina:power), then wait until it answers"],
+    ["restart", "stop and start a machine, keeping it (its disk, address and id)"],
+  ] as [PowerVerb, string][]) {
+    stackOptions(
+      program.command(verb).description(description).argument("<machine>", "the machine's name (web, web-2, ...)"),
+    ).action(
+      async (
+        machine: string,
+        opts: { environment: string; provider?: string; config: string[]; sshKeyFile?: string },
+      ) => {
+        const json = !!globals().json;
+        const config = parseConfig(opts.config);
+        const keepConfig = sshKeyConfig(opts.sshKeyFile);
+        checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
+        const summaries = await changePower(
+          verb,
+          machine,
+          {
+            environment: opts.environment,
+            provider: opts.provider,
+            projectDir: projectDir(globals().projectDir),
+            config,
+            keepConfig,
+          },
+          {
+            onProgress: json
+              ? undefined
+              : (e: ProgressEvent) => {
+                  const line = progressLine(e);
+                  if (line) process.stdout.write(`${line}\n`);
+                },
+            onMessage: json
+              ? undefined
+              : (severity: string, message: string) => {
+                  if (severity === "error" || severity === "warning") process.stderr.write(`${severity}: ${message}\n`);
+                },
+          },
+        );
+        print(json, summaries, summaries.map(summaryText).join("\n"));
+        const failed = summaries.find((s) => !s.ok);
+        if (failed) process.exitCode = exitCodeOf(failed);
       },
     );
   }

@@ -1,5 +1,8 @@
 /** The Automation API layer for pipelines: `import { run, status } from "pulumi-machina/automation"`. */
-export { run, status, selectStack, explainEngineError } from "./operations";
+export { run, status, selectStack, explainEngineError, machineTargets } from "./operations";
+export { changePower } from "./power";
+export type { PowerVerb } from "./power";
+export { recordPowerWish } from "./power-config";
 export type { LockHolder, Operation, ProgressEvent, RunOptions, StatusSummary, Summary, Target } from "./operations";
 export type { EnvironmentTarget, InlineTarget } from "./workspace";
 export { LiveLockError } from "./recover";

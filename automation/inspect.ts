@@ -192,6 +192,8 @@ export function stackConfig(
   extra: Record<string, string> = {},
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...readEnvironmentFile(projectDir, environment) };
+  // Power wishes are per stack: the environment file's belong to the environment's own stack.
+  if (stack !== environment) delete merged[`${CONFIG_NAMESPACE}:power`];
   const parseJson = (v: unknown) => {
     if (typeof v !== "string" || !/^\s*[[{]/.test(v)) return v;
     try {

@@ -33,6 +33,11 @@ export interface RunOptions {
   onMessage?: (severity: string, message: string) => void;
   /** preview: fail when anything would change. */
   expectNoChanges?: boolean;
+  /**
+   * up: change only these Machines (by name) and what they contain, a targeted up; the stack's other
+   * resources are left as they are. Default: the whole stack.
+   */
+  machines?: string[];
   /** Clear stale locks and pending creates left by an interrupted run first (default true). */
   recover?: boolean;
   signal?: AbortSignal;
@@ -196,6 +201,50 @@ function withoutGoneMachines(
   return { outputs: { ...outputs, machineOutputs: kept }, gone };
 }
 
+const MACHINE_TYPE = "machina:index:Machine";
+
+/**
+ * The URNs a targeted up of some Machines names: each Machine, everything under it in the state (and
+ * those resources' provider), its readiness check, and the stack itself (its outputs). The engine
+ * refuses a literal target it cannot find, and the readiness check may not exist yet (a stopped machine
+ * that starts gets it again) or at all (no waitForReady): it is named by a glob, which the engine does
+ * not require to match. Its `*` stands where no other type of Machina's can match.
+ */
+export function machineTargets(exported: { deployment?: unknown }, machines: string[]): string[] {
+  const resources =
+    (
+      exported.deployment as
+        { resources?: { urn: string; type: string; parent?: string; provider?: string }[] } | undefined
+    )?.resources ?? [];
+  const root = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const prefix = root ? root.urn.slice(0, root.urn.lastIndexOf("::pulumi:pulumi:Stack::")) : undefined;
+  const targets = new Set<string>(root ? [root.urn] : []);
+  const wanted = new Set(
+    machines.flatMap((name) =>
+      prefix
+        ? [
+            `${prefix}::${MACHINE_TYPE}::${name}`,
+            `${prefix}::${MACHINE_TYPE}$pulumi-nodejs:dynamic/machina:ReadinessCheck*::${name}-ready`,
+          ]
+        : [],
+    ),
+  );
+  for (const urn of wanted) targets.add(urn);
+  const machineUrns = new Set(machines.map((name) => `${prefix}::${MACHINE_TYPE}::${name}`));
+  const parentOf = new Map(resources.map((r) => [r.urn, r.parent]));
+  for (const r of resources) {
+    for (let at: string | undefined = r.urn, depth = 0; at && depth < 64; at = parentOf.get(at), depth++) {
+      if (machineUrns.has(at)) {
+        targets.add(r.urn);
+        // Its provider too (`<urn>::<id>`): the default provider's inputs carry the stack's config, which the wish changed.
+        if (r.provider) targets.add(r.provider.slice(0, r.provider.lastIndexOf("::")));
+        break;
+      }
+    }
+  }
+  return [...targets];
+}
+
 async function stateResources(selected: SelectedStack): Promise<{ id?: string }[]> {
   const exported = await selected.stack.exportStack();
   return (exported.deployment as { resources?: { id?: string }[] })?.resources ?? [];
@@ -315,7 +364,8 @@ export async function run(operation: Operation, target: Target, options: RunOpti
               changes: (await stack.preview({ ...common, diff: false })).changeSummary as Record<string, number>,
             };
           case "up": {
-            const up = await facts.answering(stack, "update", () => stack.up(common));
+            const target = options.machines ? machineTargets(await stack.exportStack(), options.machines) : undefined;
+            const up = await facts.answering(stack, "update", () => stack.up(target ? { ...common, target } : common));
             return { changes: changesOf(up), outputs: up.outputs };
           }
           case "refresh":

@@ -9,6 +9,8 @@ import { recordOwnerOptions } from "../providers/kit/owner-options";
 import { perRun } from "../providers/kit/per-run";
 import { waitUntilReady } from "./readiness";
 import type { MachineArgs } from "../core/spec";
+import type { MachineState } from "../core/power";
+import { isMachineState } from "../core/power";
 import { checkInputsLater, resolveMachineSpec, settledNow, userDataProblems } from "../core/validation";
 
 export const MACHINE_TYPE = "machina:index:Machine";
@@ -99,7 +101,9 @@ export class Machine extends pulumi.ComponentResource {
   readonly labels: pulumi.Output<Record<string, string>>;
   /** Provider-specific facts (a Hetzner datacenter, the libvirt accelerator, ...). */
   readonly details: pulumi.Output<Record<string, unknown>>;
-  /** Resolves once the machine answers (immediately when waitForReady is not set). */
+  /** `running`, `stopped`, `provisioning` or `unknown`: the platform's status when it was last read, on every provider. */
+  readonly state: pulumi.Output<MachineState>;
+  /** Resolves once the machine answers (immediately when waitForReady is not set, or the machine is stopped). */
   readonly ready: pulumi.Output<boolean>;
 
   constructor(name: string, args: MachineArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -149,26 +153,29 @@ export class Machine extends pulumi.ComponentResource {
     this.ssh = endpoint.apply((e) => sshCommand(spec.sshUser, e?.host, e?.port ?? 22));
     this.labels = pulumi.output(spec.labels);
     this.details = pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>;
+    this.state = pulumi.output(result.state).apply((s): MachineState => (isMachineState(s) ? s : "unknown"));
     const readyPort = spec.readiness?.port ?? 22;
     const readyEndpoint = endpointOf(readyPort);
-    this.ready = spec.readiness
-      ? waitUntilReady(
-          `${name}-ready`,
-          {
-            endpoint: readyEndpoint,
-            // Behind a forward that accepts before the guest does, the guest must answer SSH first.
-            guestUp:
-              readyPort === 22
-                ? undefined
-                : pulumi
-                    .all([readyEndpoint, endpoint])
-                    .apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
-            readiness: spec.readiness,
-            machineId: this.id,
-          },
-          this,
-        )
-      : pulumi.output(true);
+    // A stopped machine answers nothing: it is not waited for.
+    this.ready =
+      spec.readiness && spec.powerState !== "stopped"
+        ? waitUntilReady(
+            `${name}-ready`,
+            {
+              endpoint: readyEndpoint,
+              // Behind a forward that accepts before the guest does, the guest must answer SSH first.
+              guestUp:
+                readyPort === 22
+                  ? undefined
+                  : pulumi
+                      .all([readyEndpoint, endpoint])
+                      .apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
+              readiness: spec.readiness,
+              machineId: this.id,
+            },
+            this,
+          )
+        : pulumi.output(true);
 
     this.registerOutputs({
       id: this.id,
@@ -182,6 +189,7 @@ export class Machine extends pulumi.ComponentResource {
       ssh: this.ssh,
       labels: this.labels,
       details: this.details,
+      state: this.state,
       ready: this.ready,
     });
   }

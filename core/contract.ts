@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { FieldProblem } from "./errors";
 import type { Arch } from "./arch";
 import type { FirewallRuleInput } from "./firewall-rule";
+import type { MachineState, PowerState } from "./power";
 
 /** One instance type a provider sells. */
 export interface CatalogSize {
@@ -120,7 +121,7 @@ export interface PlatformFacts {
  * Never hand-set: `capabilitiesOf(module)` derives it.
  */
 export interface ProviderCapabilities extends PlatformFacts {
-  /** The module exports `power`: machines can be stopped and started. */
+  /** The module exports `power`: `powerState` stops and starts machines in place. */
   power: boolean;
   /** The module exports `snapshot`. */
   snapshot: boolean;
@@ -139,6 +140,22 @@ export interface ProviderCapabilities extends PlatformFacts {
  * first module implements them. Exporting one gives the module the capability of the same name.
  */
 export type DayTwoOperation = (...args: never[]) => unknown;
+
+/**
+ * Where a power state lives on the platform: the resource type `create` registers that carries it, and
+ * its inputs for that state by path (`desiredStatus`, `spec.runStrategy`); an input that is undefined is
+ * left out. The power is applied in place: those inputs are the only ones that differ between the states.
+ */
+export interface PowerInputs {
+  type: string;
+  inputs: Record<string, unknown>;
+}
+
+/**
+ * The `power` operation: what `create` sets for a power state (pure; loads no SDK). Exporting it is the
+ * promise that `create` applies `spec.powerState` in place.
+ */
+export type PowerOperation = (state: PowerState) => PowerInputs;
 
 /** Why an option's value is refused: what is allowed and how to fix it. */
 export interface OptionRefusal {
@@ -208,6 +225,11 @@ export interface ResolvedMachineSpec {
    * declaration. An option declared `input` may hold an Output, already checked to resolve to a valid value.
    */
   options: Record<string, unknown>;
+  /**
+   * Running or stopped (contract 1.1). Always `running` for a module that does not export `power`;
+   * absent from specs built by hand for 1.0 modules, where it means running.
+   */
+  powerState?: PowerState;
 }
 
 /**
@@ -235,6 +257,11 @@ export interface MachineResult {
    */
   portEndpoints?: pulumi.Input<Record<string, PortEndpoint> | undefined>;
   details: pulumi.Input<Record<string, unknown>>;
+  /**
+   * The machine's state as the platform last reported it, mapped (`machineStateFrom`) to the uniform
+   * states; absent, or anything else, the Machine's `state` is `unknown` (contract 1.1).
+   */
+  state?: pulumi.Input<MachineState | undefined>;
 }
 
 /** What a provider's `validate` may read besides the spec. */
@@ -296,8 +323,8 @@ export interface ProviderModule {
    * what it left by a deterministic name): the CLI may clear their pending creates after a killed run.
    */
   selfHealingResourceTypes?: string[];
-  /** Reserved day-two operations: each one exported is a capability (see ProviderCapabilities). */
-  power?: DayTwoOperation;
+  /** Day-two operations: each one exported is a capability (see ProviderCapabilities). */
+  power?: PowerOperation;
   snapshot?: DayTwoOperation;
   adopt?: DayTwoOperation;
   state?: DayTwoOperation;

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Arch } from "./arch";
 import type { ProviderModule } from "./contract";
 import type { Protocol } from "./firewall-rule";
+import type { PowerState } from "./power";
 
 export type SizeClass = "nano" | "micro" | "small" | "medium" | "large" | "xlarge";
 
@@ -48,6 +49,11 @@ export interface MachineArgs {
   openSshPort?: boolean;
   publicIp?: boolean;
   waitForReady?: boolean | ReadinessSpec;
+  /**
+   * Running (default) or stopped, applied in place on providers with the power capability and refused
+   * elsewhere. A stopped machine keeps its disk and skips the readiness check.
+   */
+  powerState?: PowerState;
   /**
    * Per-provider options, keyed by provider name; each provider declares its options (`machina info
    * <provider>`). An option naming a platform object (a subnet, a network) may be an Output.

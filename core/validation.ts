@@ -16,6 +16,7 @@ import { inputsRefusedBy } from "./resolve/inputs";
 import { checkLabels, checkLabelShape, DEFAULT_LABEL_RULES, MANAGED_LABELS } from "./resolve/labels";
 import { checkPorts, firewallRules, normaliseRules } from "./resolve/ports";
 import { isObject, underMachine } from "./resolve/problems";
+import { checkPowerStateShape, resolvePowerState } from "./resolve/power";
 import { checkReadiness } from "./resolve/readiness";
 import { checkPlacementShape, checkZone, resolveRegion } from "./resolve/region";
 import { checkSizeShape, resolveDisk, resolveSize } from "./resolve/size";
@@ -80,6 +81,7 @@ export function resolveMachineSpec(
   const ports = checkPorts(args.ports);
   const readiness = checkReadiness(args.waitForReady);
   const options = resolveProviderOptions(args.providerOptions, provider.name);
+  const powerState = resolvePowerState(args.powerState, provider);
 
   const problems = [
     ...hostname.problems,
@@ -98,6 +100,7 @@ export function resolveMachineSpec(
     ...checkBooleans(args),
     ...readiness.problems,
     ...options.problems,
+    ...powerState.problems,
     ...inputsRefusedBy(args, provider),
   ];
   if (problems.length > 0 || !size.value.size || !image.value)
@@ -125,6 +128,7 @@ export function resolveMachineSpec(
     requestedFirewall: normaliseRules(ports.value),
     publicIp: args.publicIp ?? true,
     options: options.value,
+    powerState: powerState.value,
     readiness: readiness.value,
   };
   const providerProblems = checkOnProvider(resolved, args, provider, context);
@@ -181,6 +185,7 @@ export function machineShapeProblems(name: string, args: MachineArgs): FieldProb
     ...checkPorts(args.ports).problems,
     ...checkBooleans(args),
     ...checkReadiness(args.waitForReady).problems,
+    ...checkPowerStateShape(args.powerState).problems,
     ...resolveProviderOptions(args.providerOptions, undefined).problems,
   ]);
 }

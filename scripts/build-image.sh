@@ -116,8 +116,9 @@ log "busybox guest"
 initrd="$work/initrd"
 mkdir -p "$initrd"/{bin,proc,sys,dev,lib/modules}
 cp "$root/bin/busybox" "$initrd/bin/busybox"
-# virtio-net and what it needs, in load order (a module missing here is built into the kernel).
-busybox_modules="virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net"
+# virtio-net and what it needs, in load order (a module missing here is built into the kernel); the
+# ACPI power button and evdev, so that the button reaches the guest as an input event.
+busybox_modules="virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net button evdev"
 for mod in $busybox_modules; do
   f=$(find "$root/lib/modules/$kver/kernel" -name "$mod.ko" -o -name "$mod.ko.xz" | head -1)
   case "$f" in
@@ -141,6 +142,11 @@ ip link set lo up
 ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0
 ip route add default via 10.0.2.2
+# The ACPI power button (virsh shutdown presses it): its first event powers the guest off, cleanly.
+for ev in /sys/class/input/event*; do
+  grep -q "Power Button" "$ev/device/name" 2>/dev/null || continue
+  (dd if="/dev/input/${ev##*/}" bs=24 count=1 2>/dev/null; echo "machina-busybox: power button, powering off" > /dev/console; sync; poweroff -f) &
+done
 echo "machina-busybox: up with $(grep -c ^processor /proc/cpuinfo) cpu(s)" > /dev/console
 nc -ll -p 22 -e /bin/banner &
 while true; do sleep 3600; done

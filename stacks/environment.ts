@@ -4,6 +4,8 @@ import type { FieldProblem } from "../core/errors";
 import { renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../core/errors";
 import type { MachineArgs } from "../core/spec";
 import type { LabelRules } from "../core/contract";
+import type { PowerState } from "../core/power";
+import { isPowerState, POWER_STATES } from "../core/power";
 
 /** One entry of `machina:machines`: Machine args plus a name and a count. */
 export interface MachineGroup extends Omit<MachineArgs, "provider"> {
@@ -19,10 +21,15 @@ export interface EnvironmentConfig {
   sshKeys?: string[];
   labels?: Record<string, string>;
   machines: MachineGroup[];
+  /**
+   * Power wishes by machine name (`machina stop web` writes `web: stopped` into the stack's file),
+   * over each machine's own powerState.
+   */
+  power?: Record<string, PowerState>;
 }
 
 export const CONFIG_NAMESPACE = "machina";
-const KEYS = ["provider", "region", "sshKeys", "labels", "machines"] as const;
+const KEYS = ["provider", "region", "sshKeys", "labels", "machines", "power"] as const;
 const MAX_COUNT = 100;
 
 /** How a file is named in messages: relative to the working directory when inside it. */
@@ -274,6 +281,7 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): {
       }
     });
   }
+  const power = checkPower(get("power"), machines, add);
   return {
     env: {
       provider: provider as string | undefined,
@@ -281,9 +289,40 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): {
       sshKeys: sshKeys as string[] | undefined,
       labels: labels as Record<string, string> | undefined,
       machines,
+      ...(power ? { power } : {}),
     },
     problems,
   };
+}
+
+/** `machina:power`: a map of this environment's machine names to running or stopped. */
+function checkPower(
+  value: unknown,
+  machines: MachineGroup[],
+  add: (field: string, value: unknown, allowed: string, fix: string) => void,
+): Record<string, PowerState> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    add("power", value, "a map of machine names to running or stopped", "write machina:power: { web: stopped }");
+    return undefined;
+  }
+  const names = machines.flatMap(expandedNames);
+  const power: Record<string, PowerState> = {};
+  for (const [name, state] of Object.entries(value as Record<string, unknown>)) {
+    if (!names.includes(name)) {
+      add(
+        `power.${name}`,
+        state,
+        `a machine of this environment: ${names.join(", ") || "(none)"}`,
+        `remove ${name} from machina:power (machina start ${name} and machina stop ${name} write it)`,
+      );
+    } else if (!isPowerState(state)) {
+      add(`power.${name}`, state, POWER_STATES.join(" or "), `write ${name}: stopped, or remove it`);
+    } else {
+      power[name] = state;
+    }
+  }
+  return power;
 }
 
 /**
@@ -333,13 +372,16 @@ export function expandMachines(env: EnvironmentConfig, provider = env.provider):
     // Regions and zones name places of one provider: on another provider its defaults apply.
     const args = onDefault ? rest : { ...rest, region: undefined, zone: undefined };
     for (let i = 1; i <= count; i++) {
+      const machine = i === 1 ? name : `${name}-${i}`;
+      const wish = env.power?.[machine];
       out.push({
-        name: i === 1 ? name : `${name}-${i}`,
+        name: machine,
         args: {
           ...args,
           region: args.region ?? regionFor(env, provider),
           sshKeys: [...(env.sshKeys ?? []), ...(args.sshKeys ?? [])],
           labels: { ...(env.labels ?? {}), ...(args.labels ?? {}) },
+          ...(wish ? { powerState: wish } : {}),
         },
       });
     }

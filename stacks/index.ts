@@ -30,8 +30,10 @@ const { environment, provider: providerFromName } = parseStackName(
 
 // Environment defaults first, then the stack's own (non-secret and secret) machina:* values.
 const merged: Record<string, unknown> = environment === stack ? {} : readEnvironmentFile(projectDir, environment);
+// Power wishes are per stack: the environment file's belong to the environment's own stack.
+delete merged[`${CONFIG_NAMESPACE}:power`];
 const own = new pulumi.Config(CONFIG_NAMESPACE);
-for (const key of ["provider", "region", "labels", "machines"]) {
+for (const key of ["provider", "region", "labels", "machines", "power"]) {
   // Plain strings stay strings; lists and maps arrive as JSON text (parsed in parseEnvironmentConfig).
   const value = own.get(key);
   if (value !== undefined) merged[`${CONFIG_NAMESPACE}:${key}`] = value;
@@ -91,6 +93,7 @@ export const machineOutputs = Object.fromEntries(
       privateIp: m.privateIp,
       sshUser: m.sshUser,
       ssh: m.ssh,
+      state: m.state,
       details: m.details,
     }),
   ]),

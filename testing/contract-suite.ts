@@ -313,6 +313,71 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
         });
       }
 
+      const power = module.power;
+      if (power) {
+        it("power (exported): powerState changes only the inputs power() names, in place, and a stopped machine is not waited for", async () => {
+          const build = async (state: "running" | "stopped") => {
+            const from = recorded.length;
+            const m = new Machine(`${name}-pw-${state}`, {
+              size: "small",
+              sshKeys: [KEY_A],
+              userData: USER_DATA,
+              provider: name,
+              powerState: state,
+              waitForReady: { timeoutSeconds: 60 },
+            });
+            await valueOf(m.id);
+            expect(await valueOf(m.ready), `ready resolves when ${state}`).toBe(true);
+            await settle();
+            const own = recorded.slice(from).filter((r) => r.name.includes(`pw-${state}`));
+            const position = new Map(own.map((r, i) => [r.id, `<id of resource ${i}>`]));
+            const normal = (_key: string, value: unknown) =>
+              (typeof value === "string" || typeof value === "number") && position.has(String(value))
+                ? position.get(String(value))
+                : value;
+            return own.map((r) => ({
+              type: r.type,
+              name: r.name.replaceAll(`pw-${state}`, "pw-X"),
+              inputs: JSON.parse(JSON.stringify(r.inputs).replaceAll(`pw-${state}`, "pw-X"), normal),
+            }));
+          };
+          const checks = (list: { type: string }[]) =>
+            list.filter((r) => r.type === "pulumi-nodejs:dynamic/machina:ReadinessCheck").length;
+          const running = await build("running");
+          const stopped = await build("stopped");
+          expect(checks(running), "a running machine is waited for").toBe(1);
+          expect(checks(stopped), "a stopped machine is not waited for").toBe(0);
+          const kept = (list: typeof running) =>
+            list.filter((r) => r.type !== "pulumi-nodejs:dynamic/machina:ReadinessCheck");
+          expect(kept(stopped).map((r) => [r.type, r.name])).toEqual(kept(running).map((r) => [r.type, r.name]));
+          const want = { running: power("running"), stopped: power("stopped") };
+          expect(want.stopped.type).toBe(want.running.type);
+          const changed: string[] = [];
+          kept(running).forEach((r, i) => {
+            const was = leaves(r.inputs);
+            const is = leaves(kept(stopped)[i].inputs);
+            for (const path of new Set([...was.keys(), ...is.keys()])) {
+              if (JSON.stringify(was.get(path)) === JSON.stringify(is.get(path))) continue;
+              changed.push(`${r.type} ${path}`);
+              const input = path.slice("$.".length);
+              expect(r.type, `${path} changed on the resource power() names`).toBe(want.running.type);
+              expect(Object.keys(want.stopped.inputs), `${path} is an input power() names`).toContain(input);
+              expect(was.get(path), `${path} when running`).toEqual(want.running.inputs[input]);
+              expect(is.get(path), `${path} when stopped`).toEqual(want.stopped.inputs[input]);
+            }
+          });
+          expect(changed.length, "the power state reaches the platform").toBeGreaterThan(0);
+        });
+      } else {
+        it("power (not exported): powerState stopped is refused before anything is registered, with the fix", async () => {
+          const problems = await refused(
+            () => new Machine(`${name}-pw`, { size: "small", provider: name, powerState: "stopped" }),
+          );
+          const problem = problems.find((p) => p.field === `${name}-pw.powerState`);
+          expect(problem?.fix, "the refusal says what to do").toMatch(/remove powerState/);
+        });
+      }
+
       const declaredOptions = module.options;
       if (declaredOptions) {
         it("declares each option with a type and a description, and refuses one it does not declare", async () => {

@@ -48,6 +48,7 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
         datacenter: "fsn1-dc14",
         location: "fsn1",
         networks: [],
+        status: "running",
       };
     case "digitalocean:index/droplet:Droplet":
       return {
@@ -56,12 +57,14 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
         ipv6Address: `2001:db8:1::${n}`,
         dropletUrn: `do:droplet:${id}`,
         vpcUuid: "vpc-1",
+        status: "active",
       };
     case "digitalocean:index/sshKey:SshKey":
       return { fingerprint: `fp:${name}` };
     case "gcp:compute/instance:Instance":
       return {
         instanceId: `gce-${id}`,
+        currentStatus: inputs.desiredStatus ?? "RUNNING",
         selfLink: `projects/p/zones/${inputs.zone}/instances/${inputs.name}`,
         networkInterfaces: (inputs.networkInterfaces ?? []).map((nic: RecordedInputs) => ({
           ...nic,
@@ -81,16 +84,27 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
         })),
       };
     case "azure-native:compute:VirtualMachine":
-      return { vmId: `vm-${id}` };
+      return {
+        vmId: `vm-${id}`,
+        provisioningState: "Succeeded",
+        instanceView: { statuses: [{ code: "ProvisioningState/succeeded" }, { code: "PowerState/running" }] },
+      };
     case "proxmoxve:index/vmLegacy:VmLegacy":
-      return { vmId: 100 + n, ipv4Addresses: inputs.agent?.enabled ? [["127.0.0.1"], [`192.168.50.${n}`]] : [] };
+      return {
+        vmId: 100 + n,
+        started: inputs.started ?? true,
+        ipv4Addresses: inputs.agent?.enabled && inputs.started !== false ? [["127.0.0.1"], [`192.168.50.${n}`]] : [],
+      };
     case "kubernetes:core/v1:Service":
       return {
         spec: { ...inputs.spec, clusterIP: `10.96.0.${n}` },
         status: inputs.spec?.type === "LoadBalancer" ? { loadBalancer: { ingress: [{ ip: `198.18.0.${n}` }] } } : {},
       };
     case "kubernetes:kubevirt.io/v1:VirtualMachine":
-      return { metadata: { ...inputs.metadata, uid: `uid-${id}` } };
+      return {
+        metadata: { ...inputs.metadata, uid: `uid-${id}` },
+        status: { printableStatus: inputs.spec?.runStrategy === "Halted" ? "Stopped" : "Running" },
+      };
     case "aws:ec2/instance:Instance":
       return {
         publicIp: `192.0.2.${n}`,
@@ -104,7 +118,7 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
       return {
         uuid: `uuid-${id}`,
         acceleratorUsed: "qemu",
-        state: "running",
+        state: inputs.powerState === "stopped" ? "shut off" : "running",
         privateIp: "10.0.2.15",
         sshHost: "127.0.0.1",
         sshPort: 40000 + n,

@@ -19,6 +19,7 @@ export const MACHINE_FIELDS: (keyof MachineArgs)[] = [
   "openSshPort",
   "publicIp",
   "waitForReady",
+  "powerState",
   "providerOptions",
 ];
 

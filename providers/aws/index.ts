@@ -4,6 +4,7 @@ import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { awsOptions } from "./options";
 import { ec2UserData } from "./user-data";
+import { awsPower } from "./power";
 
 /** AWS EC2 through @pulumi/aws (narrow `@pulumi/aws/ec2` imports, loaded only when a machine is created). */
 const aws: ProviderModule = {
@@ -48,6 +49,7 @@ const aws: ProviderModule = {
     }
     return problems;
   },
+  power: awsPower,
   platformUserData: (spec, userData) => ec2UserData(spec, userData),
   create(spec, parent) {
     const { createEc2Instance } = require("./resources") as typeof import("./resources");

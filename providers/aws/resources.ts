@@ -6,6 +6,7 @@ import type { SecurityGroupArgs } from "@pulumi/aws/ec2/securityGroup";
 import { transformed } from "../kit/transform";
 import { KeyPair } from "@pulumi/aws/ec2/keyPair";
 import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
+import { InstanceState } from "@pulumi/aws/ec2transitgateway/instanceState";
 import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
@@ -17,6 +18,7 @@ import type { FirewallRule } from "../../core/firewall-rule";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { awsOptions } from "./options";
 import { ec2UserData } from "./user-data";
+import { awsPower, awsState } from "./power";
 
 const EVERYWHERE4 = ["0.0.0.0/0"];
 const EVERYWHERE6 = ["::/0"];
@@ -154,8 +156,16 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
     ),
   );
 
+  // Always registered, so that a stop and a start change this one resource in place.
+  const power = new InstanceState(
+    `${spec.name}-power`,
+    { instanceId: instance.id, region, ...awsPower(spec.powerState ?? "running").inputs },
+    { parent },
+  );
+
   return {
     id: instance.id,
+    state: power.state.apply(awsState),
     image: instance.ami,
     publicIp: spec.publicIp ? instance.publicIp : undefined,
     privateIp: instance.privateIp,

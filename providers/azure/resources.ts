@@ -16,6 +16,7 @@ import { derivedName, platformNameFor } from "../../core/naming";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { azureOptions } from "./options";
 import { azureCustomData } from "./user-data";
+import { azureState } from "./state";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -195,6 +196,9 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
 
   return {
     id: vm.vmId,
+    state: pulumi
+      .all([vm.instanceView, vm.provisioningState])
+      .apply(([view, provisioning]) => azureState(view, provisioning)),
     publicIp: publicIp?.ipAddress,
     privateIp: nic.ipConfigurations.apply((c) => c?.[0]?.privateIPAddress),
     details: { resourceGroupName, networkInterfaceId: nic.id, networkSecurityGroupId: nsg.id, vmResourceId: vm.id },

@@ -11,6 +11,7 @@ import type { FirewallRule } from "../../core/firewall-rule";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { digitalOceanOptions } from "./options";
 import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
+import { dropletState } from "./state";
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -90,6 +91,7 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
 
   return {
     id: droplet.id,
+    state: droplet.status.apply(dropletState),
     publicIp: spec.publicIp ? droplet.ipv4Address : undefined,
     privateIp: droplet.ipv4AddressPrivate,
     details: {

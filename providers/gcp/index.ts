@@ -3,6 +3,7 @@ import { CONTRACT_VERSION } from "../../core/contract-version";
 import catalog from "./catalog.json";
 import { gcpOptions } from "./options";
 import { gceUserData } from "./user-data";
+import { gcpPower } from "./power";
 
 /** Google Compute Engine through @pulumi/gcp (narrow `@pulumi/gcp/compute` imports, loaded only when used). */
 const gcp: ProviderModule = {
@@ -31,6 +32,7 @@ const gcp: ProviderModule = {
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
   catalog: catalog as ProviderModule["catalog"],
   options: gcpOptions.schema,
+  power: gcpPower,
   platformUserData: (_spec, userData) => gceUserData(userData),
   create(spec, parent) {
     const { createComputeInstance } = require("./resources") as typeof import("./resources");

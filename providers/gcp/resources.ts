@@ -9,6 +9,7 @@ import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { gcpOptions } from "./options";
 import catalog from "./catalog.json";
 import { gceUserData } from "./user-data";
+import { gcpPower, gcpState } from "./power";
 
 /** The zone of a machine: the one given, else the region's first. */
 export function zoneOf(spec: Pick<ResolvedMachineSpec, "region" | "zone">): string {
@@ -111,6 +112,7 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
       tags: [tag],
       labels: spec.labels,
       allowStoppingForUpdate: true,
+      ...gcpPower(spec.powerState ?? "running").inputs,
       ...options.instance,
     },
     { parent, dependsOn: firewalls, ignoreChanges: ["bootDisk.initializeParams.image"] },
@@ -119,6 +121,7 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
   const nic = instance.networkInterfaces.apply((n) => n[0]);
   return {
     id: instance.instanceId,
+    state: instance.currentStatus.apply(gcpState),
     publicIp: spec.publicIp ? nic.apply((n) => n?.accessConfigs?.[0]?.natIp) : undefined,
     privateIp: nic.apply((n) => n?.networkIp),
     details: {

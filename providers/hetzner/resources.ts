@@ -13,6 +13,7 @@ import type { FirewallRule } from "../../core/firewall-rule";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { hetznerOptions } from "./options";
 import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
+import { hetznerState } from "./state";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
   return rules.map((r) => ({
@@ -86,6 +87,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
 
   return {
     id: server.id,
+    state: server.status.apply(hetznerState),
     publicIp: spec.publicIp ? server.ipv4Address : undefined,
     privateIp: server.networks.apply((n) => n?.[0]?.ip),
     details: {

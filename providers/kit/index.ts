@@ -15,6 +15,8 @@ export type {
   OptionRefusal,
   PlatformFacts,
   PortEndpoint,
+  PowerInputs,
+  PowerOperation,
   ProviderModule,
   ProviderOption,
   ProviderOptionSchema,
@@ -27,6 +29,8 @@ export type {
 } from "../../core/contract";
 export type { FieldProblem } from "../../core/errors";
 export type { FirewallRule, FirewallRuleInput, Protocol } from "../../core/firewall-rule";
+export type { MachineState, PowerState } from "../../core/power";
+export { machineStateFrom } from "../../core/power";
 export { derivedName, platformNameFor, stackScopedName, toDnsLabel } from "../../core/naming";
 export { MANAGED_LABELS } from "../../core/resolve/labels";
 export { cpusAndMemory, CUSTOM_SHAPE } from "../../core/sizes";

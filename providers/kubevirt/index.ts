@@ -5,6 +5,7 @@ import catalog from "./catalog.json";
 import { kubevirtOptions } from "./options";
 import { probeKubevirt } from "./probe";
 import { kubevirtUserData } from "./user-data";
+import { kubevirtPower } from "./power";
 
 /** KubeVirt VirtualMachines through @pulumi/kubernetes; Harvester is KubeVirt-based and works through it. */
 const kubevirt: ProviderModule = {
@@ -42,6 +43,7 @@ const kubevirt: ProviderModule = {
     }
     return problems;
   },
+  power: (state) => kubevirtPower(state),
   platformUserData: (spec, userData) => kubevirtUserData(spec, userData),
   create(spec, parent) {
     const { createKubevirtVm } = require("./resources") as typeof import("./resources");

@@ -8,6 +8,7 @@ import { derivedName } from "../../core/naming";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { kubevirtOptions } from "./options";
+import { kubevirtPower, kubevirtState } from "./power";
 import { kubevirtUserData } from "./user-data";
 
 /** The options as read, defaults filled in. */
@@ -65,7 +66,7 @@ export function virtualMachineManifest(
       labels: { ...spec.labels, [MACHINE_LABEL]: spec.platformName },
     },
     spec: {
-      runStrategy: o.runStrategy,
+      runStrategy: kubevirtPower(spec.powerState ?? "running", o.runStrategy).inputs["spec.runStrategy"],
       ...(dataVolumeTemplate ? { dataVolumeTemplates: [dataVolumeTemplate] } : {}),
       template: {
         metadata: { labels: { [MACHINE_LABEL]: spec.platformName } },
@@ -137,7 +138,12 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
     { parent },
   );
   const manifest = virtualMachineManifest(spec, o, secret.metadata.name);
-  const vm = new CustomResource(spec.name, mergeManifest(manifest, o.virtualMachine), { parent });
+  // `status` named (and left undefined) makes it an output of the custom resource: the state is read from it.
+  const vm = new CustomResource(
+    spec.name,
+    { ...mergeManifest(manifest, o.virtualMachine), status: undefined },
+    { parent },
+  );
 
   const ports = singlePorts(spec.firewall).map(({ protocol, port }) => ({
     name: `${protocol}-${port}`,
@@ -169,8 +175,12 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
     ? pulumi.all([service.spec, service.status]).apply(([s, st]) => serviceAddresses({ spec: s, status: st }))
     : undefined;
 
+  const printableStatus = (
+    vm as unknown as { status: pulumi.Output<{ printableStatus?: string } | undefined> }
+  ).status.apply((s) => s?.printableStatus);
   return {
     id: vm.metadata.apply((m) => m?.uid ?? `${namespace}/${spec.platformName}`),
+    state: printableStatus.apply(kubevirtState),
     publicIp: addresses?.apply((a) => a.publicIp),
     privateIp: addresses?.apply((a) => a.privateIp),
     details: {
@@ -178,9 +188,7 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
       name: spec.platformName,
       service: service?.metadata.name,
       secret: secret.metadata.name,
-      printableStatus: (
-        vm as unknown as { status?: pulumi.Output<{ printableStatus?: string } | undefined> }
-      ).status?.apply((s) => s?.printableStatus),
+      printableStatus,
     },
   };
 }

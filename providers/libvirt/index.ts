@@ -5,6 +5,7 @@ import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { mergedUserData } from "./cloud-init";
 import { libvirtOptions } from "./options";
+import { libvirtPower } from "./power";
 
 /** libvirt/KVM on this machine, through Machina's own dynamic providers and virsh. */
 const libvirt: ProviderModule = {
@@ -56,6 +57,7 @@ const libvirt: ProviderModule = {
     "pulumi-nodejs:dynamic/machina:LibvirtMachine",
     "pulumi-nodejs:dynamic/machina:LibvirtBaseImage",
   ],
+  power: libvirtPower,
   platformUserData: (spec, userData) =>
     mergedUserData({ hostname: spec.hostname, sshUser: spec.sshUser, sshKeys: spec.sshKeys, userData }),
   create(spec, parent) {

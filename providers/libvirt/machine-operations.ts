@@ -44,6 +44,8 @@ export interface MachineInputs {
   shutdownTimeoutSeconds: number;
   metadata: Record<string, string>;
   labels: Record<string, string>;
+  /** `stopped` keeps the domain shut off; absent means running (state written before power existed has none). */
+  powerState?: "stopped";
 }
 
 export interface MachineOutputs extends MachineInputs {
@@ -77,7 +79,15 @@ export const REPLACE_ON: (keyof MachineInputs)[] = [
 ];
 /** Changing these needs the domain restarted; the rest of UPDATE_ON is recorded without a restart. */
 const RESTART_ON: (keyof MachineInputs)[] = ["cpus", "memoryMiB", "accelerator"];
-const UPDATE_ON: (keyof MachineInputs)[] = [...RESTART_ON, "shutdownTimeoutSeconds", "metadata", "labels"];
+const UPDATE_ON: (keyof MachineInputs)[] = [
+  ...RESTART_ON,
+  "shutdownTimeoutSeconds",
+  "metadata",
+  "labels",
+  "powerState",
+];
+
+const wantsStopped = (inputs: Pick<MachineInputs, "powerState">) => inputs.powerState === "stopped";
 
 const GUEST_SSH_PORT = 22;
 const USER_MODE_GUEST_IP = "10.0.2.15";
@@ -287,7 +297,9 @@ export async function createMachine(inputs: MachineInputs): Promise<{ id: string
     let acceleratorUsed = await chooseAccelerator(inputs.accelerator);
     const forwards = inputs.network === "user" ? await allocateForwards(inputs) : {};
     try {
-      await defineAndStart(inputs, specOf(inputs, acceleratorUsed, forwards));
+      // A machine created stopped is defined only: its first boot comes with its first start.
+      if (wantsStopped(inputs)) await define(inputs, specOf(inputs, acceleratorUsed, forwards));
+      else await defineAndStart(inputs, specOf(inputs, acceleratorUsed, forwards));
     } catch (e) {
       // KVM that passed the probe can still refuse this guest: software emulation always works.
       if (inputs.accelerator !== "auto" || acceleratorUsed !== "kvm") throw e;
@@ -306,7 +318,12 @@ export async function createMachine(inputs: MachineInputs): Promise<{ id: string
       sshHost: inputs.network === "user" ? "127.0.0.1" : undefined,
       sshPort: inputs.network === "user" ? forwards[`tcp/${GUEST_SSH_PORT}`] : GUEST_SSH_PORT,
       forwardedPorts: forwards,
-      privateIp: inputs.network === "user" ? USER_MODE_GUEST_IP : await waitForLease(inputs.uri, inputs.name, 60_000),
+      privateIp:
+        inputs.network === "user"
+          ? USER_MODE_GUEST_IP
+          : wantsStopped(inputs)
+            ? undefined
+            : await waitForLease(inputs.uri, inputs.name, 60_000),
     };
     return { id: info.uuid, outs };
   } catch (e) {
@@ -340,9 +357,19 @@ export async function readMachine(
     : /<domain type='qemu'/.test(xml)
       ? "qemu"
       : props.acceleratorUsed;
+  // A domain shut off outside the stack reads as stopped, so the next up starts it again (and the reverse).
+  const { powerState: _recorded, ...rest } = props;
   return {
     id,
-    props: { ...props, cpus: info.cpus, memoryMiB: info.memoryMiB, state: info.state, privateIp, acceleratorUsed },
+    props: {
+      ...rest,
+      ...(info.state === "shut off" ? { powerState: "stopped" as const } : {}),
+      cpus: info.cpus,
+      memoryMiB: info.memoryMiB,
+      state: info.state,
+      privateIp,
+      acceleratorUsed,
+    },
   };
 }
 
@@ -356,7 +383,9 @@ export function diffMachine(olds: MachineOutputs, news: MachineInputs) {
 
 /**
  * vCPUs, memory and accelerator change in place with a restart: the domain is stopped (politely
- * first), redefined and started again. Labels and settings are redefined without a restart.
+ * first), redefined and started again. Labels and settings are redefined without a restart. The power
+ * state is applied last: stopped is a graceful shutdown (ACPI) bounded by shutdownTimeoutSeconds, then
+ * a forced off; running starts a domain that is shut off.
  */
 export async function updateMachine(
   id: string,
@@ -370,16 +399,28 @@ export async function updateMachine(
   const acceleratorUsed =
     news.accelerator === olds.accelerator ? olds.acceleratorUsed : await chooseAccelerator(news.accelerator);
   const spec = { ...specOf(news, acceleratorUsed, olds.forwardedPorts ?? {}), uuid: id };
-  if (RESTART_ON.some((k) => !same(olds[k], news[k]))) {
+  if (RESTART_ON.some((k) => !same(olds[k], news[k])))
     await stopDomain(news.uri, news.name, news.shutdownTimeoutSeconds);
-    await defineAndStart(news, spec);
-  } else {
-    await define(news, spec);
-  }
+  await define(news, spec);
+  // Starts it again after a restart, unless it is to stay stopped.
+  await applyPower(news);
   const info = await domainInfo(news.uri, news.name);
   if (!info || info.uuid !== id)
     throw new Error(`domain ${news.name} is not the one Pulumi knows (uuid ${id}); run pulumi refresh`);
-  return { outs: { ...olds, ...news, acceleratorUsed, state: info.state, cpus: info.cpus, memoryMiB: info.memoryMiB } };
+  const { powerState: _was, ...kept } = olds;
+  return {
+    outs: { ...kept, ...news, acceleratorUsed, state: info.state, cpus: info.cpus, memoryMiB: info.memoryMiB },
+  };
+}
+
+/** Brings the domain to the power state the inputs ask for; one already there is left alone. */
+async function applyPower(inputs: MachineInputs): Promise<void> {
+  const state = (await domainInfo(inputs.uri, inputs.name))?.state;
+  if (wantsStopped(inputs)) {
+    if (state !== "shut off") await stopDomain(inputs.uri, inputs.name, inputs.shutdownTimeoutSeconds);
+  } else if (state === "shut off") {
+    await virsh(inputs.uri, ["start", inputs.name], 120_000);
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { libvirtOptions } from "./options";
 import type { BaseImage } from "./images";
 import type { MachineInputs } from "./machine-operations";
+import { libvirtPower, libvirtState } from "./power";
 
 export class LibvirtBaseImage extends DynamicEntryResource {
   declare readonly image: pulumi.Output<BaseImage>;
@@ -108,12 +109,14 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
       shutdownTimeoutSeconds: options.shutdownTimeoutSeconds,
       metadata: { project: pulumi.getProject(), stack: pulumi.getStack(), machine: spec.name },
       labels: spec.labels,
+      ...libvirtPower(spec.powerState ?? "running").inputs,
     },
     { parent, dependsOn: [base] },
   );
 
   return {
     id: machine.uuid,
+    state: machine.state.apply(libvirtState),
     publicIp: undefined,
     privateIp: machine.privateIp,
     sshEndpoint: pulumi

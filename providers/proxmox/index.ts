@@ -4,6 +4,7 @@ import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { proxmoxOptions } from "./options";
 import { snippetUserData } from "./user-data";
+import { proxmoxPower } from "./power";
 
 /**
  * Proxmox VE through @muhlba91/pulumi-proxmoxve (bpg provider; there is no @pulumi/proxmoxve). A VM is
@@ -61,6 +62,7 @@ const proxmox: ProviderModule = {
     }
     return problems;
   },
+  power: proxmoxPower,
   platformUserData: (spec, userData) => snippetUserData(spec, userData),
   create(spec, parent) {
     const { createProxmoxVm } = require("./resources") as typeof import("./resources");

@@ -8,6 +8,7 @@ import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { proxmoxOptions } from "./options";
 import { guestAgentEnabled, snippetUserData } from "./user-data";
+import { proxmoxPower, proxmoxState } from "./power";
 
 /** The first non-loopback IPv4 address the guest agent reports, if any. */
 export function firstAddress(addresses: string[][] | undefined): string | undefined {
@@ -96,7 +97,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
         ...(snippet ? { userDataFileId: snippet.id } : { userAccount: { username: spec.sshUser, keys: spec.sshKeys } }),
       },
       onBoot: true,
-      started: true,
+      ...proxmoxPower(spec.powerState ?? "running").inputs,
       stopOnDestroy: true,
       ...o.vm,
     },
@@ -105,6 +106,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
 
   return {
     id: vm.vmId.apply(String),
+    state: vm.started.apply(proxmoxState),
     publicIp: undefined,
     privateIp: vm.ipv4Addresses.apply((a) => firstAddress(a)),
     details: {

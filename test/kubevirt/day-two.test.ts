@@ -72,6 +72,27 @@ describe("day-two objects", () => {
     expect((await ops.run("destroy", t)).ok).toBe(true);
   }, 300_000);
 
+  it("powerState: stopped is runStrategy Halted on the same VirtualMachine, running is the option again", async () => {
+    let powerState: "running" | "stopped" = "running";
+    const t = target("pstate", () => ({ powerState }));
+    const objects = kubeObjects(cluster);
+    expect((await ops.run("up", t)).ok).toBe(true);
+    const uid = (await objects.vm("default", "kv-pstate-vm")).metadata.uid;
+    for (const [next, strategy] of [
+      ["stopped", "Halted"],
+      ["running", "Always"],
+    ] as const) {
+      powerState = next;
+      const up = await ops.run("up", t);
+      expect(up.ok, up.error).toBe(true);
+      expect(up.changes).toMatchObject({ update: 1 });
+      const vm = await objects.vm("default", "kv-pstate-vm");
+      expect(vm.spec.runStrategy).toBe(strategy);
+      expect(vm.metadata.uid).toBe(uid);
+    }
+    expect((await ops.run("destroy", t)).ok).toBe(true);
+  }, 300_000);
+
   it("a VirtualMachineSnapshot of the Machine's VM is accepted; one without a source kind is refused by name", async () => {
     let snapshot: Snapshot = {};
     const t = target(

@@ -11,12 +11,16 @@ import { fakeProvider } from "../../dist/testing";
 const builtIns = builtInProviderNames().map((name) => [name, resolveProvider(name)] as const);
 
 describe("capabilitiesOf", () => {
-  it.each(builtIns)("%s has no day-two operation, since it exports none", (_name, module) => {
+  it.each(builtIns)("%s has an operation capability exactly when it exports the operation", (_name, module) => {
     const capabilities = capabilitiesOf(module);
-    for (const op of ["power", "snapshot", "adopt", "state"] as const) {
-      expect(typeof module[op]).toBe("undefined");
-      expect(capabilities[op]).toBe(false);
-    }
+    for (const op of ["power", "snapshot", "adopt", "state"] as const)
+      expect(capabilities[op], op).toBe(typeof module[op] === "function");
+  });
+
+  it("power: the providers that apply powerState in place have it, the others refuse it", () => {
+    const withPower = builtIns.filter(([, m]) => capabilitiesOf(m).power).map(([name]) => name);
+    expect(withPower).toEqual(["aws", "gcp", "kubevirt", "libvirt", "proxmox"]);
+    expect(builtIns.filter(([, m]) => capabilitiesOf(m).snapshot || capabilitiesOf(m).adopt)).toEqual([]);
   });
 
   it("arm64 and regions come from the catalogs", () => {

@@ -74,6 +74,7 @@ describe("gcp module", () => {
       tags: [tag],
       labels: { team: "shop", "managed-by": "machina" },
       allowStoppingForUpdate: true,
+      desiredStatus: "RUNNING",
     });
     expect(await valueOf(m.publicIp)).toMatch(/^34\.0\.0\.\d+$/);
     expect(await valueOf(m.privateIp)).toMatch(/^10\.128\.0\.\d+$/);
