@@ -67,4 +67,5 @@ const azure: ProviderModule = {
 };
 
 export default azure;
-export type { AzureOptions } from "./options";
+export type { AzureOptions, AzureTransforms } from "./options";
+export type { Transform } from "../kit/transform";

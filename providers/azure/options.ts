@@ -1,10 +1,19 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { VirtualMachineArgs } from "@pulumi/azure-native/compute/virtualMachine";
 import { defineOptions, matching, resourceArgsOption } from "../kit/options";
+import type { Transform } from "../kit/transform";
+import { transformOption } from "../kit/transform";
 
 export interface AzureOptions {
   resourceGroupName?: pulumi.Input<string>;
   subnetId?: pulumi.Input<string>;
   virtualMachine?: Record<string, unknown>;
+  /** Typed transforms of the Machine's own resources (see the kit's Transform). */
+  transform?: AzureTransforms;
+}
+
+export interface AzureTransforms {
+  virtualMachine?: Transform<VirtualMachineArgs>;
 }
 
 /** `providerOptions.azure`. */
@@ -30,6 +39,7 @@ export const azureOptions = defineOptions<AzureOptions>()({
     }),
   },
   virtualMachine: resourceArgsOption("virtualMachine", "azure-native.compute.VirtualMachineArgs", "{ ... }", false),
+  transform: transformOption({ virtualMachine: "azure-native.compute.VirtualMachineArgs" }),
 });
 
 declare module "../../core/spec" {

@@ -1,3 +1,4 @@
+import type { VirtualMachineArgs } from "@pulumi/azure-native/compute/virtualMachine";
 import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
 import { NetworkInterface } from "@pulumi/azure-native/network/networkInterface";
 import { NetworkSecurityGroup } from "@pulumi/azure-native/network/networkSecurityGroup";
@@ -10,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
 import { firewallRules } from "../kit/settled";
 import { portRange } from "../kit/firewall";
+import { transformed } from "../kit/transform";
 import type { FirewallRule } from "../../core/firewall-rule";
 import { MANAGED_LABELS } from "../../core/resolve/labels";
 import { derivedName, platformNameFor } from "../../core/naming";
@@ -157,41 +159,44 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
   const customData =
     spec.userData === undefined ? undefined : pulumi.output(spec.userData).apply((u) => azureCustomData(u));
   const vm = new VirtualMachine(
-    spec.name,
-    {
-      vmName: spec.platformName,
-      resourceGroupName,
-      location,
-      zones: spec.zone ? [spec.zone] : undefined,
-      hardwareProfile: { vmSize: spec.size.type },
-      storageProfile: {
-        imageReference: imageReference(spec.image.id),
-        osDisk: {
-          createOption: "FromImage",
-          diskSizeGB: spec.diskGiB ?? 30,
-          deleteOption: "Delete",
-          managedDisk: { storageAccountType: "StandardSSD_LRS" },
-        },
-      },
-      osProfile: {
-        computerName: spec.hostname,
-        adminUsername: spec.sshUser,
-        customData,
-        linuxConfiguration: {
-          disablePasswordAuthentication: true,
-          ssh: {
-            publicKeys: spec.sshKeys.map((keyData) => ({
-              path: `/home/${spec.sshUser}/.ssh/authorized_keys`,
-              keyData,
-            })),
+    ...transformed(
+      options.transform?.virtualMachine,
+      spec.name,
+      {
+        vmName: spec.platformName,
+        resourceGroupName,
+        location,
+        zones: spec.zone ? [spec.zone] : undefined,
+        hardwareProfile: { vmSize: spec.size.type },
+        storageProfile: {
+          imageReference: imageReference(spec.image.id),
+          osDisk: {
+            createOption: "FromImage",
+            diskSizeGB: spec.diskGiB ?? 30,
+            deleteOption: "Delete",
+            managedDisk: { storageAccountType: "StandardSSD_LRS" },
           },
         },
-      },
-      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Delete" }] },
-      tags: spec.labels,
-      ...options.virtualMachine,
-    },
-    { parent },
+        osProfile: {
+          computerName: spec.hostname,
+          adminUsername: spec.sshUser,
+          customData,
+          linuxConfiguration: {
+            disablePasswordAuthentication: true,
+            ssh: {
+              publicKeys: spec.sshKeys.map((keyData) => ({
+                path: `/home/${spec.sshUser}/.ssh/authorized_keys`,
+                keyData,
+              })),
+            },
+          },
+        },
+        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Delete" }] },
+        tags: spec.labels,
+        ...options.virtualMachine,
+      } as VirtualMachineArgs,
+      { parent },
+    ),
   );
 
   return {

@@ -50,4 +50,5 @@ const digitalocean: ProviderModule = {
 };
 
 export default digitalocean;
-export type { DigitalOceanOptions } from "./options";
+export type { DigitalOceanOptions, DigitalOceanTransforms } from "./options";
+export type { Transform } from "../kit/transform";

@@ -2,6 +2,8 @@ import type { DropletArgs } from "@pulumi/digitalocean/droplet";
 import type * as pulumi from "@pulumi/pulumi";
 import { existingSshKeysOption } from "../../core/standard-options";
 import { defineOptions, resourceArgsOption } from "../kit/options";
+import type { Transform } from "../kit/transform";
+import { transformOption } from "../kit/transform";
 import type { SshKeysVia } from "../kit/ssh-keys-via";
 import { sshKeysViaOption } from "../kit/ssh-keys-via";
 
@@ -10,6 +12,12 @@ export interface DigitalOceanOptions {
   existingSshKeys?: pulumi.Input<string>[];
   droplet?: Partial<DropletArgs>;
   sshKeysVia?: SshKeysVia;
+  /** Typed transforms of the Machine's own resources (see the kit's Transform). */
+  transform?: DigitalOceanTransforms;
+}
+
+export interface DigitalOceanTransforms {
+  droplet?: Transform<DropletArgs>;
 }
 
 /** `providerOptions.digitalocean`. */
@@ -29,6 +37,7 @@ export const digitalOceanOptions = defineOptions<DigitalOceanOptions>()({
     example: "3b:16:...",
   }),
   droplet: resourceArgsOption("droplet", "digitalocean.DropletArgs", "{ backups: true }", false),
+  transform: transformOption({ droplet: "digitalocean.DropletArgs" }),
   sshKeysVia: sshKeysViaOption,
 });
 

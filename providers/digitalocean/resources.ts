@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
 import { firewallRules, labelValues, withKeys } from "../kit/settled";
 import { portRange } from "../kit/firewall";
+import { transformed } from "../kit/transform";
 import type { FirewallRule } from "../../core/firewall-rule";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { digitalOceanOptions } from "./options";
@@ -57,22 +58,25 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
       : [];
 
   const droplet = new Droplet(
-    spec.name,
-    {
-      name: spec.platformName,
-      size: spec.size.type,
-      image: spec.image.id,
-      region: spec.region,
-      sshKeys: [...(options.existingSshKeys ?? []), ...fingerprints],
-      userData: withKeys(spec, userDataWithKeys),
-      tags: labelValues(spec, dropletTags),
-      publicNetworking: spec.publicIp,
-      ipv6: spec.publicIp,
-      monitoring: true,
-      vpcUuid: options.vpcUuid,
-      ...options.droplet,
-    } as DropletArgs,
-    { parent, deleteBeforeReplace: true },
+    ...transformed(
+      options.transform?.droplet,
+      spec.name,
+      {
+        name: spec.platformName,
+        size: spec.size.type,
+        image: spec.image.id,
+        region: spec.region,
+        sshKeys: [...(options.existingSshKeys ?? []), ...fingerprints],
+        userData: withKeys(spec, userDataWithKeys),
+        tags: labelValues(spec, dropletTags),
+        publicNetworking: spec.publicIp,
+        ipv6: spec.publicIp,
+        monitoring: true,
+        vpcUuid: options.vpcUuid,
+        ...options.droplet,
+      } as DropletArgs,
+      { parent, deleteBeforeReplace: true },
+    ),
   );
 
   let firewall: Firewall | undefined;

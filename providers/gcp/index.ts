@@ -41,4 +41,5 @@ const gcp: ProviderModule = {
 };
 
 export default gcp;
-export type { GcpOptions } from "./options";
+export type { GcpOptions, GcpTransforms } from "./options";
+export type { Transform } from "../kit/transform";

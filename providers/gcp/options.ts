@@ -1,11 +1,19 @@
 import type { InstanceArgs } from "@pulumi/gcp/compute/instance";
 import type * as pulumi from "@pulumi/pulumi";
 import { defineOptions, resourceArgsOption } from "../kit/options";
+import type { Transform } from "../kit/transform";
+import { transformOption } from "../kit/transform";
 
 export interface GcpOptions {
   network?: pulumi.Input<string>;
   subnetwork?: pulumi.Input<string>;
   instance?: Partial<InstanceArgs>;
+  /** Typed transforms of the Machine's own resources (see the kit's Transform). */
+  transform?: GcpTransforms;
+}
+
+export interface GcpTransforms {
+  instance?: Transform<InstanceArgs>;
 }
 
 const networkName = (value: unknown) =>
@@ -29,6 +37,7 @@ export const gcpOptions = defineOptions<GcpOptions>()({
     check: networkName,
   },
   instance: resourceArgsOption("instance", "gcp.compute.InstanceArgs", "{ deletionProtection: true }"),
+  transform: transformOption({ instance: "gcp.compute.InstanceArgs" }),
 });
 
 declare module "../../core/spec" {

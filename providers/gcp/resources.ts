@@ -3,6 +3,7 @@ import { Instance } from "@pulumi/gcp/compute/instance";
 import type * as gcpInputs from "@pulumi/gcp/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { portRange } from "../kit/firewall";
+import { transformed } from "../kit/transform";
 import type { FirewallRule } from "../../core/firewall-rule";
 import { derivedName } from "../../core/naming";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
@@ -89,33 +90,36 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
   if (userData) metadata["user-data"] = userData;
 
   const instance = new Instance(
-    spec.name,
-    {
-      name: spec.platformName,
-      machineType: spec.size.type,
-      zone: zoneOf(spec),
-      bootDisk: {
-        initializeParams: { image: spec.image.id, size: spec.diskGiB ?? 20, type: "pd-balanced" },
-        autoDelete: true,
-      },
-      networkInterfaces: [
-        {
-          network: options.subnetwork ? undefined : network,
-          subnetwork: options.subnetwork,
-          accessConfigs: spec.publicIp ? [{}] : [],
+    ...transformed(
+      options.transform?.instance,
+      spec.name,
+      {
+        name: spec.platformName,
+        machineType: spec.size.type,
+        zone: zoneOf(spec),
+        bootDisk: {
+          initializeParams: { image: spec.image.id, size: spec.diskGiB ?? 20, type: "pd-balanced" },
+          autoDelete: true,
         },
-      ],
-      metadata,
-      // Debian images on GCE have no cloud-init: a user-data script also runs as the startup script.
-      metadataStartupScript: userData?.apply((u) => (u.startsWith("#!") ? u : undefined)) as
-        pulumi.Output<string> | undefined,
-      tags: [tag],
-      labels: spec.labels,
-      allowStoppingForUpdate: true,
-      ...gcpPower(spec.powerState ?? "running").inputs,
-      ...options.instance,
-    },
-    { parent, dependsOn: firewalls, ignoreChanges: ["bootDisk.initializeParams.image"] },
+        networkInterfaces: [
+          {
+            network: options.subnetwork ? undefined : network,
+            subnetwork: options.subnetwork,
+            accessConfigs: spec.publicIp ? [{}] : [],
+          },
+        ],
+        metadata,
+        // Debian images on GCE have no cloud-init: a user-data script also runs as the startup script.
+        metadataStartupScript: userData?.apply((u) => (u.startsWith("#!") ? u : undefined)) as
+          pulumi.Output<string> | undefined,
+        tags: [tag],
+        labels: spec.labels,
+        allowStoppingForUpdate: true,
+        ...gcpPower(spec.powerState ?? "running").inputs,
+        ...options.instance,
+      },
+      { parent, dependsOn: firewalls, ignoreChanges: ["bootDisk.initializeParams.image"] },
+    ),
   );
 
   const nic = instance.networkInterfaces.apply((n) => n[0]);

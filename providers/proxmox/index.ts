@@ -71,4 +71,5 @@ const proxmox: ProviderModule = {
 };
 
 export default proxmox;
-export type { ProxmoxOptions } from "./options";
+export type { ProxmoxOptions, ProxmoxTransforms } from "./options";
+export type { Transform } from "../kit/transform";

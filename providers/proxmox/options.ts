@@ -1,6 +1,8 @@
 import type { VmLegacyArgs } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
 import type * as pulumi from "@pulumi/pulumi";
 import { defineOptions, matching, resourceArgsOption } from "../kit/options";
+import type { Transform } from "../kit/transform";
+import { transformOption } from "../kit/transform";
 
 export interface ProxmoxOptions {
   node?: string;
@@ -11,6 +13,12 @@ export interface ProxmoxOptions {
   templateVmId?: number;
   guestAgent?: boolean;
   vm?: Partial<VmLegacyArgs>;
+  /** Typed transforms of the Machine's own resources (see the kit's Transform). */
+  transform?: ProxmoxTransforms;
+}
+
+export interface ProxmoxTransforms {
+  vm?: Transform<VmLegacyArgs>;
 }
 
 /** A Proxmox object named by the user, with the name used when none is set. */
@@ -50,6 +58,7 @@ export const proxmoxOptions = defineOptions<ProxmoxOptions>()({
     defaultText: "on when the machine has user data",
   },
   vm: resourceArgsOption("vm", "proxmoxve.VmLegacyArgs", "{ ... }", false),
+  transform: transformOption({ vm: "proxmoxve.VmLegacyArgs" }),
 });
 
 declare module "../../core/spec" {

@@ -3,6 +3,7 @@ import { FileLegacy } from "@muhlba91/pulumi-proxmoxve/fileLegacy";
 import { VmLegacy } from "@muhlba91/pulumi-proxmoxve/vmLegacy";
 import type * as pulumi from "@pulumi/pulumi";
 import { labelValues, withKeys } from "../kit/settled";
+import { transformed } from "../kit/transform";
 import { contentHash, sharedPerStack } from "../kit/shared";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
@@ -65,43 +66,48 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
         );
 
   const vm = new VmLegacy(
-    spec.name,
-    {
-      name: spec.hostname,
-      nodeName: node,
-      description: `Machina ${spec.platformName}`,
-      tags: labelValues(spec, (labels) =>
-        Object.entries(labels)
-          .map(([k, v]) => (v ? `${k}-${v}` : k))
-          .sort(),
-      ),
-      clone: o.templateVmId === undefined ? undefined : { vmId: o.templateVmId, full: true },
-      cpu: { cores, type: "x86-64-v2-AES" },
-      memory: { dedicated: memoryMiB },
-      agent: { enabled: guestAgent },
-      operatingSystem: { type: "l26" },
-      serialDevices: [{}],
-      disks: [
-        {
-          interface: "virtio0",
+    ...transformed(
+      o.transform?.vm,
+      spec.name,
+      {
+        name: spec.hostname,
+        nodeName: node,
+        description: `Machina ${spec.platformName}`,
+        tags: labelValues(spec, (labels) =>
+          Object.entries(labels)
+            .map(([k, v]) => (v ? `${k}-${v}` : k))
+            .sort(),
+        ),
+        clone: o.templateVmId === undefined ? undefined : { vmId: o.templateVmId, full: true },
+        cpu: { cores, type: "x86-64-v2-AES" },
+        memory: { dedicated: memoryMiB },
+        agent: { enabled: guestAgent },
+        operatingSystem: { type: "l26" },
+        serialDevices: [{}],
+        disks: [
+          {
+            interface: "virtio0",
+            datastoreId: datastore,
+            size: spec.diskGiB ?? 20,
+            discard: "on",
+            ...(image ? { fileId: image.id } : {}),
+          },
+        ],
+        networkDevices: [{ bridge: o.bridge, model: "virtio" }],
+        initialization: {
           datastoreId: datastore,
-          size: spec.diskGiB ?? 20,
-          discard: "on",
-          ...(image ? { fileId: image.id } : {}),
+          ipConfigs: [{ ipv4: { address: "dhcp" } }],
+          ...(snippet
+            ? { userDataFileId: snippet.id }
+            : { userAccount: { username: spec.sshUser, keys: spec.sshKeys } }),
         },
-      ],
-      networkDevices: [{ bridge: o.bridge, model: "virtio" }],
-      initialization: {
-        datastoreId: datastore,
-        ipConfigs: [{ ipv4: { address: "dhcp" } }],
-        ...(snippet ? { userDataFileId: snippet.id } : { userAccount: { username: spec.sshUser, keys: spec.sshKeys } }),
+        onBoot: true,
+        ...proxmoxPower(spec.powerState ?? "running").inputs,
+        stopOnDestroy: true,
+        ...o.vm,
       },
-      onBoot: true,
-      ...proxmoxPower(spec.powerState ?? "running").inputs,
-      stopOnDestroy: true,
-      ...o.vm,
-    },
-    { parent },
+      { parent },
+    ),
   );
 
   return {

@@ -218,6 +218,36 @@ describe("typed transforms (providerOptions.<provider>.transform)", () => {
     ).toBe("mine");
   });
 
+  it.each([
+    ["gcp", "gcp:compute/instance:Instance", "instance", { deletionProtection: true }],
+    ["digitalocean", "digitalocean:index/droplet:Droplet", "droplet", { backups: true }],
+    ["azure", "azure-native:compute:VirtualMachine", "virtualMachine", { licenseType: "RHEL_BYOS" }],
+    ["proxmox", "proxmoxve:index/vmLegacy:VmLegacy", "vm", { protection: true }],
+  ])("%s: a function over the %s's arguments and options reaches it", async (provider, type, resource, extra) => {
+    const name = `tf-${provider}`;
+    const seen: string[][] = [];
+    pulumi.runtime.registerStackTransformation((args) => {
+      if (args.name === name && args.type === type) seen.push(args.opts.ignoreChanges ?? []);
+      return undefined;
+    });
+    const transform = (args: Record<string, unknown>, opts: { ignoreChanges?: string[] }) => {
+      Object.assign(args, extra);
+      opts.ignoreChanges = ["tags"];
+    };
+    const m = new lib.Machine(name, {
+      provider,
+      size: "small",
+      sshKeys: [KEY_A],
+      providerOptions: { [provider]: { transform: { [resource]: transform } } } as never,
+    });
+    await valueOf(m.id);
+    await settle();
+    const made = ofType(recorded, type).filter((r) => r.name === name);
+    expect(made).toHaveLength(1);
+    expect(made[0].inputs).toMatchObject(extra);
+    expect(seen).toEqual([["tags"]]);
+  });
+
   it("refuses a transform of a resource the provider does not name", () => {
     expect(
       () =>
