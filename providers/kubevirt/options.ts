@@ -1,12 +1,13 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { defineOptions, matching, oneOf } from "../kit/options";
 
 export const RUN_STRATEGIES = ["Always", "RerunOnFailure", "Manual", "Halted"] as const;
 export const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
 
 export interface KubevirtOptions {
-  namespace?: string;
+  namespace?: pulumi.Input<string>;
   persistent?: boolean;
-  storageClass?: string;
+  storageClass?: pulumi.Input<string>;
   serviceType?: (typeof SERVICE_TYPES)[number];
   networkName?: string;
   runStrategy?: (typeof RUN_STRATEGIES)[number];
@@ -20,6 +21,7 @@ export const kubevirtOptions = defineOptions<KubevirtOptions>()({
     type: "string",
     description: "the namespace of the VirtualMachine, its Secret and Service",
     default: "default",
+    input: true,
     check: matching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
       allowed: "a Kubernetes namespace name",
       fix: 'write namespace: "vms"',
@@ -29,7 +31,7 @@ export const kubevirtOptions = defineOptions<KubevirtOptions>()({
     type: "boolean",
     description: "import a registry image into a DataVolume (a persistent disk) instead of an ephemeral container disk",
   },
-  storageClass: { type: "string", description: "the storage class of the DataVolume" },
+  storageClass: { type: "string", description: "the storage class of the DataVolume", input: true },
   serviceType: {
     type: SERVICE_TYPES.join(" | "),
     description: "the Service that exposes the ports",

@@ -179,7 +179,7 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
     vm as unknown as { status: pulumi.Output<{ printableStatus?: string } | undefined> }
   ).status.apply((s) => s?.printableStatus);
   return {
-    id: vm.metadata.apply((m) => m?.uid ?? `${namespace}/${spec.platformName}`),
+    id: pulumi.all([vm.metadata, namespace]).apply(([m, ns]) => m?.uid ?? `${ns}/${spec.platformName}`),
     state: printableStatus.apply(kubevirtState),
     publicIp: addresses?.apply((a) => a.publicIp),
     privateIp: addresses?.apply((a) => a.privateIp),

@@ -182,6 +182,45 @@ describe("aws: Outputs of other resources", () => {
   });
 });
 
+describe("kubevirt: a namespace and a storage class from other resources", () => {
+  /** A namespace as a `kubernetes.core.v1.Namespace` gives its name: known only once it exists. */
+  const namespaceOf = (name: string, value: string) => tlsKey(`${name}-ns`, KEY_A).apply(() => value);
+
+  it("reach the Secret, the VirtualMachine, its DataVolume and the Service", async () => {
+    const m = new lib.Machine("kv-ns", {
+      provider: "kubevirt",
+      size: "small",
+      image: { id: "https://images.example.org/debian-12.qcow2" },
+      diskGiB: 20,
+      ports: [80],
+      providerOptions: {
+        kubevirt: { namespace: namespaceOf("kv-ns", "vms"), storageClass: namespaceOf("kv-sc", "fast-ssd") },
+      },
+    });
+    expect(await valueOf(m.id)).toEqual(expect.any(String));
+    await settle();
+    expect(named("kubernetes:core/v1:Secret", "kv-ns-cloudinit")!.inputs.metadata.namespace).toBe("vms");
+    expect(named("kubernetes:core/v1:Service", "kv-ns-svc")!.inputs.metadata.namespace).toBe("vms");
+    const vm = named("kubernetes:kubevirt.io/v1:VirtualMachine", "kv-ns")!.inputs;
+    expect(vm.metadata.namespace).toBe("vms");
+    expect(vm.spec.dataVolumeTemplates[0].spec.storage.storageClassName).toBe("fast-ssd");
+  });
+
+  it("fails on a namespace that only the Output reveals as invalid, naming the field", async () => {
+    const m = new lib.Machine("kv-bad-ns", {
+      provider: "kubevirt",
+      size: "small",
+      providerOptions: { kubevirt: { namespace: namespaceOf("kv-bad", "Not_A_Namespace") } },
+    });
+    const result = await outcome(m.id);
+    expect(result.error!.message).toMatch(
+      /kv-bad-ns\.providerOptions\.kubevirt\.namespace = "Not_A_Namespace": allowed a Kubernetes namespace name/,
+    );
+    await settle();
+    expect(named("kubernetes:kubevirt.io/v1:VirtualMachine", "kv-bad-ns")).toBeUndefined();
+  });
+});
+
 describe.each([
   ["gcp", "gcp:compute/instance:Instance"],
   ["azure", "azure-native:compute:VirtualMachine"],
