@@ -6,16 +6,18 @@ import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { CONFIG_KEYS, ENV_VARS, serverName } from "./connection";
 import type { VsphereMachineInputs } from "./machine-operations";
 import { guestMetadata, platformUserData } from "./user-data";
+import type { PlacementSettings } from "./settings";
 import { vsphereSettings } from "./settings";
 
 /*
  * The connection (server, user, password) reaches the provider through `configure` (the stack's
  * config) or the environment, never through inputs, so no credential is ever in state.
  */
-export type VsphereMachineArgs = Omit<VsphereMachineInputs, "userData" | "labels"> & {
-  userData?: pulumi.Input<string>;
-  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-};
+export type VsphereMachineArgs = Omit<VsphereMachineInputs, "userData" | "labels" | keyof PlacementSettings> &
+  PlacementSettings & {
+    userData?: pulumi.Input<string>;
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  };
 
 export class VsphereMachine extends DynamicEntryResource {
   declare readonly moid: pulumi.Output<string>;

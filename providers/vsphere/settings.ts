@@ -2,6 +2,7 @@
  * The per-machine settings of vSphere: `providerOptions.vsphere.<key>` first, then the stack's
  * `vsphere:<key>` config, then the default. Declared once: validation, defaults and docs read this table.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import type { ProviderOptionSchema } from "../../core/contract";
 import type { PlacementRequest } from "./placement";
 
@@ -58,8 +59,21 @@ export const VSPHERE_SETTINGS: VsphereSetting[] = [
   },
 ];
 
+/** The settings that place the VM in the inventory; each may be an Output of another resource. */
+const PLACEMENT_KEYS = [
+  "datacenter",
+  "cluster",
+  "resourcePool",
+  "folder",
+  "datastore",
+  "network",
+] as const satisfies readonly (keyof PlacementRequest)[];
+
+/** Where the VM goes, each place by name or path, or an Output that resolves to one. */
+export type PlacementSettings = { [K in keyof PlacementRequest]?: pulumi.Input<string> };
+
 export interface VsphereSettings {
-  placement: PlacementRequest;
+  placement: PlacementSettings;
   powerOn: boolean;
   waitForGuestNetSeconds: number;
   taskTimeoutSeconds: number;
@@ -91,8 +105,8 @@ export function vsphereSettings(
       VSPHERE_SETTINGS.find((s) => s.key === key)!,
       rawSetting(key, options, config),
     );
-  const placement: PlacementRequest = {};
-  for (const key of ["datacenter", "cluster", "resourcePool", "folder", "datastore", "network"] as const) {
+  const placement: PlacementSettings = {};
+  for (const key of PLACEMENT_KEYS) {
     const v = value(key);
     if (v !== undefined) placement[key] = v as string;
   }
@@ -130,6 +144,8 @@ export function vsphereOptionSchema(): ProviderOptionSchema {
         description: setting.description,
         defaultText:
           setting.default === undefined ? `vsphere:${setting.key}` : `vsphere:${setting.key}, else ${setting.default}`,
+        // Where the VM goes names inventory objects another program may make (a folder, a port group).
+        ...((PLACEMENT_KEYS as readonly string[]).includes(setting.key) ? { input: true as const } : {}),
         check: (value: unknown) => {
           const allowed = settingProblem(setting, value);
           return allowed ? { allowed, fix: `set ${setting.key} to ${setting.description}` } : undefined;

@@ -44,6 +44,11 @@ const { recorded, Machine } = machinaUnderMocks({
 });
 
 const MACHINE = "pulumi-nodejs:dynamic/machina:VsphereMachine";
+
+// A failed Output rejects every Output derived from it; the engine reports it once, the mocks do not.
+process.on("unhandledRejection", (reason) => {
+  if (!(reason instanceof Error && reason.name === "ValidationError")) throw reason;
+});
 const decode = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
 
 describe("vsphere module under mocks", () => {
@@ -100,6 +105,33 @@ describe("vsphere module under mocks", () => {
       moid: id,
       template: "templates/debian-12",
     });
+  });
+
+  it("takes where the VM goes from other resources' Outputs, checked when they resolve", async () => {
+    const { output } = await import("@pulumi/pulumi");
+    const m = new Machine("placed", {
+      size: "small",
+      providerOptions: { vsphere: { datastore: output("ds-fast"), network: output("VM Network 2") } },
+    });
+    await valueOf(m.id);
+    await settle();
+    expect(ofType(recorded, MACHINE).find((r) => r.name === "placed")!.inputs).toMatchObject({
+      datastore: "ds-fast",
+      network: "VM Network 2",
+      folder: "machina",
+    });
+    const bad = new Machine("misplaced", { size: "small", providerOptions: { vsphere: { folder: output("") } } });
+    const failure = await new Promise<Error>((resolve) =>
+      (bad.id as unknown as { promise(): Promise<unknown> }).promise().then(
+        () => resolve(new Error("resolved")),
+        (e: Error) => resolve(e),
+      ),
+    );
+    expect(failure.message).toMatch(
+      /misplaced\.providerOptions\.vsphere\.folder = "": allowed a non-empty name or path/,
+    );
+    await settle();
+    expect(ofType(recorded, MACHINE).find((r) => r.name === "misplaced")).toBeUndefined();
   });
 
   it("stores as its provider one line that requires the stable entry point", async () => {
