@@ -11,12 +11,13 @@
  *   providerContractSuite({ describe, it, beforeAll, expect }, { providers: [myProvider] });
  */
 import { capabilitiesOf } from "../core/capabilities";
+import { takesInputs } from "../core/contract-version";
 import type { CatalogSize, ProviderModule } from "../core/contract";
 import { ValidationError } from "../core/errors";
 import { platformNameFor } from "../core/naming";
 import { assertProviderModule, registerProvider, resolveProvider } from "../providers/registry";
 import type { MockOptions, RecordedResource } from "./mocks";
-import { installMachinaMocks, KEY_A, loadMachine, settle, valueOf } from "./mocks";
+import { installMachinaMocks, KEY_A, KEY_B, loadMachine, settle, valueOf } from "./mocks";
 
 /** The matchers the suite uses, as vitest, Jest and the `expect` package have them. */
 export interface Matchers {
@@ -214,6 +215,31 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
         expect(await valueOf(m.ssh)).toMatch(new RegExp(`^ssh (-p \\d+ )?${sshUser}@\\S+$`));
         expect(typeof (await valueOf(m.details))).toBe("object");
       });
+
+      if (takesInputs(module.contractVersion)) {
+        it("takes a key and a label value given as Outputs of other resources (contract 1.1): they reach the platform", async () => {
+          const from = recorded.length;
+          const { output } = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+          const m = new Machine(`${name}-inputs`, {
+            provider: name,
+            sshKeys: [output(KEY_B)],
+            labels: { team: output("inputs-team") },
+          });
+          expect(typeof (await valueOf(m.id))).toBe("string");
+          await settle();
+          const text = inputsSince(from);
+          expect(carries(text, KEY_B.split(" ")[1]), "the key an Output gave reaches the platform").toBe(true);
+          expect(text.includes("inputs-team"), "the label value an Output gave reaches the platform").toBe(true);
+        });
+      } else {
+        it("is never handed an Output (contract 1.0): one is refused at construction, naming the field", async () => {
+          const { output } = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+          const problems = await refused(
+            () => new Machine(`${name}-inputs`, { provider: name, sshKeys: [output(KEY_B)] }),
+          );
+          expect(problems.map((p) => p.field)).toContain(`${name}-inputs.sshKeys[0]`);
+        });
+      }
 
       it("waits for readiness at the machine's SSH endpoint when asked", async () => {
         const from = recorded.length;

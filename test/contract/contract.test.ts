@@ -9,5 +9,11 @@ import { fakeProvider, providerContractSuite } from "../../dist/testing";
 
 providerContractSuite(
   { describe, it, beforeAll, expect },
-  { providers: [...builtInProviderNames(), fakeProvider("registered-fake")] },
+  {
+    providers: [
+      ...builtInProviderNames(),
+      fakeProvider("registered-fake"),
+      fakeProvider("written-for-1-0", { contractVersion: "1.0" }),
+    ],
+  },
 );
