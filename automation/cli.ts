@@ -10,7 +10,7 @@ import { listEnvironments } from "../stacks/environment";
 import { environmentSummaries, probePlatform, providerInfo, providerSummaries, validateEnvironment } from "./inspect";
 import { installLazyRuntime } from "./lazy-runtime";
 import { listMachines, machineListText } from "./list";
-import type { Operation, ProgressEvent, Summary } from "./operations";
+import type { Operation, ProgressEvent, RunOptions, Summary } from "./operations";
 import { run, status } from "./operations";
 import type { PowerVerb } from "./power";
 import { changePower } from "./power";
@@ -125,6 +125,20 @@ function projectDir(option: string | undefined): string {
   if (option) return path.resolve(option);
   if (existsSync(path.join(process.cwd(), "Pulumi.yaml"))) return process.cwd();
   return path.resolve(__dirname, "..", "..");
+}
+
+/** Progress lines on stdout (dimmed on a terminal), warnings and errors on stderr; nothing under --json. */
+function reporting(json: boolean, tty: boolean): Pick<RunOptions, "onProgress" | "onMessage"> {
+  if (json) return {};
+  return {
+    onProgress: (e: ProgressEvent) => {
+      const line = progressLine(e);
+      if (line) process.stdout.write(tty ? `\x1b[2m${line}\x1b[0m\n` : `${line}\n`);
+    },
+    onMessage: (severity: string, message: string) => {
+      if (severity === "error" || severity === "warning") process.stderr.write(`${severity}: ${message}\n`);
+    },
+  };
 }
 
 function print(json: boolean, data: unknown, text: string): void {
@@ -265,17 +279,7 @@ export function buildCli(): Command {
             keepConfig,
           },
           {
-            onProgress: json
-              ? undefined
-              : (e: ProgressEvent) => {
-                  const line = progressLine(e);
-                  if (line) process.stdout.write(tty ? `\x1b[2m${line}\x1b[0m\n` : `${line}\n`);
-                },
-            onMessage: json
-              ? undefined
-              : (severity: string, message: string) => {
-                  if (severity === "error" || severity === "warning") process.stderr.write(`${severity}: ${message}\n`);
-                },
+            ...reporting(json, tty),
             expectNoChanges: operation === "preview" && !!opts.expectNoChanges,
           },
         );
@@ -314,19 +318,7 @@ export function buildCli(): Command {
             config,
             keepConfig,
           },
-          {
-            onProgress: json
-              ? undefined
-              : (e: ProgressEvent) => {
-                  const line = progressLine(e);
-                  if (line) process.stdout.write(`${line}\n`);
-                },
-            onMessage: json
-              ? undefined
-              : (severity: string, message: string) => {
-                  if (severity === "error" || severity === "warning") process.stderr.write(`${severity}: ${message}\n`);
-                },
-          },
+          reporting(json, !json && process.stdout.isTTY),
         );
         print(json, summaries, summaries.map(summaryText).join("\n"));
         const failed = summaries.find((s) => !s.ok);

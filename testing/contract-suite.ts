@@ -108,6 +108,25 @@ function problemsOf(expect: ExpectLike, build: () => unknown): ValidationError["
   return [];
 }
 
+/**
+ * The resources whose names hold `marker`, in a form two Machines that differ in one thing can be
+ * compared in: the marker renamed to `as`, and the ids the platform gave these resources (which differ
+ * between the two) replaced by their position.
+ */
+function comparable(resources: RecordedResource[], marker: string, as: string) {
+  const own = resources.filter((r) => r.name.includes(marker));
+  const position = new Map(own.map((r, i) => [r.id, `<id of resource ${i}>`]));
+  const normal = (_key: string, value: unknown) =>
+    (typeof value === "string" || typeof value === "number") && position.has(String(value))
+      ? position.get(String(value))
+      : value;
+  return own.map((r) => ({
+    type: r.type,
+    name: r.name.replaceAll(marker, as),
+    inputs: JSON.parse(JSON.stringify(r.inputs).replaceAll(marker, as), normal),
+  }));
+}
+
 /** Registers the suite's cases: one `describe` per provider. */
 export function providerContractSuite(hooks: ContractSuiteHooks, options: ContractSuiteOptions): void {
   const { describe, it, beforeAll, expect } = hooks;
@@ -306,18 +325,7 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
             });
             await valueOf(m.id);
             await settle();
-            const own = recorded.slice(from).filter((r) => r.name.includes(`rs-${suffix}`));
-            // Ids the platform gave this machine's resources differ between the two; each becomes its position.
-            const position = new Map(own.map((r, i) => [r.id, `<id of resource ${i}>`]));
-            const normal = (_key: string, value: unknown) =>
-              (typeof value === "string" || typeof value === "number") && position.has(String(value))
-                ? position.get(String(value))
-                : value;
-            return own.map((r) => ({
-              type: r.type,
-              name: r.name.replaceAll(`rs-${suffix}`, "rs-X"),
-              inputs: JSON.parse(JSON.stringify(r.inputs).replaceAll(`rs-${suffix}`, "rs-X"), normal),
-            }));
+            return comparable(recorded.slice(from), `rs-${suffix}`, "rs-X");
           };
           const before = await build("a", a);
           const after = await build("b", b);
@@ -355,17 +363,7 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
             await valueOf(m.id);
             expect(await valueOf(m.ready), `ready resolves when ${state}`).toBe(true);
             await settle();
-            const own = recorded.slice(from).filter((r) => r.name.includes(`pw-${state}`));
-            const position = new Map(own.map((r, i) => [r.id, `<id of resource ${i}>`]));
-            const normal = (_key: string, value: unknown) =>
-              (typeof value === "string" || typeof value === "number") && position.has(String(value))
-                ? position.get(String(value))
-                : value;
-            return own.map((r) => ({
-              type: r.type,
-              name: r.name.replaceAll(`pw-${state}`, "pw-X"),
-              inputs: JSON.parse(JSON.stringify(r.inputs).replaceAll(`pw-${state}`, "pw-X"), normal),
-            }));
+            return comparable(recorded.slice(from), `pw-${state}`, "pw-X");
           };
           const checks = (list: { type: string }[]) =>
             list.filter((r) => r.type === "pulumi-nodejs:dynamic/machina:ReadinessCheck").length;
