@@ -330,7 +330,7 @@ export function buildCli(): Command {
   program
     .command("list")
     .description("every machine of every stack of the project: provider, region, type, address, state, price")
-    .option("--refresh", "read each stack's machines from the platform first (runs a refresh per stack)")
+    .option("--refresh", "refresh each stack first and list machines deleted outside it as gone")
     .action(async (opts: { refresh?: boolean }) => {
       const list = await listMachines(projectDir(globals().projectDir), { refresh: !!opts.refresh });
       print(!!globals().json, list, machineListText(list));

@@ -8,12 +8,12 @@ import type { EngineEvent, OutputMap, Stack, UpdateSummary } from "@pulumi/pulum
 
 const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 /** How `stack output` shows a secret value. */
-const MASKED = "[secret]";
+export const MASKED = "[secret]";
 /** The engine's events keep a secret as an object marked with Pulumi's secret signature. */
 const SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270";
 
-function isSecretValue(value: unknown): boolean {
+export function isSecretValue(value: unknown): boolean {
   return (
     value === MASKED ||
     (typeof value === "object" &&

@@ -1,6 +1,8 @@
 /** Where Pulumi's file backend (`file://<dir>`) keeps things. */
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
 
 /** The directory of a file backend (`file://...`), or undefined for any other backend. */
 export function fileBackendDir(backendUrl: string): string | undefined {
@@ -16,4 +18,10 @@ export function checkpointFiles(backendDir: string, project: string, stackName: 
     `${f}.json`,
     `${f}.json.gz`,
   ]);
+}
+
+/** A checkpoint file's text, plain or gzipped. */
+export function readCheckpointText(file: string): string {
+  const raw = readFileSync(file);
+  return (file.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
 }

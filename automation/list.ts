@@ -3,13 +3,13 @@
  * checkpoints without running the engine (a stack's outputs as its last run left them). `refresh`
  * first reads the real state of each stack's machines into it, through the engine.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
-import { gunzipSync } from "node:zlib";
 import { MachinaError } from "../core/errors";
 import { resolveProvider } from "../providers/registry";
 import { projectName } from "../stacks/environment";
-import { fileBackendDir } from "./file-backend";
+import { isSecretValue } from "./engine-facts";
+import { fileBackendDir, readCheckpointText } from "./file-backend";
 import type { Summary } from "./operations";
 import { run } from "./operations";
 
@@ -23,7 +23,7 @@ export interface ListedMachine {
   /** The public address, else the private one. */
   address?: string;
   ssh?: string;
-  /** `running`, `stopped`, `provisioning`, `unknown` as the last run saw it; `gone` when a refresh found it deleted. */
+  /** `running`, `stopped`, `provisioning`, `unknown` as the last `up` saw it; `gone` when a refresh found it deleted. */
   state: string;
   /** From the provider's catalog, when it lists the type. */
   hourlyPrice?: number;
@@ -55,16 +55,9 @@ interface StoredStack {
   updated?: string;
 }
 
-const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
-
 /** A stored value, or undefined where it is a secret (encrypted in the checkpoint) or not a string. */
 function plain(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
-}
-
-function readCheckpoint(file: string): unknown {
-  const raw = readFileSync(file);
-  return JSON.parse((file.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8"));
 }
 
 /** The stacks of `project` that a file backend at `backendDir` holds, with their root outputs. */
@@ -75,7 +68,7 @@ export function storedStacks(backendDir: string, project: string): StoredStack[]
   for (const file of readdirSync(dir).sort()) {
     const m = /^(.+)\.json(\.gz)?$/.exec(file);
     if (!m) continue;
-    const checkpoint = readCheckpoint(path.join(dir, file)) as {
+    const checkpoint = JSON.parse(readCheckpointText(path.join(dir, file))) as {
       checkpoint?: {
         latest?: { manifest?: { time?: string }; resources?: { type: string; outputs?: Record<string, unknown> }[] };
       };
@@ -89,7 +82,7 @@ export function storedStacks(backendDir: string, project: string): StoredStack[]
       environment: plain(outputs.environment),
       provider: plain(outputs.providerName),
       machines:
-        typeof machines === "object" && machines !== null && !(SECRET_SIGNATURE_KEY in machines)
+        typeof machines === "object" && machines !== null && !isSecretValue(machines)
           ? (machines as Record<string, MachineOutput>)
           : {},
       updated: latest?.manifest?.time,
@@ -125,8 +118,10 @@ export async function listMachines(projectDir: string, options: { refresh?: bool
   const project = projectName(projectDir);
   const problems: string[] = [];
   const gone = new Set<string>();
+  // A refresh rewrites resources, never the stack's outputs: what was read before it still holds.
+  const stacks = storedStacks(backendDir, project);
   if (options.refresh) {
-    for (const s of storedStacks(backendDir, project)) {
+    for (const s of stacks) {
       if (!s.environment || Object.keys(s.machines).length === 0) continue;
       // The stack's name says whether it runs the environment on a provider other than its default.
       const provider = s.stack === s.environment ? undefined : s.provider;
@@ -136,7 +131,7 @@ export async function listMachines(projectDir: string, options: { refresh?: bool
     }
   }
   const machines: ListedMachine[] = [];
-  for (const s of storedStacks(backendDir, project)) {
+  for (const s of stacks) {
     for (const [name, m] of Object.entries(s.machines)) {
       const provider = s.provider ?? "?";
       machines.push({

@@ -7,7 +7,8 @@ import { InvalidEnvironmentError, MachinaError, renderValue, ValidationError } f
 import type { Failure } from "../core/failure";
 import { classifyError, classifyFailure, FAILURE_CLASS_INFO } from "../core/failure";
 import { projectName } from "../stacks/environment";
-import { EngineFacts } from "./engine-facts";
+import { READINESS_TYPE } from "../core/readiness-type";
+import { EngineFacts, MASKED } from "./engine-facts";
 import { checkEnvironment } from "./inspect";
 import type { RecoveryReport, StackLock } from "./recover";
 import { backendDirOf, describeLiveLock, LiveLockError, recoverInterrupted, stackLocks } from "./recover";
@@ -89,7 +90,7 @@ export function selectStack(target: Target): Promise<SelectedStack> {
 }
 
 function plainOutputs(outputs: OutputMap): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? MASKED : v.value]));
 }
 
 function progressFrom(event: EngineEvent): ProgressEvent | undefined {
@@ -217,20 +218,14 @@ export function machineTargets(exported: { deployment?: unknown }, machines: str
         { resources?: { urn: string; type: string; parent?: string; provider?: string }[] } | undefined
     )?.resources ?? [];
   const root = resources.find((r) => r.type === "pulumi:pulumi:Stack");
-  const prefix = root ? root.urn.slice(0, root.urn.lastIndexOf("::pulumi:pulumi:Stack::")) : undefined;
-  const targets = new Set<string>(root ? [root.urn] : []);
-  const wanted = new Set(
-    machines.flatMap((name) =>
-      prefix
-        ? [
-            `${prefix}::${MACHINE_TYPE}::${name}`,
-            `${prefix}::${MACHINE_TYPE}$pulumi-nodejs:dynamic/machina:ReadinessCheck*::${name}-ready`,
-          ]
-        : [],
-    ),
-  );
-  for (const urn of wanted) targets.add(urn);
-  const machineUrns = new Set(machines.map((name) => `${prefix}::${MACHINE_TYPE}::${name}`));
+  // A stack never run has no root: nothing of it can be targeted.
+  if (!root) return [];
+  const prefix = root.urn.slice(0, root.urn.lastIndexOf("::pulumi:pulumi:Stack::"));
+  const machineUrn = (name: string) => `${prefix}::${MACHINE_TYPE}::${name}`;
+  const machineUrns = new Set(machines.map(machineUrn));
+  const targets = new Set<string>([root.urn, ...machineUrns]);
+  // The readiness check by pattern: a stopped machine has none, and the engine refuses a literal target it cannot find.
+  for (const name of machines) targets.add(`${prefix}::${MACHINE_TYPE}$${READINESS_TYPE}*::${name}-ready`);
   const parentOf = new Map(resources.map((r) => [r.urn, r.parent]));
   for (const r of resources) {
     for (let at: string | undefined = r.urn, depth = 0; at && depth < 64; at = parentOf.get(at), depth++) {
@@ -415,7 +410,7 @@ export async function run(operation: Operation, target: Target, options: RunOpti
 
 /** Values given for one run (a token passed with -c) never appear in what Machina prints or returns. */
 export function redact(text: string, values: string[]): string {
-  return values.reduce((out, value) => out.split(value).join("[secret]"), text);
+  return values.reduce((out, value) => out.split(value).join(MASKED), text);
 }
 
 function redactFailure<T extends { error?: string }>(failure: T, values: string[]): T {

@@ -7,13 +7,12 @@
  * its pending creates are its own work in progress, and the run is reported as a conflict.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { MachinaError } from "../core/errors";
 import { READINESS_TYPE } from "../core/readiness-type";
 import { builtInProviderNames, resolveProvider } from "../providers/registry";
-import { checkpointFiles, fileBackendDir } from "./file-backend";
+import { checkpointFiles, fileBackendDir, readCheckpointText } from "./file-backend";
 import type { SelectedStack } from "./workspace";
 
 export interface RecoveryReport {
@@ -206,9 +205,7 @@ export function mayHavePendingOperations(backendDir: string, project: string, st
   if (files.length === 0) return true;
   for (const file of files) {
     try {
-      const raw = readFileSync(file);
-      const text = (file.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
-      if (text.includes('"pending_operations"')) return true;
+      if (readCheckpointText(file).includes('"pending_operations"')) return true;
     } catch {
       return true;
     }

@@ -94,20 +94,15 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
   const keyPair =
     firstKey === undefined
       ? undefined
-      : typeof firstKey === "string"
-        ? sharedPerStack(
-            "aws",
-            `key-${region}`,
-            firstKey,
-            (name, keyName, opts) =>
-              new KeyPair(name, { keyName, publicKey: firstKey, region, tags: MANAGED_LABELS }, opts),
-            { parent, type: "aws:ec2/keyPair:KeyPair" },
-          )
-        : new KeyPair(
-            `${spec.name}-key`,
-            { keyName: spec.platformName, publicKey: firstKey, region, tags: MANAGED_LABELS },
-            { parent },
-          );
+      : sharedPerStack(
+          "aws",
+          `key-${region}`,
+          firstKey,
+          (name, keyName, opts) =>
+            new KeyPair(name, { keyName, publicKey: firstKey, region, tags: MANAGED_LABELS }, opts),
+          { parent, type: "aws:ec2/keyPair:KeyPair" },
+          { name: `${spec.name}-key`, platformName: spec.platformName },
+        );
   const userData = withKeys(spec, ec2UserData);
 
   const group = new SecurityGroup(

@@ -95,19 +95,16 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
       opts,
     );
   };
-  // A resource group given as an Output cannot key a shared network: the Machine gets one of its own.
-  const groupKnown = typeof options.resourceGroupName !== "object";
   const subnetId: pulumi.Input<string> =
     options.subnetId ??
-    (groupKnown
-      ? sharedPerStack(
-          "azure",
-          `net-${location}`,
-          { location, resourceGroupName: options.resourceGroupName ?? "shared" },
-          (name, _platformName, opts) => makeNetwork(name, opts),
-          { parent, type: "azure-native:network:VirtualNetwork" },
-        ).id
-      : makeNetwork(`${spec.name}-net`, { parent }).id);
+    sharedPerStack(
+      "azure",
+      `net-${location}`,
+      { location, resourceGroupName: options.resourceGroupName ?? "shared" },
+      (name, _platformName, opts) => makeNetwork(name, opts),
+      { parent, type: "azure-native:network:VirtualNetwork" },
+      { name: `${spec.name}-net`, platformName: spec.platformName },
+    ).id;
 
   const nsg = new NetworkSecurityGroup(
     `${spec.name}-nsg`,

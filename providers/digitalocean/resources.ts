@@ -42,18 +42,16 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
   // stack asks for key objects of its own (see sshKeysVia).
   const fingerprints =
     sshKeysVia(spec.options) === "api"
-      ? spec.sshKeys.map((publicKey, i) =>
-          // A key given as an Output gets a key object of its Machine's own: a shared one is named by its content.
-          typeof publicKey === "string"
-            ? sharedPerStack(
-                "digitalocean",
-                "sshkey",
-                publicKey,
-                (name, platformName, opts) => new SshKey(name, { name: platformName, publicKey }, opts),
-                { parent, type: "digitalocean:index/sshKey:SshKey" },
-              ).fingerprint
-            : new SshKey(`${spec.name}-sshkey-${i}`, { name: `${spec.platformName}-${i}`, publicKey }, { parent })
-                .fingerprint,
+      ? spec.sshKeys.map(
+          (publicKey, i) =>
+            sharedPerStack(
+              "digitalocean",
+              "sshkey",
+              publicKey,
+              (name, platformName, opts) => new SshKey(name, { name: platformName, publicKey }, opts),
+              { parent, type: "digitalocean:index/sshKey:SshKey" },
+              { name: `${spec.name}-sshkey-${i}`, platformName: `${spec.platformName}-${i}` },
+            ).fingerprint,
         )
       : [];
 

@@ -6,7 +6,7 @@ import { SshKey } from "@pulumi/hcloud/sshKey";
 import type * as hcloudInputs from "@pulumi/hcloud/types/input";
 import type * as pulumi from "@pulumi/pulumi";
 import { sharedPerStack } from "../kit/shared";
-import { firewallKnown, firewallRules, withKeys } from "../kit/settled";
+import { firewallRules, withKeys } from "../kit/settled";
 import { portRange } from "../kit/firewall";
 import { MANAGED_LABELS } from "../../core/resolve/labels";
 import type { FirewallRule } from "../../core/firewall-rule";
@@ -32,21 +32,17 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
   // of its Machine's own: a shared one is named by its content.
   const keyIds =
     sshKeysVia(spec.options) === "api"
-      ? spec.sshKeys.map((publicKey, i) =>
-          typeof publicKey === "string"
-            ? sharedPerStack(
-                "hetzner",
-                "sshkey",
-                publicKey,
-                (name, platformName, opts) =>
-                  new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS }, opts),
-                { parent, type: "hcloud:index/sshKey:SshKey" },
-              ).id
-            : new SshKey(
-                `${spec.name}-sshkey-${i}`,
-                { name: `${spec.platformName}-${i}`, publicKey, labels: MANAGED_LABELS },
-                { parent },
-              ).id,
+      ? spec.sshKeys.map(
+          (publicKey, i) =>
+            sharedPerStack(
+              "hetzner",
+              "sshkey",
+              publicKey,
+              (name, platformName, opts) =>
+                new SshKey(name, { name: platformName, publicKey, labels: MANAGED_LABELS }, opts),
+              { parent, type: "hcloud:index/sshKey:SshKey" },
+              { name: `${spec.name}-sshkey-${i}`, platformName: `${spec.platformName}-${i}` },
+            ).id,
         )
       : [];
 
@@ -58,10 +54,14 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
         { name: platformName, rules: firewallRules(spec, hetznerFirewallRules), labels: MANAGED_LABELS },
         opts,
       );
-    // Sources given as Outputs make a firewall of the Machine's own; known ones are shared by content.
-    firewall = firewallKnown(spec)
-      ? sharedPerStack("hetzner", "firewall", spec.firewall, make, { parent, type: "hcloud:index/firewall:Firewall" })
-      : make(`${spec.name}-firewall`, spec.platformName, { parent });
+    firewall = sharedPerStack(
+      "hetzner",
+      "firewall",
+      spec.firewall,
+      make,
+      { parent, type: "hcloud:index/firewall:Firewall" },
+      { name: `${spec.name}-firewall`, platformName: spec.platformName },
+    );
   }
 
   const server = new Server(

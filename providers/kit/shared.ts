@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { stackScopedName } from "../../core/naming";
+import { isDeferred } from "../../core/deferred";
 import { MachinaError } from "../../core/errors";
 import { ownerProtection } from "./owner-options";
 import { perRun } from "./per-run";
@@ -43,6 +44,19 @@ interface SharedEntry {
   creator: string;
 }
 
+/** Whether a value holds, at any depth, one known only when the deployment runs (an Output). */
+function holdsOutput(value: unknown): boolean {
+  if (isDeferred(value)) return true;
+  if (typeof value !== "object" || value === null) return false;
+  return (Array.isArray(value) ? value : Object.values(value)).some(holdsOutput);
+}
+
+/** The names of the resource a Machine gets of its own when the content cannot key a shared one. */
+export interface OwnNames {
+  name: string;
+  platformName: string;
+}
+
 /**
  * A resource several Machines of one stack share (a firewall, a key pair), created once per program
  * run (see perRun). `create` gets the logical name (by content, stable across releases) and the platform name,
@@ -52,7 +66,8 @@ interface SharedEntry {
  * (the Machine's explicit provider for the SDK's package, else the default one): `create` gets options
  * that put it on that provider, under one `machina:index:Shared` component per provider module and
  * instance (aliased from where earlier releases made it, at the stack's root), and as protected as
- * the Machine. Content must be plain: a value given as an Output makes a resource of its Machine's own.
+ * the Machine. A shared resource is named by its content, which an Output does not give until it
+ * resolves: content that holds one makes a resource of the Machine's own, named `own`.
  */
 export function sharedPerStack<T>(
   provider: string,
@@ -60,7 +75,9 @@ export function sharedPerStack<T>(
   content: unknown,
   create: (name: string, platformName: string, opts: pulumi.CustomResourceOptions) => T,
   owner?: SharedOwner,
+  own?: OwnNames,
 ): T {
+  if (own && holdsOutput(content)) return create(own.name, own.platformName, { parent: owner?.parent });
   const hash = contentHash(content);
   const name = `machina-${kind}-${hash}`;
   const resources = perRun<SharedEntry>("shared-resources");

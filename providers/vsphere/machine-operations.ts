@@ -7,6 +7,7 @@
 import { serverName } from "./connection";
 import type { Placement, PlacementRequest } from "./placement";
 import { findTemplate, inventoryPath, resolvePlacement } from "./placement";
+import { PLACEMENT_KEYS } from "./settings";
 import type { MoRef, SoapObject, XmlNode } from "./soap";
 import { asArray, moRef, moRefOf, SoapFault, textOf, xsiType } from "./soap";
 import type { ObjectExists } from "./tags";
@@ -60,12 +61,7 @@ export const REPLACE_ON: (keyof VsphereMachineInputs)[] = [
   "name",
   "hostname",
   "template",
-  "datacenter",
-  "cluster",
-  "resourcePool",
-  "folder",
-  "datastore",
-  "network",
+  ...PLACEMENT_KEYS,
   "diskGiB",
   "userData",
   "metadata",

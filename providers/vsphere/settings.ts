@@ -16,6 +16,19 @@ export interface VsphereSetting {
   max?: number;
 }
 
+/**
+ * The keys of a placement request. Declared here, where `machina info` reads it without the SOAP layer:
+ * the settings that may be Outputs, and inputs that replace the VM.
+ */
+export const PLACEMENT_KEYS = [
+  "datacenter",
+  "cluster",
+  "resourcePool",
+  "folder",
+  "datastore",
+  "network",
+] as const satisfies readonly (keyof PlacementRequest)[];
+
 export const VSPHERE_SETTINGS: VsphereSetting[] = [
   { key: "datacenter", kind: "string", description: "datacenter name (default: the server's only datacenter)" },
   {
@@ -58,16 +71,6 @@ export const VSPHERE_SETTINGS: VsphereSetting[] = [
     max: 86400,
   },
 ];
-
-/** The settings that place the VM in the inventory; each may be an Output of another resource. */
-const PLACEMENT_KEYS = [
-  "datacenter",
-  "cluster",
-  "resourcePool",
-  "folder",
-  "datastore",
-  "network",
-] as const satisfies readonly (keyof PlacementRequest)[];
 
 /** Where the VM goes, each place by name or path, or an Output that resolves to one. */
 export type PlacementSettings = { [K in keyof PlacementRequest]?: pulumi.Input<string> };

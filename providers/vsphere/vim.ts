@@ -252,9 +252,3 @@ export function sessionFor(connection: Connection): Vim {
   }
   return vim;
 }
-
-export async function closeSessions(): Promise<void> {
-  const all = [...sessions.values()];
-  sessions.clear();
-  await Promise.all(all.map((v) => v.logout()));
-}

@@ -14,6 +14,7 @@ import { resolveBaseImage } from "../../dist/providers/libvirt/images";
 import * as ops from "../../dist/providers/libvirt/machine-operations";
 import { virsh } from "../../dist/providers/libvirt/virsh";
 import { recordTiming } from "../support/timings";
+import { machineInputs } from "./machine-inputs";
 
 const URI = "qemu:///system";
 const RUN = `pw${process.pid}`;
@@ -22,25 +23,11 @@ const made: { id: string; outs: ops.MachineOutputs }[] = [];
 let busybox: Awaited<ReturnType<typeof resolveBaseImage>>;
 
 function inputs(name: string, over: Partial<ops.MachineInputs> = {}): ops.MachineInputs {
-  return {
-    uri: URI,
-    name: `${RUN}-${name}`,
-    hostname: name,
-    cpus: 1,
-    memoryMiB: 256,
-    diskGiB: 1,
+  return machineInputs({ run: RUN, stack: "power", stateDir }, name, {
     image: busybox,
-    network: "user",
-    ports: [],
-    sshUser: "machina",
-    sshKeys: [],
-    accelerator: "auto",
-    stateDir,
     shutdownTimeoutSeconds: 60,
-    metadata: { stack: "power", machine: name },
-    labels: {},
     ...over,
-  };
+  });
 }
 
 const domstate = async (name: string) => (await virsh(URI, ["domstate", name, "--reason"])).trim();

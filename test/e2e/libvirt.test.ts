@@ -15,6 +15,7 @@ import { resolveBaseImage } from "../../dist/providers/libvirt/images";
 import * as ops from "../../dist/providers/libvirt/machine-operations";
 import { domainInfo, stopDomain, virsh } from "../../dist/providers/libvirt/virsh";
 import { recordTiming } from "../support/timings";
+import { machineInputs } from "./machine-inputs";
 
 const URI = "qemu:///system";
 const RUN = `e2e${process.pid}`;
@@ -23,25 +24,7 @@ const keyDir = mkdtempSync(path.join(tmpdir(), "machina-e2e-key-"));
 const created: ops.MachineOutputs[] = [];
 
 function inputs(name: string, over: Partial<ops.MachineInputs> = {}): ops.MachineInputs {
-  return {
-    uri: URI,
-    name: `${RUN}-${name}`,
-    hostname: name,
-    cpus: 1,
-    memoryMiB: 256,
-    diskGiB: 1,
-    image: { diskFormat: "qcow2" },
-    network: "user",
-    ports: [],
-    sshUser: "machina",
-    sshKeys: [],
-    accelerator: "auto",
-    stateDir,
-    shutdownTimeoutSeconds: 0,
-    metadata: { stack: "e2e", machine: name },
-    labels: { suite: "e2e" },
-    ...over,
-  };
+  return machineInputs({ run: RUN, stack: "e2e", stateDir }, name, { labels: { suite: "e2e" }, ...over });
 }
 
 async function create(i: ops.MachineInputs) {

@@ -317,3 +317,32 @@ export function withEngineCluster(statePrefix: string, ready: (env: EngineCluste
     await cluster?.stop();
   });
 }
+
+/** What a program on the test cluster is given: Machina, the Kubernetes SDK, and the cluster's provider. */
+export interface ClusterProgram {
+  Machine: typeof import("../../dist/index.js").Machine;
+  k8s: typeof import("@pulumi/kubernetes");
+  /** An explicit `kubernetes.Provider` for the cluster, as a user with several clusters has one. */
+  provider: import("@pulumi/kubernetes").Provider;
+}
+
+/** An inline-program target on the file's cluster and state folder, its Machines on the kubevirt provider. */
+export function clusterTarget(
+  env: Pick<EngineCluster, "cluster" | "stateDir">,
+  stackName: string,
+  program: (given: ClusterProgram) => Record<string, unknown>,
+) {
+  return {
+    projectName: "kv",
+    stackName,
+    stateDir: env.stateDir,
+    config: { "machina:provider": "kubevirt" },
+    program: async () => {
+      const { Machine } = await import("../../dist/index.js");
+      const k8s = await import("@pulumi/kubernetes");
+      const pulumi = await import("@pulumi/pulumi");
+      const provider = new k8s.Provider("cluster-a", { kubeconfig: pulumi.secret(env.cluster.kubeconfig) });
+      return program({ Machine, k8s, provider });
+    },
+  };
+}

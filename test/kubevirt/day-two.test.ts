@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
 import type { MachineArgs } from "../../dist/core/spec";
-import { type Cluster, withEngineCluster } from "./cluster";
+import { clusterTarget, type Cluster, withEngineCluster } from "./cluster";
 import { kubeObjects } from "./objects";
 
 let cluster: Cluster;
@@ -23,34 +23,24 @@ interface Snapshot {
 }
 
 function target(stackName: string, args: () => MachineArgs, snapshot?: () => Snapshot | undefined) {
-  return {
-    projectName: "kv",
-    stackName,
-    stateDir,
-    config: { "machina:provider": "kubevirt" },
-    program: async () => {
-      const { Machine } = await import("../../dist/index.js");
-      const k8s = await import("@pulumi/kubernetes");
-      const pulumi = await import("@pulumi/pulumi");
-      const provider = new k8s.Provider("cluster-a", { kubeconfig: pulumi.secret(cluster.kubeconfig) });
-      const vm = new Machine("vm", args(), { providers: [provider] });
-      const snap = snapshot?.();
-      if (snap) {
-        const vmName = vm.details.apply((d) => d.name as string);
-        new k8s.apiextensions.CustomResource(
-          "vm-snapshot",
-          {
-            apiVersion: "snapshot.kubevirt.io/v1beta1",
-            kind: "VirtualMachineSnapshot",
-            metadata: { name: vmName.apply((n) => `${n}-before-upgrade`), namespace: "default" },
-            spec: { source: snap.source ?? { apiGroup: "kubevirt.io", kind: "VirtualMachine", name: vmName } },
-          },
-          { provider, dependsOn: [vm] },
-        );
-      }
-      return { id: vm.id };
-    },
-  };
+  return clusterTarget({ cluster, stateDir }, stackName, ({ Machine, k8s, provider }) => {
+    const vm = new Machine("vm", args(), { providers: [provider] });
+    const snap = snapshot?.();
+    if (snap) {
+      const vmName = vm.details.apply((d) => d.name as string);
+      new k8s.apiextensions.CustomResource(
+        "vm-snapshot",
+        {
+          apiVersion: "snapshot.kubevirt.io/v1beta1",
+          kind: "VirtualMachineSnapshot",
+          metadata: { name: vmName.apply((n) => `${n}-before-upgrade`), namespace: "default" },
+          spec: { source: snap.source ?? { apiGroup: "kubevirt.io", kind: "VirtualMachine", name: vmName } },
+        },
+        { provider, dependsOn: [vm] },
+      );
+    }
+    return { id: vm.id };
+  });
 }
 
 describe("day-two objects", () => {

@@ -11,7 +11,7 @@ import type * as Operations from "../../dist/automation/operations";
 import type { MachineArgs } from "../../dist/core/spec";
 import { KEY_A } from "../../dist/testing";
 import { recordTiming } from "../support/timings";
-import { type Cluster, withEngineCluster, waitFor } from "./cluster";
+import { clusterTarget, type Cluster, withEngineCluster, waitFor } from "./cluster";
 import { kubeObjects, type KubeObject } from "./objects";
 
 let cluster: Cluster;
@@ -21,20 +21,11 @@ let stateDir: string;
 let spec: MachineArgs;
 let extraNamespace: string | undefined;
 
-const target = () => ({
-  projectName: "kv",
-  stackName: "ci",
-  stateDir,
-  config: { "machina:provider": "kubevirt" },
-  program: async () => {
-    const { Machine } = await import("../../dist/index.js");
-    const k8s = await import("@pulumi/kubernetes");
-    const pulumi = await import("@pulumi/pulumi");
-    const clusterA = new k8s.Provider("cluster-a", { kubeconfig: pulumi.secret(cluster.kubeconfig) });
-    const vm = new Machine("vm", spec, { providers: [clusterA] });
+const target = () =>
+  clusterTarget({ cluster, stateDir }, "ci", ({ Machine, provider }) => {
+    const vm = new Machine("vm", spec, { providers: [provider] });
     return { id: vm.id, privateIp: vm.privateIp, publicIp: vm.publicIp, details: vm.details, ns: extraNamespace };
-  },
-});
+  });
 
 let objects: ReturnType<typeof kubeObjects>;
 

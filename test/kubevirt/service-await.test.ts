@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
 import type { MachineArgs } from "../../dist/core/spec";
-import { type Cluster, withEngineCluster, waitFor } from "./cluster";
+import { clusterTarget, type Cluster, withEngineCluster, waitFor } from "./cluster";
 import { kubeObjects } from "./objects";
 
 let cluster: Cluster;
@@ -20,20 +20,10 @@ withEngineCluster("machina-kv-await-", (env) => {
 });
 
 function target(stackName: string, args: MachineArgs) {
-  return {
-    projectName: "kv",
-    stackName,
-    stateDir,
-    config: { "machina:provider": "kubevirt" },
-    program: async () => {
-      const { Machine } = await import("../../dist/index.js");
-      const k8s = await import("@pulumi/kubernetes");
-      const pulumi = await import("@pulumi/pulumi");
-      const provider = new k8s.Provider("cluster-a", { kubeconfig: pulumi.secret(cluster.kubeconfig) });
-      const vm = new Machine("web", args, { providers: [provider] });
-      return { id: vm.id, publicIp: vm.publicIp };
-    },
-  };
+  return clusterTarget({ cluster, stateDir }, stackName, ({ Machine, provider }) => {
+    const vm = new Machine("web", args, { providers: [provider] });
+    return { id: vm.id, publicIp: vm.publicIp };
+  });
 }
 
 describe("awaitService", () => {

@@ -128,6 +128,8 @@ describe("a targeted up of one machine", () => {
         `${prefix}::pulumi:providers:pulumi-nodejs::default`,
       ].sort(),
     );
+    // A stack never run has no root and nothing to target (no "undefined::..." URN).
+    expect(machineTargets({ deployment: { resources: [] } }, ["web"])).toEqual([]);
   });
 });
 
