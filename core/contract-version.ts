@@ -3,7 +3,7 @@
  * of the public provider kit (`pulumi-machina/providers/kit`), as `<major>.<minor>`. Within a major
  * version Machina only adds: a provider written for 1.x runs on every Machina that speaks 1.y, y >= x.
  */
-export const CONTRACT_VERSION = "1.1";
+export const CONTRACT_VERSION = "1.2";
 
 const VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 

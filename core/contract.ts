@@ -157,6 +157,57 @@ export interface PowerInputs {
  */
 export type PowerOperation = (state: PowerState) => PowerInputs;
 
+/** The machine a snapshot is taken of: what its module made of it. */
+export interface SnapshotSource {
+  /** The Machine's resolved spec (its provider options included). */
+  spec: ResolvedMachineSpec;
+  /** The platform's id of the machine (the Machine's `id`). */
+  id: pulumi.Output<string>;
+  details: pulumi.Output<Record<string, unknown>>;
+  /** The Machine component: the snapshot's resources depend on it. */
+  machine: pulumi.Resource;
+}
+
+/** What the `snapshot` operation is asked to make. */
+export interface SnapshotRequest {
+  /** The Snapshot's Pulumi resource name. */
+  name: string;
+  /** Deterministic platform name: stack and Snapshot, so a re-run finds what an interrupted run made. */
+  platformName: string;
+  /** The labels every platform object carries (Machina's managed labels and the Snapshot's own). */
+  labels: Record<string, pulumi.Input<string>>;
+  source: SnapshotSource;
+}
+
+export interface SnapshotResult {
+  /** The id a restoring Machine passes as `image: { snapshot: id }`. */
+  id: pulumi.Input<string>;
+  /** Provider-specific facts (size, the platform's name for it, where it is kept). */
+  details: pulumi.Input<Record<string, unknown>>;
+}
+
+/**
+ * The `snapshot` operation: registers, under `parent`, the platform's copy of the source machine's disk
+ * (a consistent one: taken with the guest stopped or frozen). Exporting it is the promise that `create`
+ * restores a spec whose `image.kind` is `snapshot` from the id it returns, and that deleting the
+ * Snapshot deletes the platform's copy.
+ */
+export type SnapshotOperation = (request: SnapshotRequest, parent: pulumi.Resource) => SnapshotResult;
+
+/** Which resource of `create` an adopted machine is imported into, and the id Pulumi's `import` takes. */
+export interface AdoptionPlan {
+  /** The Pulumi type of the resource `create` registers with `import: importId`. */
+  type: string;
+  importId: string;
+}
+
+/**
+ * The `adopt` operation: checks a platform id and says which resource `create` imports (pure; loads no
+ * SDK): problems for an id the platform cannot have. Exporting it is the promise that `create`, given
+ * `spec.adopt`, imports that machine instead of creating one, and never replaces or deletes it.
+ */
+export type AdoptOperation = (platformId: string, spec: ResolvedMachineSpec) => AdoptionPlan | FieldProblem[];
+
 /** Why an option's value is refused: what is allowed and how to fix it. */
 export interface OptionRefusal {
   allowed: string;
@@ -208,7 +259,11 @@ export interface ResolvedMachineSpec {
   zone?: string;
   arch: Arch;
   size: { type: string; cpus?: number; memoryGiB?: number; diskGiB?: number; fromCatalog: boolean };
-  image: { id: string; alias?: string; kind: "alias" | "id" | "snapshot" };
+  /**
+   * For kind `snapshot` (contract 1.2), `snapshot` is the id to restore from, as a Snapshot's `id`
+   * Output or a plain id, and `id` is that id when plain, else the Snapshot's name (for messages).
+   */
+  image: { id: string; alias?: string; kind: "alias" | "id" | "snapshot"; snapshot?: pulumi.Input<string> };
   diskGiB?: number;
   /** Each key a string, or an Output already checked to resolve to a valid key (see SettledSpec). */
   sshKeys: pulumi.Input<string>[];
@@ -230,6 +285,12 @@ export interface ResolvedMachineSpec {
    * absent from specs built by hand for 1.0 modules, where it means running.
    */
   powerState?: PowerState;
+  /**
+   * An existing machine this Machine takes over instead of creating one (contract 1.2; only for a
+   * module that exports `adopt`): its platform id, and whether destroying the Machine leaves the
+   * machine where it is (the default).
+   */
+  adopt?: { id: string; retainOnDelete: boolean };
 }
 
 /**
@@ -325,7 +386,7 @@ export interface ProviderModule {
   selfHealingResourceTypes?: string[];
   /** Day-two operations: each one exported is a capability (see ProviderCapabilities). */
   power?: PowerOperation;
-  snapshot?: DayTwoOperation;
-  adopt?: DayTwoOperation;
+  snapshot?: SnapshotOperation;
+  adopt?: AdoptOperation;
   state?: DayTwoOperation;
 }
