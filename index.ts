@@ -44,6 +44,7 @@ export type {
   SnapshotSource,
   AdoptOperation,
   AdoptionPlan,
+  StateOperation,
   PlatformFacts,
   ProviderCapabilities,
   ProviderModule,

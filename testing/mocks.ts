@@ -23,6 +23,8 @@ export interface RecordedResource {
   providerRef?: string;
   /** The id the mocks gave it. */
   id: string;
+  /** Its outputs as the mocks' platform returned them (its inputs and what the platform adds). */
+  outputs: Record<string, unknown>;
 }
 
 let nextId = 1000;
@@ -185,6 +187,11 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
         const id = `${ID_PREFIXES[args.type] ?? ""}${nextId++}`;
         const { __provider, ...inputs } = args.inputs;
         options.platform?.(args.type, inputs);
+        const computed = {
+          ...platformState(args.type, args.name, id, args.inputs),
+          ...options.platformState?.(args.type, args.name, id, args.inputs),
+        };
+        const outputs = { ...args.inputs, ...computed };
         recorded.push({
           type: args.type,
           name: args.name,
@@ -192,12 +199,9 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
           provider: __provider,
           providerRef: args.provider,
           id,
+          outputs,
         });
-        const computed = {
-          ...platformState(args.type, args.name, id, args.inputs),
-          ...options.platformState?.(args.type, args.name, id, args.inputs),
-        };
-        return { id, state: { ...args.inputs, ...computed } };
+        return { id, state: outputs };
       },
       call(args) {
         invokes.push({ token: args.token, inputs: args.inputs });
