@@ -4,6 +4,7 @@ import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { hetznerOptions } from "./options";
+import { hetznerAdopt } from "./adopt";
 
 /** Hetzner Cloud through @pulumi/hcloud. The SDK is loaded only when a machine is created. */
 const hetzner: ProviderModule = {
@@ -43,6 +44,11 @@ const hetzner: ProviderModule = {
     const { createHetznerServer } = require("./resources") as typeof import("./resources");
     return createHetznerServer(spec, parent);
   },
+  snapshot(request, parent) {
+    const { snapshotHetznerServer } = require("./snapshot") as typeof import("./snapshot");
+    return snapshotHetznerServer(request, parent);
+  },
+  adopt: hetznerAdopt,
 };
 
 export default hetzner;

@@ -14,6 +14,7 @@ import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { hetznerOptions } from "./options";
 import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 import { hetznerState } from "./state";
+import { ADOPTED_AS_IS, hetznerAdopt } from "./adopt";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
   return rules.map((r) => ({
@@ -24,14 +25,24 @@ export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.Firewa
   }));
 }
 
+/** Where an adopted server comes from: imported as it is, kept when the Machine is deleted unless asked. */
+function adoption(spec: ResolvedMachineSpec): pulumi.CustomResourceOptions {
+  if (!spec.adopt) return {};
+  const plan = hetznerAdopt(spec.adopt.id);
+  if (Array.isArray(plan)) throw new Error(`adopt.id ${JSON.stringify(spec.adopt.id)}: ${plan[0].allowed}`);
+  return { import: plan.importId, retainOnDelete: spec.adopt.retainOnDelete, ignoreChanges: ADOPTED_AS_IS };
+}
+
 export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const options = hetznerOptions.read(spec);
+  // An adopted server keeps its own keys and firewalls: Machina makes none for it.
+  const adopted = spec.adopt !== undefined;
 
   // Hetzner refuses one public key twice in a project: keys go in through cloud-init unless the
   // stack asks for key objects of its own (see sshKeysVia). A key given as an Output gets a key object
   // of its Machine's own: a shared one is named by its content.
   const keyIds =
-    sshKeysVia(spec.options) === "api"
+    sshKeysVia(spec.options) === "api" && !adopted
       ? spec.sshKeys.map(
           (publicKey, i) =>
             sharedPerStack(
@@ -47,7 +58,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
       : [];
 
   let firewall: Firewall | undefined;
-  if (spec.firewall.length > 0) {
+  if (spec.firewall.length > 0 && !adopted) {
     const make = (name: string, platformName: string, opts?: pulumi.CustomResourceOptions) =>
       new Firewall(
         name,
@@ -71,7 +82,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
       {
         name: spec.platformName,
         serverType: spec.size.type,
-        image: spec.image.id,
+        image: spec.image.kind === "snapshot" ? (spec.image.snapshot ?? spec.image.id) : spec.image.id,
         ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
         sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
         userData: withKeys(spec, userDataWithKeys),
@@ -81,7 +92,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
         networks: options.networkId !== undefined ? [{ networkId: options.networkId }] : undefined,
         ...options.server,
       } satisfies ServerArgs,
-      { parent, deleteBeforeReplace: true },
+      { parent, deleteBeforeReplace: true, ...adoption(spec) },
     ),
   );
 
