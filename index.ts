@@ -4,6 +4,7 @@ export type { FirewallRule, Protocol } from "./core/firewall-rule";
 export type { MachineState, PowerState } from "./core/power";
 export { MACHINE_STATES, POWER_STATES } from "./core/power";
 export type {
+  AdoptSpec,
   ImageSpec,
   MachineArgs,
   PortSpec,

@@ -25,6 +25,13 @@ export interface ReadinessSpec {
   timeoutSeconds?: number;
 }
 
+/** `adopt` in its long form. */
+export interface AdoptSpec {
+  id: string;
+  /** Leave the machine on the platform when the Machine is destroyed (default true). */
+  retainOnDelete?: boolean;
+}
+
 export interface MachineArgs {
   /** Provider name (`hetzner`), a third-party package name, or a module object; default: config `machina:provider`. */
   provider?: string | ProviderModule;
@@ -54,6 +61,14 @@ export interface MachineArgs {
    * elsewhere. A stopped machine keeps its disk and skips the readiness check.
    */
   powerState?: PowerState;
+  /**
+   * Take over a machine that exists already instead of creating one: its platform id (`machina info
+   * <provider>` says which id; the providers with the adopt capability take it), or `{ id,
+   * retainOnDelete }`. Destroying an adopted Machine leaves the machine where it is unless
+   * `retainOnDelete` is false. The spec must describe the machine as it is: a difference is an error
+   * naming the fields, never a replacement.
+   */
+  adopt?: string | AdoptSpec;
   /**
    * Per-provider options, keyed by provider name; each provider declares its options (`machina info
    * <provider>`). An option naming a platform object (a subnet, a network) may be an Output.

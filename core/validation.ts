@@ -9,6 +9,7 @@ import { platformNameFor, toDnsLabel } from "./naming";
 import { optionProblems } from "./provider-options";
 import { ruleProblems } from "./provider-rules";
 import { settledNow } from "./settled";
+import { adoptionProblems, checkAdoptShape } from "./resolve/adopt";
 import { checkArchShape, resolveArch } from "./resolve/arch";
 import { checkBooleans, checkFields, resolveHostname, resolveProviderOptions } from "./resolve/fields";
 import { checkImageShape, resolveImage } from "./resolve/image";
@@ -82,6 +83,7 @@ export function resolveMachineSpec(
   const readiness = checkReadiness(args.waitForReady);
   const options = resolveProviderOptions(args.providerOptions, provider.name);
   const powerState = resolvePowerState(args.powerState, provider);
+  const adopt = checkAdoptShape(args.adopt);
 
   const problems = [
     ...hostname.problems,
@@ -101,6 +103,7 @@ export function resolveMachineSpec(
     ...readiness.problems,
     ...options.problems,
     ...powerState.problems,
+    ...adopt.problems,
     ...inputsRefusedBy(args, provider),
   ];
   if (problems.length > 0 || !size.value.size || !image.value)
@@ -129,6 +132,7 @@ export function resolveMachineSpec(
     publicIp: args.publicIp ?? true,
     options: options.value,
     powerState: powerState.value,
+    ...(adopt.value ? { adopt: adopt.value } : {}),
     readiness: readiness.value,
   };
   const providerProblems = checkOnProvider(resolved, args, provider, context);
@@ -152,6 +156,7 @@ export function checkOnProvider(
     ...(typeof args.userData === "string" && settled ? userDataProblems(args.userData, provider, settled) : []),
     ...optionProblems(provider, spec.options),
     ...ruleProblems(provider, spec),
+    ...adoptionProblems(spec, provider),
     ...(provider.validate?.(spec, { config: context.config ?? (() => undefined) }) ?? []),
   ];
 }
@@ -186,6 +191,7 @@ export function machineShapeProblems(name: string, args: MachineArgs): FieldProb
     ...checkBooleans(args),
     ...checkReadiness(args.waitForReady).problems,
     ...checkPowerStateShape(args.powerState).problems,
+    ...checkAdoptShape(args.adopt).problems,
     ...resolveProviderOptions(args.providerOptions, undefined).problems,
   ]);
 }

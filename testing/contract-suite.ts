@@ -15,6 +15,7 @@ import { takesInputs } from "../core/contract-version";
 import type { CatalogSize, ProviderModule } from "../core/contract";
 import { ValidationError } from "../core/errors";
 import { platformNameFor } from "../core/naming";
+import { resolveMachineSpec } from "../core/validation";
 import { assertProviderModule, registerProvider, resolveProvider } from "../providers/registry";
 import type { MockOptions, RecordedResource } from "./mocks";
 import { installMachinaMocks, KEY_A, KEY_B, loadMachine, settle, valueOf } from "./mocks";
@@ -55,7 +56,26 @@ export interface ContractSuiteOptions {
   stack?: string;
   /** What your platform computes for your resources (an address, say), for the mocks to answer with. */
   platformState?: MockOptions["platformState"];
+  /**
+   * A platform id each provider's `adopt` accepts, by provider name, for the adopt case. Without one the
+   * suite tries ids of common shapes (ADOPT_ID_CANDIDATES) and takes the first the module accepts.
+   */
+  adoptIds?: Record<string, string>;
 }
+
+/** Ids of the shapes platforms give machines, tried in order when no adoptIds entry names one. */
+export const ADOPT_ID_CANDIDATES = [
+  "machina-adopted",
+  "default/machina-adopted",
+  "i-0123456789abcdef0",
+  "12345678",
+  "us-central1-a/machina-adopted",
+  "projects/contract/zones/us-central1-a/instances/machina-adopted",
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/machina/providers/Microsoft.Compute/virtualMachines/machina-adopted",
+  "pve/100",
+  "pve/qemu/100",
+  "100",
+];
 
 const MARKER = "machina-contract-7f3a9c";
 const USER_DATA = `#cloud-config\nwrite_files:\n  - path: /etc/machina-contract\n    content: ${MARKER}\n`;
@@ -399,6 +419,68 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
           );
           const problem = problems.find((p) => p.field === `${name}-pw.powerState`);
           expect(problem?.fix, "the refusal says what to do").toMatch(/remove powerState/);
+        });
+      }
+
+      const adopt = module.adopt;
+      if (adopt) {
+        it("adopt (exported): the resource adopt() names takes the machine over (import or its input) and is retained; nothing else is imported", async () => {
+          const args = { size: "small" as const, sshKeys: [KEY_A], provider: name };
+          const accepted = (id: string) => {
+            const spec = resolveMachineSpec(`${name}-ad`, args, module, { project, stack });
+            return !Array.isArray(adopt(id, { ...spec, adopt: { id, retainOnDelete: true } }));
+          };
+          const id = options.adoptIds?.[name] ?? ADOPT_ID_CANDIDATES.find(accepted);
+          expect(id, `an id ${name}'s adopt accepts (pass adoptIds: { ${name}: "<id>" })`).toBeDefined();
+          const build = async (machine: string, adoptArg: unknown) => {
+            const from = recorded.length;
+            const m = new Machine(machine, { ...args, adopt: adoptArg as string });
+            await valueOf(m.id);
+            await settle();
+            return recorded.slice(from);
+          };
+          const fresh = await build(`${name}-new`, undefined);
+          const adopted = await build(`${name}-ad`, id);
+          const spec = resolveMachineSpec(`${name}-ad`, { ...args, adopt: id }, module, { project, stack });
+          const plan = adopt(id!, spec);
+          if (Array.isArray(plan)) throw new Error(`adopt refused ${id}: ${JSON.stringify(plan)}`);
+          const taken = adopted.filter((r) => r.type === plan.type);
+          expect(taken.length, `one ${plan.type} is registered`).toBe(1);
+          if (plan.input === undefined) {
+            expect(taken[0].importId, "registered with import: the plan's importId").toBe(plan.importId);
+          } else {
+            expect(taken[0].importId, "a resource Pulumi cannot import is not given import").toBeUndefined();
+            expect(taken[0].inputs[plan.input], `its input ${plan.input} carries the importId`).toBe(plan.importId);
+          }
+          expect(taken[0].retainOnDelete, "an adopted machine is retained on destroy by default").toBe(true);
+          const imported = adopted.filter((r) => r.importId !== undefined && r !== taken[0]);
+          expect(
+            imported.map((r) => r.type),
+            "nothing else is imported",
+          ).toEqual([]);
+          const freshTypes = new Set(fresh.map((r) => r.type));
+          expect(
+            adopted.map((r) => r.type).filter((t) => !freshTypes.has(t)),
+            "adoption makes no kind of resource a new machine does not",
+          ).toEqual([]);
+          expect(
+            fresh.every((r) => r.importId === undefined),
+            "a new machine imports nothing",
+          ).toBe(true);
+          const optedOut = await build(`${name}-ad-del`, { id, retainOnDelete: false });
+          const deleted = optedOut.filter((r) => r.type === plan.type);
+          expect(
+            deleted.map((r) => r.retainOnDelete),
+            "retainOnDelete: false is honoured",
+          ).toEqual([false]);
+        });
+      } else {
+        it("adopt (not exported): adopt is refused before anything is registered, with the fix", async () => {
+          const problems = await refused(
+            () => new Machine(`${name}-ad`, { size: "small", provider: name, adopt: "some-machine" }),
+          );
+          const problem = problems.find((p) => p.field === `${name}-ad.adopt`);
+          expect(problem?.fix, "the refusal says what to do").toMatch(/remove adopt/);
         });
       }
 

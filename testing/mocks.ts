@@ -23,6 +23,10 @@ export interface RecordedResource {
   providerRef?: string;
   /** The id the mocks gave it. */
   id: string;
+  /** The id it was registered to import (the `import` resource option), when it was. */
+  importId?: string;
+  /** Whether it was registered with `retainOnDelete: true`. */
+  retainOnDelete: boolean;
 }
 
 let nextId = 1000;
@@ -178,6 +182,8 @@ export interface MockOptions {
  */
 export function installMachinaMocks(options: MockOptions = {}): RecordedResource[] {
   const recorded: RecordedResource[] = [];
+  // The mocks' newResource sees no resource options: the monitor's request, read just before, gives retainOnDelete.
+  let retainOnDelete = false;
   pulumi.runtime.setAllConfig(options.config ?? {});
   pulumi.runtime.setMocks(
     {
@@ -192,6 +198,8 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
           provider: __provider,
           providerRef: args.provider,
           id,
+          ...(args.id ? { importId: args.id } : {}),
+          retainOnDelete,
         });
         const computed = {
           ...platformState(args.type, args.name, id, args.inputs),
@@ -216,6 +224,12 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
     options.stack ?? "test",
     false,
   );
+  const monitor = (pulumi.runtime as unknown as { getMonitor(): Record<string, unknown> }).getMonitor();
+  const register = monitor.registerResource as (req: { getRetainondelete(): boolean | undefined }, cb: unknown) => void;
+  monitor.registerResource = (req: { getRetainondelete(): boolean | undefined }, cb: unknown) => {
+    retainOnDelete = req.getRetainondelete() === true;
+    return register.call(monitor, req, cb);
+  };
   return recorded;
 }
 
