@@ -1,13 +1,14 @@
 /** Adopting an existing Hetzner server: its numeric id is the import id of the server Machina registers. */
-import type { AdoptionPlan } from "../../core/contract";
+import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
 
 export const SERVER_TYPE = "hcloud:index/server:Server";
 
 /**
- * What an adopted server keeps as the platform has it: inputs set when a server is made (its name,
- * image, keys, user data) and the networking Machina would have made for it. Pulumi's import compares
- * the rest (type, location) with the server and names each field that differs.
+ * What an adopted server keeps as the platform has it: what only its first boot read (image, keys,
+ * user data), its name and labels, and its networking (its firewalls and networks: Machina makes no
+ * firewall for it, and refuses `ports`). Pulumi's import compares the rest (type, location) with the
+ * server and names each field that differs, instead of replacing it.
  */
 export const ADOPTED_AS_IS = [
   "name",
@@ -32,4 +33,17 @@ export function hetznerAdopt(platformId: string): AdoptionPlan | FieldProblem[] 
     ];
   }
   return { type: SERVER_TYPE, importId: platformId };
+}
+
+/** `ports` on an adopted server: its firewalls stay as they are, so Machina cannot open them. */
+export function adoptedPortsProblems(spec: ResolvedMachineSpec): FieldProblem[] {
+  if (!spec.adopt || spec.requestedFirewall.length === 0) return [];
+  return [
+    {
+      field: "ports",
+      value: JSON.stringify(spec.requestedFirewall.map((r) => r.port)),
+      allowed: "no ports on an adopted server: it keeps its own firewalls",
+      fix: "open the ports in the server's firewall yourself and leave ports out",
+    },
+  ];
 }

@@ -4,7 +4,7 @@ import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { hetznerOptions } from "./options";
-import { hetznerAdopt } from "./adopt";
+import { adoptedPortsProblems, hetznerAdopt } from "./adopt";
 
 /** Hetzner Cloud through @pulumi/hcloud. The SDK is loaded only when a machine is created. */
 const hetzner: ProviderModule = {
@@ -27,7 +27,7 @@ const hetzner: ProviderModule = {
   catalog: catalog as ProviderModule["catalog"],
   options: hetznerOptions.schema,
   validate(spec) {
-    const problems: FieldProblem[] = [];
+    const problems: FieldProblem[] = adoptedPortsProblems(spec);
     if (!spec.publicIp && spec.options.networkId === undefined) {
       problems.push({
         field: "publicIp",

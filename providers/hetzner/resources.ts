@@ -14,7 +14,8 @@ import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { hetznerOptions } from "./options";
 import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 import { hetznerState } from "./state";
-import { ADOPTED_AS_IS, hetznerAdopt } from "./adopt";
+import { ADOPTED_AS_IS, hetznerAdopt, SERVER_TYPE } from "./adopt";
+import { adoptionOptions, isAdopted } from "../kit/adoption";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
   return rules.map((r) => ({
@@ -25,18 +26,10 @@ export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.Firewa
   }));
 }
 
-/** Where an adopted server comes from: imported as it is, kept when the Machine is deleted unless asked. */
-function adoption(spec: ResolvedMachineSpec): pulumi.CustomResourceOptions {
-  if (!spec.adopt) return {};
-  const plan = hetznerAdopt(spec.adopt.id);
-  if (Array.isArray(plan)) throw new Error(`adopt.id ${JSON.stringify(spec.adopt.id)}: ${plan[0].allowed}`);
-  return { import: plan.importId, retainOnDelete: spec.adopt.retainOnDelete, ignoreChanges: ADOPTED_AS_IS };
-}
-
 export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const options = hetznerOptions.read(spec);
-  // An adopted server keeps its own keys and firewalls: Machina makes none for it.
-  const adopted = spec.adopt !== undefined;
+  // An adopted server booted long ago (no key objects for it) and keeps its own firewalls (hetznerAdopt).
+  const adopted = isAdopted(spec);
 
   // Hetzner refuses one public key twice in a project: keys go in through cloud-init unless the
   // stack asks for key objects of its own (see sshKeysVia). A key given as an Output gets a key object
@@ -92,7 +85,12 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
         networks: options.networkId !== undefined ? [{ networkId: options.networkId }] : undefined,
         ...options.server,
       } satisfies ServerArgs,
-      { parent, deleteBeforeReplace: true, ...adoption(spec) },
+      {
+        parent,
+        deleteBeforeReplace: true,
+        ...adoptionOptions(spec, hetznerAdopt, SERVER_TYPE),
+        ...(adopted ? { ignoreChanges: ADOPTED_AS_IS } : {}),
+      },
     ),
   );
 

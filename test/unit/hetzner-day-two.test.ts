@@ -57,13 +57,14 @@ describe("hetzner adopt", () => {
   });
 
   it.each([true, false])(
-    "imports the server (retainOnDelete %s), keeps what it was made with, and makes no firewall or keys",
+    "imports the server (retainOnDelete %s), keeps what it was made with and its networking, makes no keys or firewall",
     async (retainOnDelete) => {
       const before = recorded.length;
       const { parent, optionsOf } = recordingParent(`adopt-${retainOnDelete}`);
       const name = `adopted-${retainOnDelete}`;
       const spec = resolvedSpec(hetzner, {
         name,
+        platformName: `shop-production-${name}`,
         firewall: [{ protocol: "tcp", port: 22, toPort: 22, sources: ["0.0.0.0/0"] }],
         options: { sshKeysVia: "api" },
         sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA a@b"],
@@ -71,21 +72,47 @@ describe("hetzner adopt", () => {
       });
       await valueOf(pulumi.output(hetzner.create(spec, parent).id));
       await settle();
-      expect(recorded.slice(before).map((r) => r.type)).toEqual(["test:index:Parent", SERVER]);
-      expect(optionsOf(name)).toMatchObject({
-        import: "4711",
-        retainOnDelete,
-        ignoreChanges: ["name", "image", "sshKeys", "userData", "labels", "firewallIds", "publicNets", "networks"],
-      });
-      expect(recorded.at(-1)!.inputs).toMatchObject({ serverType: spec.size.type, location: spec.region });
+      const made = recorded.slice(before);
+      expect(made.map((r) => r.type)).toEqual(["test:index:Parent", SERVER]);
+      const [, server] = made;
+      expect(server).toMatchObject({ name, importId: "4711", retainOnDelete });
+      expect(server.inputs).toMatchObject({ serverType: spec.size.type, location: spec.region });
+      expect(optionsOf(name).ignoreChanges).toEqual([
+        "name",
+        "image",
+        "sshKeys",
+        "userData",
+        "labels",
+        "firewallIds",
+        "publicNets",
+        "networks",
+      ]);
     },
   );
+
+  it("refuses ports on an adopted server, and takes them on a new one", () => {
+    const ports = [{ protocol: "tcp" as const, port: 443, toPort: 443, sources: ["0.0.0.0/0"] }];
+    const adopted = resolvedSpec(hetzner, {
+      requestedFirewall: ports,
+      firewall: ports,
+      adopt: { id: "4711", retainOnDelete: true },
+    });
+    expect(hetzner.validate!(adopted, { config: () => undefined })).toEqual([
+      {
+        field: "ports",
+        value: "[443]",
+        allowed: "no ports on an adopted server: it keeps its own firewalls",
+        fix: "open the ports in the server's firewall yourself and leave ports out",
+      },
+    ]);
+    expect(hetzner.validate!({ ...adopted, adopt: undefined }, { config: () => undefined })).toEqual([]);
+  });
 
   it("registers a server that is not adopted without an import", async () => {
     const { parent, optionsOf } = recordingParent("fresh");
     await valueOf(pulumi.output(hetzner.create(resolvedSpec(hetzner, { name: "fresh" }), parent).id));
     await settle();
     expect(optionsOf("fresh").import).toBeUndefined();
-    expect(optionsOf("fresh").retainOnDelete).toBeUndefined();
+    expect(ofType(recorded, SERVER).find((r) => r.name === "fresh")).toMatchObject({ retainOnDelete: false });
   });
 });
