@@ -4,6 +4,7 @@ import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { digitalOceanOptions } from "./options";
+import { digitalOceanAdopt } from "./adopt";
 
 /** DigitalOcean droplets through @pulumi/digitalocean. The SDK is loaded only when a machine is created. */
 const digitalocean: ProviderModule = {
@@ -47,6 +48,11 @@ const digitalocean: ProviderModule = {
     const { createDroplet } = require("./resources") as typeof import("./resources");
     return createDroplet(spec, parent);
   },
+  snapshot(request, parent) {
+    const { snapshotDroplet } = require("./snapshot") as typeof import("./snapshot");
+    return snapshotDroplet(request, parent);
+  },
+  adopt: digitalOceanAdopt,
 };
 
 export default digitalocean;

@@ -114,5 +114,6 @@ describe("hetzner adopt", () => {
     await settle();
     expect(optionsOf("fresh").import).toBeUndefined();
     expect(ofType(recorded, SERVER).find((r) => r.name === "fresh")).toMatchObject({ retainOnDelete: false });
+    expect(optionsOf("fresh").ignoreChanges).toBeUndefined();
   });
 });
