@@ -20,7 +20,11 @@ describe("capabilitiesOf", () => {
   it("power: the providers that apply powerState in place have it, the others refuse it", () => {
     const withPower = builtIns.filter(([, m]) => capabilitiesOf(m).power).map(([name]) => name);
     expect(withPower).toEqual(["aws", "gcp", "kubevirt", "libvirt", "proxmox"]);
-    expect(builtIns.filter(([, m]) => capabilitiesOf(m).snapshot || capabilitiesOf(m).adopt)).toEqual([]);
+    expect(builtIns.filter(([, m]) => capabilitiesOf(m).adopt)).toEqual([]);
+  });
+
+  it("snapshot: the providers that take and restore Snapshots have it", () => {
+    expect(builtIns.filter(([, m]) => capabilitiesOf(m).snapshot).map(([name]) => name)).toEqual(["libvirt"]);
   });
 
   it("arm64 and regions come from the catalogs", () => {
