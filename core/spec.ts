@@ -9,8 +9,11 @@ export type SizeClass = "nano" | "micro" | "small" | "medium" | "large" | "xlarg
 /** A size: a class, a minimum of CPUs and memory (cheapest fit in the region), or a provider type. */
 export type SizeSpec = SizeClass | { cpus: number; memoryGiB: number } | { type: string };
 
-/** An image: an alias (`ubuntu-24.04`), a provider image id, or a snapshot. */
-export type ImageSpec = string | { id: string; arch?: Arch } | { snapshot: string; arch?: Arch };
+/**
+ * An image: an alias (`ubuntu-24.04`), a provider image id, or a snapshot to restore: a Snapshot's `id`
+ * (`image: snap.image` is `{ snapshot: snap.id }`) or a plain id, on a provider with the snapshot capability.
+ */
+export type ImageSpec = string | { id: string; arch?: Arch } | { snapshot: pulumi.Input<string>; arch?: Arch };
 
 /**
  * An inbound port: a number (TCP from anywhere) or a rule. The port numbers and protocol decide which

@@ -76,7 +76,13 @@ export function resolveMachineSpec(
     requestedDiskGiB: args.diskGiB,
     diskGiB: disk.value,
   });
-  const image = resolveImage(args.image, size.value.arch, catalog, provider.name);
+  const image = resolveImage(
+    args.image,
+    size.value.arch,
+    catalog,
+    provider.name,
+    typeof provider.snapshot === "function",
+  );
   const sshKeys = checkSshKeys(args.sshKeys);
   const labels = checkLabels(args.labels, catalog.labelRules ?? DEFAULT_LABEL_RULES, provider.name);
   const ports = checkPorts(args.ports);

@@ -18,7 +18,7 @@ import { platformNameFor } from "../core/naming";
 import { resolveMachineSpec } from "../core/validation";
 import { assertProviderModule, registerProvider, resolveProvider } from "../providers/registry";
 import type { MockOptions, RecordedResource } from "./mocks";
-import { installMachinaMocks, KEY_A, KEY_B, loadMachine, settle, valueOf } from "./mocks";
+import { installMachinaMocks, KEY_A, KEY_B, loadMachine, loadSnapshot, settle, valueOf } from "./mocks";
 
 /** The matchers the suite uses, as vitest, Jest and the `expect` package have them. */
 export interface Matchers {
@@ -154,9 +154,11 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
   const stack = options.stack ?? "ci";
   let recorded: RecordedResource[] = [];
   let Machine: ReturnType<typeof loadMachine>;
+  let Snapshot: ReturnType<typeof loadSnapshot>;
   beforeAll(() => {
     recorded = installMachinaMocks({ project, stack, platformState: options.platformState });
     Machine = loadMachine();
+    Snapshot = loadSnapshot();
     for (const entry of options.providers) if (typeof entry !== "string") registerProvider(entry);
   });
 
@@ -481,6 +483,58 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
           );
           const problem = problems.find((p) => p.field === `${name}-ad.adopt`);
           expect(problem?.fix, "the refusal says what to do").toMatch(/remove adopt/);
+        });
+      }
+
+      if (module.snapshot) {
+        it("snapshot (exported): a Snapshot registers the named, labelled copy under itself, and a Machine restores from its id", async () => {
+          const source = new Machine(`${name}-snap-src`, { size: "small", sshKeys: [KEY_A], provider: name });
+          await valueOf(source.id);
+          await settle();
+          const from = recorded.length;
+          const snap = new Snapshot(`${name}-snap`, { machine: source, labels: { purpose: "contract-snap" } });
+          const id = await valueOf(snap.id);
+          await settle();
+          const copy = recorded.slice(from);
+          expect(copy.length, "the copy is registered").toBeGreaterThan(0);
+          const text = inputsSince(from);
+          const platformName = platformNameFor(project, stack, `${name}-snap`);
+          expect(text.includes(platformName), `the platform name ${platformName} reaches the platform`).toBe(true);
+          expect(text.includes("purpose") && text.includes("contract-snap"), "the labels reach the platform").toBe(
+            true,
+          );
+          expect(typeof id).toBe("string");
+          expect(id.length, "the copy has an id").toBeGreaterThan(0);
+          expect(await valueOf(snap.provider)).toBe(name);
+          expect(await valueOf(snap.machine)).toBe(`${name}-snap-src`);
+          expect(typeof (await valueOf(snap.details))).toBe("object");
+          expect(await valueOf(snap.image.snapshot)).toBe(id);
+
+          const restoreFrom = recorded.length;
+          const restored = new Machine(`${name}-restored`, {
+            size: "small",
+            sshKeys: [KEY_A],
+            provider: name,
+            image: snap.image,
+          });
+          expect(typeof (await valueOf(restored.id))).toBe("string");
+          await settle();
+          expect(carries(inputsSince(restoreFrom), id), "the snapshot's id reaches the restored machine").toBe(true);
+          expect(await valueOf(restored.image)).toBe(id);
+        });
+      } else {
+        it("snapshot (not exported): a Snapshot, and a Machine restoring one, are refused before anything is registered, with the fix", async () => {
+          const source = new Machine(`${name}-nosnap-src`, { size: "small", sshKeys: [KEY_A], provider: name });
+          await valueOf(source.id);
+          await settle();
+          const snapProblems = await refused(() => new Snapshot(`${name}-nosnap`, { machine: source }));
+          const onMachine = snapProblems.find((p) => p.field === `${name}-nosnap.machine`);
+          expect(onMachine?.fix, "the refusal says what to do").toMatch(/snapshot capability/);
+          const restoreProblems = await refused(
+            () => new Machine(`${name}-norestore`, { size: "small", provider: name, image: { snapshot: "snap-1" } }),
+          );
+          const onImage = restoreProblems.find((p) => p.field === `${name}-norestore.image.snapshot`);
+          expect(onImage?.fix, "the refusal says what to do").toMatch(/snapshot capability/);
         });
       }
 

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Machine } from "../components/machine";
+import type { Snapshot } from "../components/snapshot";
 
 /**
  * Resource inputs as the mocks record them. They have every provider SDK's shape, so tests index them
@@ -150,6 +151,15 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
           path: `/DC0/vm/${inputs.name}`,
         },
       };
+    case "pulumi-nodejs:dynamic/machina:LibvirtSnapshot":
+      return {
+        sizeBytes: 52428800,
+        virtualSizeBytes: 1073741824,
+        takenAt: "2026-01-01T00:00:00.000Z",
+        guestWasRunning: true,
+        stopSeconds: 2,
+        copySeconds: 1,
+      };
     case "pulumi-nodejs:dynamic/machina:LibvirtBaseImage":
       return { image: { diskPath: "/cache/base.qcow2", diskFormat: "qcow2" } };
     default:
@@ -252,6 +262,11 @@ export const KEY_B = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2q7cRrGk1m5n8Yx0pT3d
 /** The Machine component, loaded now: after the mocks are installed, as Pulumi requires. */
 export function loadMachine(): typeof Machine {
   return (require("../components/machine") as typeof import("../components/machine")).Machine;
+}
+
+/** The Snapshot component, loaded now: after the mocks are installed, as Pulumi requires. */
+export function loadSnapshot(): typeof Snapshot {
+  return (require("../components/snapshot") as typeof import("../components/snapshot")).Snapshot;
 }
 
 /**

@@ -48,10 +48,9 @@ const digitalocean: ProviderModule = {
     const { createDroplet } = require("./resources") as typeof import("./resources");
     return createDroplet(spec, parent);
   },
-  snapshot(request, parent) {
-    const { snapshotDroplet } = require("./snapshot") as typeof import("./snapshot");
-    return snapshotDroplet(request, parent);
-  },
+  // Not exported yet: ./snapshot takes a DropletSnapshot, but DigitalOcean's droplet snapshots take no
+  // tags, and rule 18 asks the copy to carry the Snapshot's labels. Export `snapshot: snapshotDroplet`
+  // (required lazily) once the contract allows a platform that cannot label its copies.
   adopt: digitalOceanAdopt,
 };
 

@@ -7,15 +7,21 @@ import { recordingParent, resolvedSpec, snapshotRequest } from "./day-two-fixtur
 
 const recorded = installMachinaMocks({ project: "shop", stack: "production" });
 const digitalocean = (require("../../dist/providers/digitalocean") as { default: ProviderModule }).default;
+const { snapshotDroplet } =
+  require("../../dist/providers/digitalocean/snapshot") as typeof import("../../dist/providers/digitalocean/snapshot");
 
 const DROPLET = "digitalocean:index/droplet:Droplet";
 const FIREWALL = "digitalocean:index/firewall:Firewall";
 
-describe("digitalocean snapshot", () => {
+describe("digitalocean snapshot (written, not exported: droplet snapshots take no labels)", () => {
+  it("is not a capability of the module yet", () => {
+    expect(digitalocean.snapshot).toBeUndefined();
+  });
+
   it("registers a DropletSnapshot of the droplet, named by the platform name", async () => {
     const { parent, optionsOf } = recordingParent("snap");
     const machine = new pulumi.ComponentResource("test:index:Machine", "web-machine", {});
-    const result = digitalocean.snapshot!(snapshotRequest(resolvedSpec(digitalocean), "3164444", {}, machine), parent);
+    const result = snapshotDroplet(snapshotRequest(resolvedSpec(digitalocean), "3164444", {}, machine), parent);
     const id = await valueOf(pulumi.output(result.id));
     await settle();
     const [snapshot] = ofType(recorded, "digitalocean:index/dropletSnapshot:DropletSnapshot");
