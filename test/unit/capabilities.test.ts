@@ -25,8 +25,8 @@ describe("capabilitiesOf", () => {
   it("snapshot and adopt: the clouds that implement them have them", () => {
     const on = (capability: "snapshot" | "adopt") =>
       builtIns.filter(([, m]) => capabilitiesOf(m)[capability]).map(([name]) => name);
-    expect(on("snapshot")).toEqual(["aws", "gcp", "hetzner", "libvirt"]);
-    expect(on("adopt")).toEqual(["aws", "digitalocean", "gcp", "hetzner"]);
+    expect(on("snapshot")).toEqual(["aws", "azure", "gcp", "hetzner", "libvirt"]);
+    expect(on("adopt")).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner"]);
   });
 
   it("arm64 and regions come from the catalogs", () => {
