@@ -26,7 +26,7 @@ describe("capabilitiesOf", () => {
     const on = (capability: "snapshot" | "adopt") =>
       builtIns.filter(([, m]) => capabilitiesOf(m)[capability]).map(([name]) => name);
     expect(on("snapshot")).toEqual(["aws", "azure", "gcp", "hetzner", "libvirt"]);
-    expect(on("adopt")).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner"]);
+    expect(on("adopt")).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner", "proxmox"]);
   });
 
   it("arm64 and regions come from the catalogs", () => {
