@@ -192,8 +192,11 @@ export function stackConfig(
   extra: Record<string, string> = {},
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...readEnvironmentFile(projectDir, environment) };
-  // Power wishes are per stack: the environment file's belong to the environment's own stack.
-  if (stack !== environment) delete merged[`${CONFIG_NAMESPACE}:power`];
+  // Power wishes and snapshots are per stack: the environment file's belong to the environment's own stack.
+  if (stack !== environment) {
+    delete merged[`${CONFIG_NAMESPACE}:power`];
+    delete merged[`${CONFIG_NAMESPACE}:snapshots`];
+  }
   const parseJson = (v: unknown) => {
     if (typeof v !== "string" || !/^\s*[[{]/.test(v)) return v;
     try {

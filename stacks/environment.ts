@@ -26,10 +26,15 @@ export interface EnvironmentConfig {
    * over each machine's own powerState.
    */
   power?: Record<string, PowerState>;
+  /**
+   * Snapshots by name: the machine each copies (`machina snapshot web` writes `web-<time>: web` into the
+   * stack's file). A machine whose image is `{ snapshot: <a name here> }` restores from that Snapshot.
+   */
+  snapshots?: Record<string, string>;
 }
 
 export const CONFIG_NAMESPACE = "machina";
-const KEYS = ["provider", "region", "sshKeys", "labels", "machines", "power"] as const;
+const KEYS = ["provider", "region", "sshKeys", "labels", "machines", "power", "snapshots"] as const;
 const MAX_COUNT = 100;
 
 /** How a file is named in messages: relative to the working directory when inside it. */
@@ -282,6 +287,7 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): {
     });
   }
   const power = checkPower(get("power"), machines, add);
+  const snapshots = checkSnapshots(get("snapshots"), machines, add);
   return {
     env: {
       provider: provider as string | undefined,
@@ -290,6 +296,7 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): {
       labels: labels as Record<string, string> | undefined,
       machines,
       ...(power ? { power } : {}),
+      ...(snapshots ? { snapshots } : {}),
     },
     problems,
   };
@@ -323,6 +330,49 @@ function checkPower(
     }
   }
   return power;
+}
+
+/** A Snapshot's name: what Pulumi takes as a resource name and a platform can carry. */
+export const SNAPSHOT_NAME = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
+
+/** `machina:snapshots`: a map of Snapshot names to the machine of this environment each copies. */
+function checkSnapshots(
+  value: unknown,
+  machines: MachineGroup[],
+  add: (field: string, value: unknown, allowed: string, fix: string) => void,
+): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    add(
+      "snapshots",
+      value,
+      "a map of snapshot names to machine names",
+      "write machina:snapshots: { web-before-upgrade: web }",
+    );
+    return undefined;
+  }
+  const names = machines.flatMap(expandedNames);
+  const snapshots: Record<string, string> = {};
+  for (const [name, machine] of Object.entries(value as Record<string, unknown>)) {
+    if (!SNAPSHOT_NAME.test(name)) {
+      add(
+        `snapshots.${name}`,
+        name,
+        "a name of letters, digits and hyphens, starting with a letter, at most 63 characters",
+        "rename the snapshot",
+      );
+    } else if (typeof machine !== "string" || !names.includes(machine)) {
+      add(
+        `snapshots.${name}`,
+        machine,
+        `a machine of this environment: ${names.join(", ") || "(none)"}`,
+        `remove ${name} from machina:snapshots (machina delete-snapshot ${name} does), or name one of the machines`,
+      );
+    } else {
+      snapshots[name] = machine;
+    }
+  }
+  return snapshots;
 }
 
 /**
