@@ -24,7 +24,10 @@ describe("capabilitiesOf", () => {
   });
 
   it("snapshot: the providers that take and restore Snapshots have it", () => {
-    expect(builtIns.filter(([, m]) => capabilitiesOf(m).snapshot).map(([name]) => name)).toEqual(["libvirt"]);
+    expect(builtIns.filter(([, m]) => capabilitiesOf(m).snapshot).map(([name]) => name)).toEqual([
+      "kubevirt",
+      "libvirt",
+    ]);
   });
 
   it("arm64 and regions come from the catalogs", () => {
