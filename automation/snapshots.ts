@@ -34,6 +34,12 @@ function checkedStack(target: EnvironmentTarget) {
   return { check, stackFile: path.join(stackConfigDir(projectDir), `Pulumi.${check.stack}.yaml`) };
 }
 
+function checkedStackProblems(target: EnvironmentTarget) {
+  const projectDir = path.resolve(target.projectDir ?? process.cwd());
+  return checkEnvironment(projectDir, target.environment, target.provider, { ...target.keepConfig, ...target.config })
+    .problems;
+}
+
 /**
  * Records the Snapshot and takes it with a targeted up. Throws before anything is written for a usage
  * mistake (an unknown machine, a name in use or unusable, a provider without the snapshot capability).
@@ -83,6 +89,12 @@ export async function deleteSnapshot(
       `stack ${check.stack} has no snapshot ${JSON.stringify(name)}: its snapshots are ${Object.keys(recorded).join(", ") || "(none)"}`,
     );
   forgetSnapshot(stackFile, name);
+  // A machine that still restores from it by name would no longer resolve: nothing is deleted then.
+  const after = checkedStackProblems(target);
+  if (after.length > 0) {
+    recordSnapshot(stackFile, name, String(recorded[name]));
+    throw new InvalidEnvironmentError(target.environment, after);
+  }
   return run("up", target, { ...options, snapshots: [name] });
 }
 

@@ -6,6 +6,7 @@ import type { MachineArgs } from "../core/spec";
 import type { LabelRules } from "../core/contract";
 import type { PowerState } from "../core/power";
 import { isPowerState, POWER_STATES } from "../core/power";
+import { nameSnapshotId } from "../core/snapshot-ids";
 
 /** One entry of `machina:machines`: Machine args plus a name and a count. */
 export interface MachineGroup extends Omit<MachineArgs, "provider"> {
@@ -330,6 +331,27 @@ function checkPower(
     }
   }
   return power;
+}
+
+/** The Snapshot of this stack a machine restores from: its image is `{ snapshot: <a name in machina:snapshots> }`. */
+export function restoresFrom(args: MachineArgs, env: Pick<EnvironmentConfig, "snapshots">): string | undefined {
+  const image = args.image as { snapshot?: unknown } | undefined;
+  const name = typeof image === "object" && image !== null ? image.snapshot : undefined;
+  return typeof name === "string" && env.snapshots !== undefined && Object.hasOwn(env.snapshots, name)
+    ? name
+    : undefined;
+}
+
+/**
+ * The args as checked before the stack's Snapshots exist: a restore from one of them is a restore from an
+ * id known at deployment, named by its Snapshot in messages.
+ */
+export function withPendingSnapshot(args: MachineArgs, env: Pick<EnvironmentConfig, "snapshots">): MachineArgs {
+  const from = restoresFrom(args, env);
+  if (from === undefined) return args;
+  const pending = Promise.resolve(from);
+  nameSnapshotId(pending, from);
+  return { ...args, image: { snapshot: pending } };
 }
 
 /** A Snapshot's name: what Pulumi takes as a resource name and a platform can carry. */

@@ -20,6 +20,8 @@ import {
   listEnvironments,
   parseStackName,
   readEnvironmentFile,
+  restoresFrom as restoresFromSnapshot,
+  withPendingSnapshot,
 } from "./environment";
 
 const projectDir = process.env.MACHINA_PROJECT_DIR ?? process.cwd();
@@ -54,13 +56,7 @@ const { env, problems } = checkEnvironmentConfig(merged);
 const provider = providerFromName ?? env.provider;
 const expanded = expandMachines(env, provider);
 const snapshotWishes = env.snapshots ?? {};
-
-/** The Snapshot of this stack a machine restores from: its image is `{ snapshot: <a name in machina:snapshots> }`. */
-function restoresFrom(args: MachineArgs): string | undefined {
-  const image = args.image as { snapshot?: unknown } | undefined;
-  const name = typeof image === "object" && image !== null ? image.snapshot : undefined;
-  return typeof name === "string" && Object.hasOwn(snapshotWishes, name) ? name : undefined;
-}
+const restoresFrom = (args: MachineArgs) => restoresFromSnapshot(args, env);
 
 // Every problem of the stack at once, before any resource is registered: the stack's keys, the
 // environment's name (it becomes a label), and every machine.
@@ -71,12 +67,8 @@ if (provider !== undefined && knownProviderNames().includes(provider)) {
   // With a name the labels cannot carry, the machines are checked without it (one problem, not one per machine).
   const environmentLabel: Record<string, string> = nameProblem ? {} : { environment };
   for (const { name, args } of expanded) {
-    // A restore from this stack's own Snapshot is checked as one from an id known at deployment.
-    const from = restoresFrom(args);
-    const image = from === undefined ? args.image : { snapshot: pulumi.output(from) };
-    problems.push(
-      ...machineProblems(name, { ...args, image, provider, labels: { ...environmentLabel, ...args.labels } }),
-    );
+    const checked = withPendingSnapshot(args, env);
+    problems.push(...machineProblems(name, { ...checked, provider, labels: { ...environmentLabel, ...args.labels } }));
   }
 }
 if (problems.length > 0)

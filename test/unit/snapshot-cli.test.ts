@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { checkEnvironment } from "../../dist/automation/inspect";
 import { snapshotTargets } from "../../dist/automation/operations";
 import { forgetSnapshot, recordedSnapshots, recordSnapshot } from "../../dist/automation/snapshot-config";
 import { defaultSnapshotName, listSnapshots, snapshotListText } from "../../dist/automation/snapshots";
@@ -180,6 +181,33 @@ describe("machina snapshot and delete-snapshot refuse before anything is written
     const gone = machina(["--project-dir", dir, "delete-snapshot", "never-taken", "-e", "development"]);
     expect(gone.code).toBe(2);
     expect(gone.err).toContain('stack development has no snapshot "never-taken": its snapshots are (none)');
+    expect(readFileSync(file, "utf8")).toBe(before);
+  });
+
+  it("a snapshot a machine restores from by name is not deleted: exit 1 naming the machine, the file untouched", () => {
+    const dir = project();
+    const file = path.join(dir, "stacks", "Pulumi.snaps.yaml");
+    writeFileSync(
+      file,
+      `config:
+  machina:provider: libvirt
+  libvirt:network: user
+  machina:machines:
+    - name: box
+      image: busybox-offline
+    - name: copy # restored from box's snapshot
+      image:
+        snapshot: box-before
+  machina:snapshots:
+    box-before: box
+`,
+    );
+    const before = readFileSync(file, "utf8");
+    // The restore by name is fine while the snapshot is there.
+    expect(checkEnvironment(dir, "snaps").problems).toEqual([]);
+    const r = machina(["--project-dir", dir, "delete-snapshot", "box-before", "-e", "snaps"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/copy\.image\.snapshot = "box-before"/);
     expect(readFileSync(file, "utf8")).toBe(before);
   });
 
