@@ -164,6 +164,7 @@ ln -s /data "$initrd/www/data"
 # POST /cgi-bin/put?<file>: the body becomes /data/<file>, written whole (a temporary name, then renamed) and synced.
 cat > "$initrd/www/cgi-bin/put" <<'SH'
 #!/bin/busybox sh
+PATH=/bin
 name=$QUERY_STRING
 case "$name" in ""|*[!A-Za-z0-9._-]*|.*)
   printf 'Status: 400 Bad Request\r\nContent-Type: text/plain\r\n\r\na file name of letters, digits, . _ -\n'; exit 0 ;;
