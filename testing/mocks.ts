@@ -105,6 +105,8 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
         spec: { ...inputs.spec, clusterIP: `10.96.0.${n}` },
         status: inputs.spec?.type === "LoadBalancer" ? { loadBalancer: { ingress: [{ ip: `198.18.0.${n}` }] } } : {},
       };
+    case "kubernetes:snapshot.kubevirt.io/v1beta1:VirtualMachineSnapshot":
+      return { metadata: { ...inputs.metadata, uid: `snapuid-${id}` } };
     case "kubernetes:kubevirt.io/v1:VirtualMachine":
       return {
         metadata: { ...inputs.metadata, uid: `uid-${id}` },

@@ -25,7 +25,7 @@ describe("capabilitiesOf", () => {
   it("snapshot and adopt: the clouds that implement them have them", () => {
     const on = (capability: "snapshot" | "adopt") =>
       builtIns.filter(([, m]) => capabilitiesOf(m)[capability]).map(([name]) => name);
-    expect(on("snapshot")).toEqual(["aws", "azure", "gcp", "hetzner", "libvirt"]);
+    expect(on("snapshot")).toEqual(["aws", "azure", "gcp", "hetzner", "kubevirt", "libvirt"]);
     expect(on("adopt")).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner", "proxmox"]);
   });
 

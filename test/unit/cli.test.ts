@@ -74,7 +74,7 @@ describe("machina CLI", () => {
       "libvirt",
       "proxmox",
     ]);
-    expect(json.filter((p) => p.capabilities.includes("snapshot")).map((p) => p.name)).toEqual(["libvirt"]);
+    expect(json.filter((p) => p.capabilities.includes("snapshot")).map((p) => p.name)).toEqual(["kubevirt", "libvirt"]);
     for (const p of json)
       expect(p.capabilities).not.toEqual(expect.arrayContaining([expect.stringMatching(/adopt|^state$/)]));
     expect(text.out).toMatch(/libvirt .*\n\s+capabilities: .*power.*snapshot/);

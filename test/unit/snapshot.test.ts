@@ -2,6 +2,8 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../dist/core/errors";
+import { domainXml } from "../../dist/providers/libvirt/domain-xml";
+import { diffSnapshot, diskAndKernelOf } from "../../dist/providers/libvirt/snapshot-operations";
 import { KEY_A, loadSnapshot, machinaUnderMocks, ofType, settle, valueOf } from "../../dist/testing";
 
 process.env.MACHINA_CACHE_DIR = "/cache/machina";
@@ -106,9 +108,7 @@ describe("Snapshot on libvirt", () => {
 });
 
 describe("libvirt snapshot operations (pure parts)", () => {
-  it("reads the disk to copy and the kernel to boot from the domain Machina defined", async () => {
-    const { domainXml } = await import("../../dist/providers/libvirt/domain-xml");
-    const { diskAndKernelOf } = await import("../../dist/providers/libvirt/snapshot-operations");
+  it("reads the disk to copy and the kernel to boot from the domain Machina defined", () => {
     const xml = domainXml({
       name: "shop-development-web",
       accelerator: "qemu",
@@ -137,8 +137,7 @@ describe("libvirt snapshot operations (pure parts)", () => {
     });
   });
 
-  it("is taken once: only its place makes a new copy; labels and the timeout are recorded, a new Machine id is not", async () => {
-    const { diffSnapshot } = await import("../../dist/providers/libvirt/snapshot-operations");
+  it("is taken once: only its place makes a new copy; labels and the timeout are recorded, a new Machine id is not", () => {
     const olds = {
       uri: "qemu:///system",
       domain: "d",
