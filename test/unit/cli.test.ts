@@ -74,9 +74,23 @@ describe("machina CLI", () => {
       "libvirt",
       "proxmox",
     ]);
-    expect(json.filter((p) => p.capabilities.includes("snapshot")).map((p) => p.name)).toEqual(["kubevirt", "libvirt"]);
-    for (const p of json)
-      expect(p.capabilities).not.toEqual(expect.arrayContaining([expect.stringMatching(/adopt|^state$/)]));
+    expect(json.filter((p) => p.capabilities.includes("snapshot")).map((p) => p.name)).toEqual([
+      "aws",
+      "azure",
+      "gcp",
+      "hetzner",
+      "kubevirt",
+      "libvirt",
+    ]);
+    expect(json.filter((p) => p.capabilities.includes("adopt")).map((p) => p.name)).toEqual([
+      "aws",
+      "azure",
+      "digitalocean",
+      "gcp",
+      "hetzner",
+      "proxmox",
+    ]);
+    for (const p of json) expect(p.capabilities).not.toContain("state");
     expect(text.out).toMatch(/libvirt .*\n\s+capabilities: .*power.*snapshot/);
   });
 
@@ -95,7 +109,7 @@ describe("machina CLI", () => {
     expect(r.out).toMatch(/Sizes \(EUR per hour, as of \d{4}-\d{2}-\d{2}\)/);
     expect(r.out).toMatch(/cax11\s+arm64\s+2 vCPU\s+4 GiB/);
     expect(r.out).toContain(
-      "Capabilities: publicIp=yes, firewall=yes, resizeInPlace=yes, arm64=yes, regions=yes, power=no, snapshot=no, adopt=no, state=no",
+      "Capabilities: publicIp=yes, firewall=yes, resizeInPlace=yes, arm64=yes, regions=yes, power=no, snapshot=yes, adopt=yes, state=no",
     );
     expect(r.out).toContain("Options (providerOptions.hetzner):");
     expect(r.out).toMatch(
