@@ -1,9 +1,12 @@
 export { Machine, MACHINE_TYPE, selectProvider } from "./components/machine";
+export { Snapshot, SNAPSHOT_TYPE } from "./components/snapshot";
+export type { SnapshotArgs } from "./components/snapshot";
 export type { Arch } from "./core/arch";
 export type { FirewallRule, Protocol } from "./core/firewall-rule";
 export type { MachineState, PowerState } from "./core/power";
 export { MACHINE_STATES, POWER_STATES } from "./core/power";
 export type {
+  AdoptSpec,
   ImageSpec,
   MachineArgs,
   PortSpec,

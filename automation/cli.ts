@@ -7,7 +7,14 @@ import { MachinaError, UnknownEnvironmentError, UnknownProviderError, UsageError
 import { classifyError } from "../core/failure";
 import { resolveProvider } from "../providers/registry";
 import { listEnvironments } from "../stacks/environment";
-import { environmentSummaries, probePlatform, providerInfo, providerSummaries, validateEnvironment } from "./inspect";
+import {
+  checkEnvironment,
+  environmentSummaries,
+  probePlatform,
+  providerInfo,
+  providerSummaries,
+  validateEnvironment,
+} from "./inspect";
 import { installLazyRuntime } from "./lazy-runtime";
 import { listMachines, machineListText } from "./list";
 import type { Operation, ProgressEvent, RunOptions, Summary } from "./operations";
@@ -15,6 +22,7 @@ import { run, status } from "./operations";
 import { liveText } from "./live-status";
 import type { PowerVerb } from "./power";
 import { changePower } from "./power";
+import { deleteSnapshot, listSnapshots, snapshotListText, takeSnapshot } from "./snapshots";
 
 const SYMBOL: Record<string, string> = {
   create: "+",
@@ -327,6 +335,66 @@ export function buildCli(): Command {
       },
     );
   }
+
+  type StackOpts = { environment: string; provider?: string; config: string[]; sshKeyFile?: string };
+  const stackTarget = (opts: StackOpts) => {
+    const dir = projectDir(globals().projectDir);
+    checkTarget(dir, opts.environment, opts.provider);
+    return {
+      environment: opts.environment,
+      provider: opts.provider,
+      projectDir: dir,
+      config: parseConfig(opts.config),
+      keepConfig: sshKeyConfig(opts.sshKeyFile),
+    };
+  };
+
+  stackOptions(
+    program
+      .command("snapshot")
+      .description(
+        "take a consistent copy of a machine's disk: recorded as machina:snapshots in the stack's file, then a targeted up",
+      )
+      .argument("<machine>", "the machine's name (web, web-2, ...)")
+      .option("--name <name>", "the snapshot's name (default <machine>-<UTC time>)"),
+  ).action(async (machine: string, opts: StackOpts & { name?: string }) => {
+    const json = !!globals().json;
+    const summary = await takeSnapshot(machine, stackTarget(opts), {
+      ...reporting(json, !json && process.stdout.isTTY),
+      name: opts.name,
+    });
+    const taken = (summary.outputs.snapshotOutputs as Record<string, { id?: string }> | undefined)?.[summary.snapshot];
+    const restore = summary.ok
+      ? `  snapshot ${summary.snapshot}: ${taken?.id ?? "?"} (restore with image: { snapshot: ${summary.snapshot} })`
+      : "";
+    print(json, summary, [summaryText(summary), restore].filter(Boolean).join("\n"));
+    if (!summary.ok) process.exitCode = exitCodeOf(summary);
+  });
+
+  stackOptions(
+    program
+      .command("delete-snapshot")
+      .description("delete a snapshot's copy and forget it (machines restored from it keep their own full copy)")
+      .argument("<name>", "the snapshot's name (machina snapshots lists them)"),
+  ).action(async (name: string, opts: StackOpts) => {
+    const json = !!globals().json;
+    const summary = await deleteSnapshot(name, stackTarget(opts), reporting(json, !json && process.stdout.isTTY));
+    print(json, summary, summaryText(summary));
+    if (!summary.ok) process.exitCode = exitCodeOf(summary);
+  });
+
+  program
+    .command("snapshots")
+    .description("the snapshots of an environment's stack, as its last up left them")
+    .requiredOption("-e, --environment <environment>", "development, staging, production, ...")
+    .option("-p, --provider <name>", "the environment's stack on this provider")
+    .action((opts: { environment: string; provider?: string }) => {
+      const dir = projectDir(globals().projectDir);
+      checkTarget(dir, opts.environment, opts.provider);
+      const stack = checkEnvironment(dir, opts.environment, opts.provider).stack || opts.environment;
+      const list = listSnapshots(dir, stack);
+      print(!!globals().json, list, snapshotListText(list));
+    });
 
   program
     .command("list")

@@ -1,8 +1,11 @@
 /** The Automation API layer for pipelines: `import { run, status } from "pulumi-machina/automation"`. */
-export { run, status, selectStack, explainEngineError, machineTargets } from "./operations";
+export { run, status, selectStack, explainEngineError, machineTargets, snapshotTargets } from "./operations";
 export { changePower } from "./power";
 export type { PowerVerb } from "./power";
 export { recordPowerWish } from "./power-config";
+export { deleteSnapshot, listSnapshots, takeSnapshot } from "./snapshots";
+export type { ListedSnapshot } from "./snapshots";
+export { forgetSnapshot, recordSnapshot } from "./snapshot-config";
 export type { LockHolder, Operation, ProgressEvent, RunOptions, StatusSummary, Summary, Target } from "./operations";
 export type { EnvironmentTarget, InlineTarget } from "./workspace";
 export { LiveLockError } from "./recover";

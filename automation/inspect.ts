@@ -22,6 +22,7 @@ import {
   readYamlFile,
   stackConfigDir,
   stackNameFor,
+  withPendingSnapshot,
 } from "../stacks/environment";
 
 export interface ProviderSummary {
@@ -192,8 +193,11 @@ export function stackConfig(
   extra: Record<string, string> = {},
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...readEnvironmentFile(projectDir, environment) };
-  // Power wishes are per stack: the environment file's belong to the environment's own stack.
-  if (stack !== environment) delete merged[`${CONFIG_NAMESPACE}:power`];
+  // Power wishes and snapshots are per stack: the environment file's belong to the environment's own stack.
+  if (stack !== environment) {
+    delete merged[`${CONFIG_NAMESPACE}:power`];
+    delete merged[`${CONFIG_NAMESPACE}:snapshots`];
+  }
   const parseJson = (v: unknown) => {
     if (typeof v !== "string" || !/^\s*[[{]/.test(v)) return v;
     try {
@@ -283,13 +287,13 @@ export function checkEnvironment(
     // The environment label carries the environment's name; a name it cannot carry is reported once, above.
     const labels = nameProblem ? args.labels : { environment, ...args.labels };
     if (!module) {
-      const problems = machineShapeProblems(name, { ...args, labels });
+      const problems = machineShapeProblems(name, { ...withPendingSnapshot(args, parsed), labels });
       if (problems.length > 0)
         check.problems.push(new ValidationError(`Machine ${JSON.stringify(name)}`, problems).message);
       continue;
     }
     try {
-      const spec = resolveMachineSpec(name, { ...args, labels }, module, {
+      const spec = resolveMachineSpec(name, { ...withPendingSnapshot(args, parsed), labels }, module, {
         stack: check.stack,
         project: projectName(projectDir),
         config: (key) => (typeof config[key] === "string" ? (config[key] as string) : undefined),

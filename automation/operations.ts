@@ -41,6 +41,8 @@ export interface RunOptions {
    * resources are left as they are. Default: the whole stack.
    */
   machines?: string[];
+  /** up: take (or delete, when gone from the program) only these Snapshots (by name), a targeted up. */
+  snapshots?: string[];
   /** Clear stale locks and pending creates left by an interrupted run first (default true). */
   recover?: boolean;
   signal?: AbortSignal;
@@ -242,6 +244,21 @@ export function machineTargets(exported: { deployment?: unknown }, machines: str
   return [...targets];
 }
 
+const SNAPSHOT_TYPE = "machina:index:Snapshot";
+
+/**
+ * The URNs a targeted up of some Snapshots names: each Snapshot and what it contains, by a glob (`**`
+ * spans the child's type, `machina:index:Snapshot$<its type>`), which the engine does not require to
+ * match: a Snapshot about to be taken is not in the state yet. And the stack itself (its outputs).
+ */
+export function snapshotTargets(exported: { deployment?: unknown }, snapshots: string[]): string[] {
+  const resources = (exported.deployment as { resources?: { urn: string; type: string }[] } | undefined)?.resources;
+  const root = resources?.find((r) => r.type === "pulumi:pulumi:Stack");
+  if (!root) return [];
+  const prefix = root.urn.slice(0, root.urn.lastIndexOf("::pulumi:pulumi:Stack::"));
+  return [root.urn, ...snapshots.map((name) => `${prefix}::${SNAPSHOT_TYPE}**::${name}`)];
+}
+
 async function stateResources(selected: SelectedStack): Promise<{ id?: string }[]> {
   const exported = await selected.stack.exportStack();
   return (exported.deployment as { resources?: { id?: string }[] })?.resources ?? [];
@@ -361,7 +378,15 @@ export async function run(operation: Operation, target: Target, options: RunOpti
               changes: (await stack.preview({ ...common, diff: false })).changeSummary as Record<string, number>,
             };
           case "up": {
-            const target = options.machines ? machineTargets(await stack.exportStack(), options.machines) : undefined;
+            const exported = options.machines || options.snapshots ? await stack.exportStack() : undefined;
+            const target = exported
+              ? [
+                  ...new Set([
+                    ...(options.machines ? machineTargets(exported, options.machines) : []),
+                    ...(options.snapshots ? snapshotTargets(exported, options.snapshots) : []),
+                  ]),
+                ]
+              : undefined;
             const up = await facts.answering(stack, "update", () => stack.up(target ? { ...common, target } : common));
             return { changes: changesOf(up), outputs: up.outputs };
           }

@@ -7,6 +7,7 @@ import { withChildOptions } from "./child-options";
 import { checkWhenResolved } from "./input-checks";
 import { recordOwnerOptions } from "../providers/kit/owner-options";
 import { perRun } from "../providers/kit/per-run";
+import { recordMachineInternals } from "./machine-internals";
 import { waitUntilReady } from "./readiness";
 import type { MachineArgs } from "../core/spec";
 import type { MachineState } from "../core/power";
@@ -91,7 +92,7 @@ export class Machine extends pulumi.ComponentResource {
   readonly region: pulumi.Output<string>;
   /** The resolved instance type. */
   readonly type: pulumi.Output<string>;
-  /** The resolved image id, pinned at creation. */
+  /** The resolved image id, pinned at creation (for a restore, the snapshot's id). */
   readonly image: pulumi.Output<string>;
   readonly publicIp: pulumi.Output<string | undefined>;
   readonly privateIp: pulumi.Output<string | undefined>;
@@ -130,6 +131,7 @@ export class Machine extends pulumi.ComponentResource {
     recordOwnerOptions(this, opts);
 
     const result = module.create(spec, this);
+    recordMachineInternals(this, { name, module, spec, result });
     const address = pulumi.all([result.publicIp, result.privateIp]).apply(([pub, priv]) => pub || priv || undefined);
     const endpoint = pulumi
       .all([result.sshEndpoint, address])
@@ -146,7 +148,7 @@ export class Machine extends pulumi.ComponentResource {
     this.provider = pulumi.output(module.name);
     this.region = pulumi.output(spec.region);
     this.type = pulumi.output(spec.size.type);
-    this.image = pulumi.output(result.image ?? spec.image.id);
+    this.image = pulumi.output(result.image ?? spec.image.snapshot ?? spec.image.id);
     this.publicIp = pulumi.output(result.publicIp);
     this.privateIp = pulumi.output(result.privateIp);
     this.sshUser = pulumi.output(spec.sshUser);

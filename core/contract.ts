@@ -199,6 +199,13 @@ export interface AdoptionPlan {
   /** The Pulumi type of the resource `create` registers with `import: importId`. */
   type: string;
   importId: string;
+  /**
+   * For a resource Pulumi cannot import (a dynamic provider's: the engine's import calls its `read`
+   * without the serialized provider, pulumi/pulumi#16175): the input of that resource that carries
+   * `importId` instead of the `import` option, and whose provider's `create` takes the machine over
+   * (checking that it matches the inputs) instead of making one. Absent: Pulumi's `import` option.
+   */
+  input?: string;
 }
 
 /**

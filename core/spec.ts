@@ -9,8 +9,11 @@ export type SizeClass = "nano" | "micro" | "small" | "medium" | "large" | "xlarg
 /** A size: a class, a minimum of CPUs and memory (cheapest fit in the region), or a provider type. */
 export type SizeSpec = SizeClass | { cpus: number; memoryGiB: number } | { type: string };
 
-/** An image: an alias (`ubuntu-24.04`), a provider image id, or a snapshot. */
-export type ImageSpec = string | { id: string; arch?: Arch } | { snapshot: string; arch?: Arch };
+/**
+ * An image: an alias (`ubuntu-24.04`), a provider image id, or a snapshot to restore: a Snapshot's `id`
+ * (`image: snap.image` is `{ snapshot: snap.id }`) or a plain id, on a provider with the snapshot capability.
+ */
+export type ImageSpec = string | { id: string; arch?: Arch } | { snapshot: pulumi.Input<string>; arch?: Arch };
 
 /**
  * An inbound port: a number (TCP from anywhere) or a rule. The port numbers and protocol decide which
@@ -23,6 +26,13 @@ export interface ReadinessSpec {
   /** Port whose service must answer; 22 reads the SSH banner. */
   port?: number;
   timeoutSeconds?: number;
+}
+
+/** `adopt` in its long form. */
+export interface AdoptSpec {
+  id: string;
+  /** Leave the machine on the platform when the Machine is destroyed (default true). */
+  retainOnDelete?: boolean;
 }
 
 export interface MachineArgs {
@@ -54,6 +64,14 @@ export interface MachineArgs {
    * elsewhere. A stopped machine keeps its disk and skips the readiness check.
    */
   powerState?: PowerState;
+  /**
+   * Take over a machine that exists already instead of creating one: its platform id (`machina info
+   * <provider>` says which id; the providers with the adopt capability take it), or `{ id,
+   * retainOnDelete }`. Destroying an adopted Machine leaves the machine where it is unless
+   * `retainOnDelete` is false. The spec must describe the machine as it is: a difference is an error
+   * naming the fields, never a replacement.
+   */
+  adopt?: string | AdoptSpec;
   /**
    * Per-provider options, keyed by provider name; each provider declares its options (`machina info
    * <provider>`). An option naming a platform object (a subnet, a network) may be an Output.

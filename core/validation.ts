@@ -9,6 +9,7 @@ import { platformNameFor, toDnsLabel } from "./naming";
 import { optionProblems } from "./provider-options";
 import { ruleProblems } from "./provider-rules";
 import { settledNow } from "./settled";
+import { adoptionProblems, checkAdoptShape } from "./resolve/adopt";
 import { checkArchShape, resolveArch } from "./resolve/arch";
 import { checkBooleans, checkFields, resolveHostname, resolveProviderOptions } from "./resolve/fields";
 import { checkImageShape, resolveImage } from "./resolve/image";
@@ -75,13 +76,20 @@ export function resolveMachineSpec(
     requestedDiskGiB: args.diskGiB,
     diskGiB: disk.value,
   });
-  const image = resolveImage(args.image, size.value.arch, catalog, provider.name);
+  const image = resolveImage(
+    args.image,
+    size.value.arch,
+    catalog,
+    provider.name,
+    typeof provider.snapshot === "function",
+  );
   const sshKeys = checkSshKeys(args.sshKeys);
   const labels = checkLabels(args.labels, catalog.labelRules ?? DEFAULT_LABEL_RULES, provider.name);
   const ports = checkPorts(args.ports);
   const readiness = checkReadiness(args.waitForReady);
   const options = resolveProviderOptions(args.providerOptions, provider.name);
   const powerState = resolvePowerState(args.powerState, provider);
+  const adopt = checkAdoptShape(args.adopt);
 
   const problems = [
     ...hostname.problems,
@@ -101,6 +109,7 @@ export function resolveMachineSpec(
     ...readiness.problems,
     ...options.problems,
     ...powerState.problems,
+    ...adopt.problems,
     ...inputsRefusedBy(args, provider),
   ];
   if (problems.length > 0 || !size.value.size || !image.value)
@@ -129,6 +138,7 @@ export function resolveMachineSpec(
     publicIp: args.publicIp ?? true,
     options: options.value,
     powerState: powerState.value,
+    ...(adopt.value ? { adopt: adopt.value } : {}),
     readiness: readiness.value,
   };
   const providerProblems = checkOnProvider(resolved, args, provider, context);
@@ -152,6 +162,7 @@ export function checkOnProvider(
     ...(typeof args.userData === "string" && settled ? userDataProblems(args.userData, provider, settled) : []),
     ...optionProblems(provider, spec.options),
     ...ruleProblems(provider, spec),
+    ...adoptionProblems(spec, provider),
     ...(provider.validate?.(spec, { config: context.config ?? (() => undefined) }) ?? []),
   ];
 }
@@ -186,6 +197,7 @@ export function machineShapeProblems(name: string, args: MachineArgs): FieldProb
     ...checkBooleans(args),
     ...checkReadiness(args.waitForReady).problems,
     ...checkPowerStateShape(args.powerState).problems,
+    ...checkAdoptShape(args.adopt).problems,
     ...resolveProviderOptions(args.providerOptions, undefined).problems,
   ]);
 }

@@ -4,7 +4,9 @@
 #   debian-12/: a Debian 12 cloud-init guest (ext4 disk without partitions, kernel and initrd for
 #               direct kernel boot, OpenSSH, cloud-init NoCloud) - about 1.5 min with debootstrap
 #   busybox/:   a busybox guest on the same kernel (boots in seconds; answers on port 22 with an SSH
-#               banner), for lifecycle tests that need no cloud-init
+#               banner; powers off on the ACPI button; keeps files on its disk, vda, which it formats
+#               on first boot and mounts at /data, served on port 80: GET /data/<file>, and
+#               POST /cgi-bin/put?<file> stores the request body), for lifecycle tests that need no cloud-init
 # Prints the image directory as its last line. Needs root (debootstrap, chroot) and the Debian tools
 # debootstrap, e2fsprogs, qemu-utils and cpio, which it installs when missing.
 #
@@ -118,7 +120,7 @@ mkdir -p "$initrd"/{bin,proc,sys,dev,lib/modules}
 cp "$root/bin/busybox" "$initrd/bin/busybox"
 # virtio-net and what it needs, in load order (a module missing here is built into the kernel); the
 # ACPI power button and evdev, so that the button reaches the guest as an input event.
-busybox_modules="virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net button evdev"
+busybox_modules="virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net virtio_blk button evdev"
 for mod in $busybox_modules; do
   f=$(find "$root/lib/modules/$kver/kernel" -name "$mod.ko" -o -name "$mod.ko.xz" | head -1)
   case "$f" in
@@ -147,11 +149,30 @@ for ev in /sys/class/input/event*; do
   grep -q "Power Button" "$ev/device/name" 2>/dev/null || continue
   (dd if="/dev/input/${ev##*/}" bs=24 count=1 2>/dev/null; echo "machina-busybox: power button, powering off" > /dev/console; sync; poweroff -f) &
 done
+# The disk (vda) keeps files across boots: an ext2 filesystem made on a blank disk (no superblock magic), at /data.
+if [ -b /dev/vda ]; then
+  [ "$(dd if=/dev/vda bs=2 skip=540 count=1 2>/dev/null | hexdump -v -e '2/1 "%02x"')" = 53ef ] || mke2fs /dev/vda >/dev/null 2>&1
+  mount -t ext4 /dev/vda /data && echo "machina-busybox: /data mounted" > /dev/console
+fi
+httpd -p 80 -h /www
 echo "machina-busybox: up with $(grep -c ^processor /proc/cpuinfo) cpu(s)" > /dev/console
 nc -ll -p 22 -e /bin/banner &
 while true; do sleep 3600; done
 SH
-chmod +x "$initrd/init" "$initrd/bin/banner"
+mkdir -p "$initrd/www/cgi-bin" "$initrd/data"
+ln -s /data "$initrd/www/data"
+# POST /cgi-bin/put?<file>: the body becomes /data/<file>, written whole (a temporary name, then renamed) and synced.
+cat > "$initrd/www/cgi-bin/put" <<'SH'
+#!/bin/busybox sh
+PATH=/bin
+name=$QUERY_STRING
+case "$name" in ""|*[!A-Za-z0-9._-]*|.*)
+  printf 'Status: 400 Bad Request\r\nContent-Type: text/plain\r\n\r\na file name of letters, digits, . _ -\n'; exit 0 ;;
+esac
+head -c "${CONTENT_LENGTH:-0}" > "/data/.$name.part" && mv "/data/.$name.part" "/data/$name" && sync
+printf 'Content-Type: text/plain\r\n\r\nstored %s\n' "$name"
+SH
+chmod +x "$initrd/init" "$initrd/bin/banner" "$initrd/www/cgi-bin/put"
 (cd "$initrd" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/busybox/initrd.img"
 cp "$work/debian-12/vmlinuz" "$work/busybox/vmlinuz"
 echo "console=ttyS0 quiet" > "$work/busybox/cmdline"

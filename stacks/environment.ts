@@ -6,6 +6,7 @@ import type { MachineArgs } from "../core/spec";
 import type { LabelRules } from "../core/contract";
 import type { PowerState } from "../core/power";
 import { isPowerState, POWER_STATES } from "../core/power";
+import { nameSnapshotId } from "../core/snapshot-ids";
 
 /** One entry of `machina:machines`: Machine args plus a name and a count. */
 export interface MachineGroup extends Omit<MachineArgs, "provider"> {
@@ -26,10 +27,15 @@ export interface EnvironmentConfig {
    * over each machine's own powerState.
    */
   power?: Record<string, PowerState>;
+  /**
+   * Snapshots by name: the machine each copies (`machina snapshot web` writes `web-<time>: web` into the
+   * stack's file). A machine whose image is `{ snapshot: <a name here> }` restores from that Snapshot.
+   */
+  snapshots?: Record<string, string>;
 }
 
 export const CONFIG_NAMESPACE = "machina";
-const KEYS = ["provider", "region", "sshKeys", "labels", "machines", "power"] as const;
+const KEYS = ["provider", "region", "sshKeys", "labels", "machines", "power", "snapshots"] as const;
 const MAX_COUNT = 100;
 
 /** How a file is named in messages: relative to the working directory when inside it. */
@@ -282,6 +288,7 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): {
     });
   }
   const power = checkPower(get("power"), machines, add);
+  const snapshots = checkSnapshots(get("snapshots"), machines, add);
   return {
     env: {
       provider: provider as string | undefined,
@@ -290,6 +297,7 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): {
       labels: labels as Record<string, string> | undefined,
       machines,
       ...(power ? { power } : {}),
+      ...(snapshots ? { snapshots } : {}),
     },
     problems,
   };
@@ -323,6 +331,70 @@ function checkPower(
     }
   }
   return power;
+}
+
+/** The Snapshot of this stack a machine restores from: its image is `{ snapshot: <a name in machina:snapshots> }`. */
+export function restoresFrom(args: MachineArgs, env: Pick<EnvironmentConfig, "snapshots">): string | undefined {
+  const image = args.image as { snapshot?: unknown } | undefined;
+  const name = typeof image === "object" && image !== null ? image.snapshot : undefined;
+  return typeof name === "string" && env.snapshots !== undefined && Object.hasOwn(env.snapshots, name)
+    ? name
+    : undefined;
+}
+
+/**
+ * The args as checked before the stack's Snapshots exist: a restore from one of them is a restore from an
+ * id known at deployment, named by its Snapshot in messages.
+ */
+export function withPendingSnapshot(args: MachineArgs, env: Pick<EnvironmentConfig, "snapshots">): MachineArgs {
+  const from = restoresFrom(args, env);
+  if (from === undefined) return args;
+  const pending = Promise.resolve(from);
+  nameSnapshotId(pending, from);
+  return { ...args, image: { snapshot: pending } };
+}
+
+/** A Snapshot's name: what Pulumi takes as a resource name and a platform can carry. */
+export const SNAPSHOT_NAME = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
+
+/** `machina:snapshots`: a map of Snapshot names to the machine of this environment each copies. */
+function checkSnapshots(
+  value: unknown,
+  machines: MachineGroup[],
+  add: (field: string, value: unknown, allowed: string, fix: string) => void,
+): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    add(
+      "snapshots",
+      value,
+      "a map of snapshot names to machine names",
+      "write machina:snapshots: { web-before-upgrade: web }",
+    );
+    return undefined;
+  }
+  const names = machines.flatMap(expandedNames);
+  const snapshots: Record<string, string> = {};
+  for (const [name, machine] of Object.entries(value as Record<string, unknown>)) {
+    if (!SNAPSHOT_NAME.test(name)) {
+      add(
+        `snapshots.${name}`,
+        name,
+        "a name of letters, digits and hyphens, starting with a letter, at most 63 characters",
+        "rename the snapshot",
+      );
+    } else if (typeof machine !== "string" || !names.includes(machine)) {
+      add(
+        `snapshots.${name}`,
+        machine,
+        `a machine of this environment: ${names.join(", ") || "(none)"}`,
+        `remove ${name} from machina:snapshots (machina delete-snapshot ${name} does), or name one of the machines`,
+      );
+    } else {
+      snapshots[name] = machine;
+    }
+  }
+  return snapshots;
 }
 
 /**

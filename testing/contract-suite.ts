@@ -13,11 +13,13 @@
 import { capabilitiesOf } from "../core/capabilities";
 import { takesInputs } from "../core/contract-version";
 import type { CatalogSize, ProviderModule } from "../core/contract";
+import type { MachineArgs } from "../core/spec";
 import { ValidationError } from "../core/errors";
 import { platformNameFor } from "../core/naming";
+import { resolveMachineSpec } from "../core/validation";
 import { assertProviderModule, registerProvider, resolveProvider } from "../providers/registry";
 import type { MockOptions, RecordedResource } from "./mocks";
-import { installMachinaMocks, KEY_A, KEY_B, loadMachine, settle, valueOf } from "./mocks";
+import { installMachinaMocks, KEY_A, KEY_B, loadMachine, loadSnapshot, settle, valueOf } from "./mocks";
 
 /** The matchers the suite uses, as vitest, Jest and the `expect` package have them. */
 export interface Matchers {
@@ -55,7 +57,31 @@ export interface ContractSuiteOptions {
   stack?: string;
   /** What your platform computes for your resources (an address, say), for the mocks to answer with. */
   platformState?: MockOptions["platformState"];
+  /**
+   * A platform id each provider's `adopt` accepts, by provider name, for the adopt case. Without one the
+   * suite tries ids of common shapes (ADOPT_ID_CANDIDATES) and takes the first the module accepts.
+   */
+  adoptIds?: Record<string, string>;
+  /**
+   * What a Machine needs, by provider name, besides the suite's spec to be one a Snapshot can copy (a
+   * persistent disk, say): the "snapshot (exported)" case builds its source Machine with these.
+   */
+  snapshotSources?: Record<string, Partial<MachineArgs>>;
 }
+
+/** Ids of the shapes platforms give machines, tried in order when no adoptIds entry names one. */
+export const ADOPT_ID_CANDIDATES = [
+  "machina-adopted",
+  "default/machina-adopted",
+  "i-0123456789abcdef0",
+  "12345678",
+  "us-central1-a/machina-adopted",
+  "projects/contract/zones/us-central1-a/instances/machina-adopted",
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/machina/providers/Microsoft.Compute/virtualMachines/machina-adopted",
+  "pve/100",
+  "pve/qemu/100",
+  "100",
+];
 
 const MARKER = "machina-contract-7f3a9c";
 const USER_DATA = `#cloud-config\nwrite_files:\n  - path: /etc/machina-contract\n    content: ${MARKER}\n`;
@@ -134,9 +160,11 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
   const stack = options.stack ?? "ci";
   let recorded: RecordedResource[] = [];
   let Machine: ReturnType<typeof loadMachine>;
+  let Snapshot: ReturnType<typeof loadSnapshot>;
   beforeAll(() => {
     recorded = installMachinaMocks({ project, stack, platformState: options.platformState });
     Machine = loadMachine();
+    Snapshot = loadSnapshot();
     for (const entry of options.providers) if (typeof entry !== "string") registerProvider(entry);
   });
 
@@ -428,6 +456,131 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
             liveState("not:a/resource:Type", { status: "running" }),
             "other resources carry no state",
           ).toBeUndefined();
+        });
+      }
+
+      const adopt = module.adopt;
+      if (adopt) {
+        it("adopt (exported): the resource adopt() names takes the machine over (import or its input) and is retained; nothing else is imported", async () => {
+          const args = { size: "small" as const, sshKeys: [KEY_A], provider: name };
+          const accepted = (id: string) => {
+            const spec = resolveMachineSpec(`${name}-ad`, args, module, { project, stack });
+            return !Array.isArray(adopt(id, { ...spec, adopt: { id, retainOnDelete: true } }));
+          };
+          const id = options.adoptIds?.[name] ?? ADOPT_ID_CANDIDATES.find(accepted);
+          expect(id, `an id ${name}'s adopt accepts (pass adoptIds: { ${name}: "<id>" })`).toBeDefined();
+          const build = async (machine: string, adoptArg: unknown) => {
+            const from = recorded.length;
+            const m = new Machine(machine, { ...args, adopt: adoptArg as string });
+            await valueOf(m.id);
+            await settle();
+            return recorded.slice(from);
+          };
+          const fresh = await build(`${name}-new`, undefined);
+          const adopted = await build(`${name}-ad`, id);
+          const spec = resolveMachineSpec(`${name}-ad`, { ...args, adopt: id }, module, { project, stack });
+          const plan = adopt(id!, spec);
+          if (Array.isArray(plan)) throw new Error(`adopt refused ${id}: ${JSON.stringify(plan)}`);
+          const taken = adopted.filter((r) => r.type === plan.type);
+          expect(taken.length, `one ${plan.type} is registered`).toBe(1);
+          if (plan.input === undefined) {
+            expect(taken[0].importId, "registered with import: the plan's importId").toBe(plan.importId);
+          } else {
+            expect(taken[0].importId, "a resource Pulumi cannot import is not given import").toBeUndefined();
+            expect(taken[0].inputs[plan.input], `its input ${plan.input} carries the importId`).toBe(plan.importId);
+          }
+          expect(taken[0].retainOnDelete, "an adopted machine is retained on destroy by default").toBe(true);
+          const imported = adopted.filter((r) => r.importId !== undefined && r !== taken[0]);
+          expect(
+            imported.map((r) => r.type),
+            "nothing else is imported",
+          ).toEqual([]);
+          const freshTypes = new Set(fresh.map((r) => r.type));
+          expect(
+            adopted.map((r) => r.type).filter((t) => !freshTypes.has(t)),
+            "adoption makes no kind of resource a new machine does not",
+          ).toEqual([]);
+          expect(
+            fresh.every((r) => r.importId === undefined),
+            "a new machine imports nothing",
+          ).toBe(true);
+          const optedOut = await build(`${name}-ad-del`, { id, retainOnDelete: false });
+          const deleted = optedOut.filter((r) => r.type === plan.type);
+          expect(
+            deleted.map((r) => r.retainOnDelete),
+            "retainOnDelete: false is honoured",
+          ).toEqual([false]);
+        });
+      } else {
+        it("adopt (not exported): adopt is refused before anything is registered, with the fix", async () => {
+          const problems = await refused(
+            () => new Machine(`${name}-ad`, { size: "small", provider: name, adopt: "some-machine" }),
+          );
+          const problem = problems.find((p) => p.field === `${name}-ad.adopt`);
+          expect(problem?.fix, "the refusal says what to do").toMatch(/remove adopt/);
+        });
+      }
+
+      if (module.snapshot) {
+        it("snapshot (exported): a Snapshot registers the named, labelled copy under itself, and a Machine restores from its id", async () => {
+          const source = new Machine(`${name}-snap-src`, {
+            size: "small",
+            sshKeys: [KEY_A],
+            ...options.snapshotSources?.[name],
+            provider: name,
+          });
+          await valueOf(source.id);
+          await settle();
+          const from = recorded.length;
+          const snap = new Snapshot(`${name}-snap`, { machine: source, labels: { purpose: "contract-snap" } });
+          const id = await valueOf(snap.id);
+          await settle();
+          const copy = recorded.slice(from);
+          expect(copy.length, "the copy is registered").toBeGreaterThan(0);
+          const text = inputsSince(from);
+          const platformName = platformNameFor(project, stack, `${name}-snap`);
+          expect(text.includes(platformName), `the platform name ${platformName} reaches the platform`).toBe(true);
+          expect(text.includes("purpose") && text.includes("contract-snap"), "the labels reach the platform").toBe(
+            true,
+          );
+          expect(typeof id).toBe("string");
+          expect(id.length, "the copy has an id").toBeGreaterThan(0);
+          expect(await valueOf(snap.provider)).toBe(name);
+          expect(await valueOf(snap.machine)).toBe(`${name}-snap-src`);
+          expect(typeof (await valueOf(snap.details))).toBe("object");
+          expect(await valueOf(snap.image.snapshot)).toBe(id);
+
+          const restoreFrom = recorded.length;
+          const restored = new Machine(`${name}-restored`, {
+            size: "small",
+            sshKeys: [KEY_A],
+            provider: name,
+            image: snap.image,
+          });
+          expect(typeof (await valueOf(restored.id))).toBe("string");
+          await settle();
+          // Whole, or in its parts (a namespace and a name).
+          const restoredText = inputsSince(restoreFrom);
+          const parts = id.split("/").filter((part) => part !== "");
+          expect(
+            carries(restoredText, id) || parts.every((part) => carries(restoredText, part)),
+            "the snapshot's id reaches the restored machine",
+          ).toBe(true);
+          expect(await valueOf(restored.image)).toBe(id);
+        });
+      } else {
+        it("snapshot (not exported): a Snapshot, and a Machine restoring one, are refused before anything is registered, with the fix", async () => {
+          const source = new Machine(`${name}-nosnap-src`, { size: "small", sshKeys: [KEY_A], provider: name });
+          await valueOf(source.id);
+          await settle();
+          const snapProblems = await refused(() => new Snapshot(`${name}-nosnap`, { machine: source }));
+          const onMachine = snapProblems.find((p) => p.field === `${name}-nosnap.machine`);
+          expect(onMachine?.fix, "the refusal says what to do").toMatch(/snapshot capability/);
+          const restoreProblems = await refused(
+            () => new Machine(`${name}-norestore`, { size: "small", provider: name, image: { snapshot: "snap-1" } }),
+          );
+          const onImage = restoreProblems.find((p) => p.field === `${name}-norestore.image.snapshot`);
+          expect(onImage?.fix, "the refusal says what to do").toMatch(/snapshot capability/);
         });
       }
 

@@ -13,6 +13,7 @@ export {
   KEY_A,
   KEY_B,
   loadMachine,
+  loadSnapshot,
   machinaUnderMocks,
   ofType,
   settle,

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Machine } from "../components/machine";
+import type { Snapshot } from "../components/snapshot";
 
 /**
  * Resource inputs as the mocks record them. They have every provider SDK's shape, so tests index them
@@ -23,6 +24,10 @@ export interface RecordedResource {
   providerRef?: string;
   /** The id the mocks gave it. */
   id: string;
+  /** The id it was registered to import (the `import` resource option), when it was. */
+  importId?: string;
+  /** Whether it was registered with `retainOnDelete: true`. */
+  retainOnDelete: boolean;
   /** Its outputs as the mocks' platform returned them (its inputs and what the platform adds). */
   outputs: Record<string, unknown>;
 }
@@ -102,6 +107,8 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
         spec: { ...inputs.spec, clusterIP: `10.96.0.${n}` },
         status: inputs.spec?.type === "LoadBalancer" ? { loadBalancer: { ingress: [{ ip: `198.18.0.${n}` }] } } : {},
       };
+    case "kubernetes:snapshot.kubevirt.io/v1beta1:VirtualMachineSnapshot":
+      return { metadata: { ...inputs.metadata, uid: `snapuid-${id}` } };
     case "kubernetes:kubevirt.io/v1:VirtualMachine":
       return {
         metadata: { ...inputs.metadata, uid: `uid-${id}` },
@@ -148,6 +155,15 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
           path: `/DC0/vm/${inputs.name}`,
         },
       };
+    case "pulumi-nodejs:dynamic/machina:LibvirtSnapshot":
+      return {
+        sizeBytes: 52428800,
+        virtualSizeBytes: 1073741824,
+        takenAt: "2026-01-01T00:00:00.000Z",
+        guestWasRunning: true,
+        stopSeconds: 2,
+        copySeconds: 1,
+      };
     case "pulumi-nodejs:dynamic/machina:LibvirtBaseImage":
       return { image: { diskPath: "/cache/base.qcow2", diskFormat: "qcow2" } };
     default:
@@ -180,6 +196,8 @@ export interface MockOptions {
  */
 export function installMachinaMocks(options: MockOptions = {}): RecordedResource[] {
   const recorded: RecordedResource[] = [];
+  // The mocks' newResource sees no resource options: the monitor's request, read just before, gives retainOnDelete.
+  let retainOnDelete = false;
   pulumi.runtime.setAllConfig(options.config ?? {});
   pulumi.runtime.setMocks(
     {
@@ -199,6 +217,8 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
           provider: __provider,
           providerRef: args.provider,
           id,
+          ...(args.id ? { importId: args.id } : {}),
+          retainOnDelete,
           outputs,
         });
         return { id, state: outputs };
@@ -220,6 +240,12 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
     options.stack ?? "test",
     false,
   );
+  const monitor = (pulumi.runtime as unknown as { getMonitor(): Record<string, unknown> }).getMonitor();
+  const register = monitor.registerResource as (req: { getRetainondelete(): boolean | undefined }, cb: unknown) => void;
+  monitor.registerResource = (req: { getRetainondelete(): boolean | undefined }, cb: unknown) => {
+    retainOnDelete = req.getRetainondelete() === true;
+    return register.call(monitor, req, cb);
+  };
   return recorded;
 }
 
@@ -242,6 +268,11 @@ export const KEY_B = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2q7cRrGk1m5n8Yx0pT3d
 /** The Machine component, loaded now: after the mocks are installed, as Pulumi requires. */
 export function loadMachine(): typeof Machine {
   return (require("../components/machine") as typeof import("../components/machine")).Machine;
+}
+
+/** The Snapshot component, loaded now: after the mocks are installed, as Pulumi requires. */
+export function loadSnapshot(): typeof Snapshot {
+  return (require("../components/snapshot") as typeof import("../components/snapshot")).Snapshot;
 }
 
 /**

@@ -20,6 +20,7 @@ export const MACHINE_FIELDS: (keyof MachineArgs)[] = [
   "publicIp",
   "waitForReady",
   "powerState",
+  "adopt",
   "providerOptions",
 ];
 

@@ -8,6 +8,7 @@ import { waitForService } from "../../components/service-probe";
 import { endWhenEngineIsGone } from "./engine-gone";
 import type * as LibvirtBaseImage from "../../providers/libvirt/base-image-operations";
 import type * as LibvirtOperations from "../../providers/libvirt/machine-operations";
+import type * as LibvirtSnapshotOperations from "../../providers/libvirt/snapshot-operations";
 import type * as VsphereConnection from "../../providers/vsphere/connection";
 import type * as VsphereOperations from "../../providers/vsphere/machine-operations";
 
@@ -16,6 +17,8 @@ import type * as VsphereOperations from "../../providers/vsphere/machine-operati
 const libvirtBaseImageOperations = () =>
   (require("../../providers/libvirt/base-image-operations") as typeof LibvirtBaseImage).baseImageOperations;
 const libvirt = () => require("../../providers/libvirt/machine-operations") as typeof LibvirtOperations;
+const libvirtSnapshots = () =>
+  require("../../providers/libvirt/snapshot-operations") as typeof LibvirtSnapshotOperations;
 const vsphere = () => require("../../providers/vsphere/machine-operations") as typeof VsphereOperations;
 const connectionFrom: typeof VsphereConnection.connectionFrom = (config, env) =>
   (require("../../providers/vsphere/connection") as typeof VsphereConnection).connectionFrom(config, env);
@@ -54,6 +57,18 @@ export const libvirtMachine = {
   read: async (id: string, props: Parameters<typeof LibvirtOperations.readMachine>[1]) =>
     plain(await libvirt().readMachine(id, props)),
   delete: (...args: Parameters<typeof LibvirtOperations.deleteMachine>) => libvirt().deleteMachine(...args),
+};
+
+type SnapshotInputs = LibvirtSnapshotOperations.SnapshotInputs;
+type SnapshotOutputs = LibvirtSnapshotOperations.SnapshotOutputs;
+
+export const libvirtSnapshot = {
+  create: async (inputs: SnapshotInputs) => plain(await libvirtSnapshots().createSnapshot(inputs)),
+  diff: async (_id: string, olds: SnapshotOutputs, news: SnapshotInputs) => libvirtSnapshots().diffSnapshot(olds, news),
+  update: async (id: string, olds: SnapshotOutputs, news: SnapshotInputs) =>
+    plain(await libvirtSnapshots().updateSnapshot(id, olds, news)),
+  read: async (id: string, props: SnapshotOutputs) => plain(await libvirtSnapshots().readSnapshot(id, props)),
+  delete: (id: string, props: SnapshotOutputs) => libvirtSnapshots().deleteSnapshot(id, props),
 };
 
 /** The stack's config as the engine gave it to `configure` (every key, secrets unwrapped), kept in memory only. */

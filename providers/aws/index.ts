@@ -5,6 +5,7 @@ import catalog from "./catalog.json";
 import { awsOptions } from "./options";
 import { ec2UserData } from "./user-data";
 import { awsLiveState, awsPower } from "./power";
+import { adoptedPortsProblems, awsAdopt } from "./adopt";
 
 /** AWS EC2 through @pulumi/aws (narrow `@pulumi/aws/ec2` imports, loaded only when a machine is created). */
 const aws: ProviderModule = {
@@ -31,7 +32,7 @@ const aws: ProviderModule = {
   options: awsOptions.schema,
   validate(spec) {
     const o = spec.options;
-    const problems: FieldProblem[] = [];
+    const problems: FieldProblem[] = adoptedPortsProblems(spec);
     if (o.subnetId !== undefined && o.vpcId === undefined) {
       problems.push({
         field: "providerOptions.aws.vpcId",
@@ -40,10 +41,12 @@ const aws: ProviderModule = {
         fix: "set vpcId next to subnetId",
       });
     }
-    if (spec.image.kind !== "alias" && !/^ami-[0-9a-f]+$/.test(spec.image.id)) {
+    // A Snapshot's id (an Output) is an AMI id by construction; a plain id is checked.
+    const imageId = spec.image.kind === "snapshot" ? spec.image.snapshot : spec.image.id;
+    if (spec.image.kind !== "alias" && typeof imageId === "string" && !/^ami-[0-9a-f]+$/.test(imageId)) {
       problems.push({
         field: `image.${spec.image.kind}`,
-        value: JSON.stringify(spec.image.id),
+        value: JSON.stringify(imageId),
         allowed: "an AMI id (ami-0123abcd...)",
         fix: "use an alias, or the AMI id of your image or snapshot",
       });
@@ -56,6 +59,11 @@ const aws: ProviderModule = {
     const { createEc2Instance } = require("./resources") as typeof import("./resources");
     return createEc2Instance(spec, parent);
   },
+  snapshot(request, parent) {
+    const { snapshotEc2Instance } = require("./snapshot") as typeof import("./snapshot");
+    return snapshotEc2Instance(request, parent);
+  },
+  adopt: awsAdopt,
 };
 
 export default aws;

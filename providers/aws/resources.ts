@@ -19,6 +19,8 @@ import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { awsOptions } from "./options";
 import { ec2UserData } from "./user-data";
 import { awsPower, awsState } from "./power";
+import { ADOPTED_AS_IS, awsAdopt, INSTANCE_TYPE } from "./adopt";
+import { adoptionOptions, isAdopted } from "../kit/adoption";
 
 const EVERYWHERE4 = ["0.0.0.0/0"];
 const EVERYWHERE6 = ["::/0"];
@@ -78,21 +80,25 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
   const region = spec.region;
   const invokeOpts = { parent };
 
-  const query = amiQuery(spec.image.id, spec.arch);
+  // An adopted instance keeps its security groups (awsAdopt) and booted long ago: no key pair for it.
+  const adopted = isAdopted(spec);
+  const query = spec.image.kind === "snapshot" ? undefined : amiQuery(spec.image.id, spec.arch);
   const amiArgs = query && { ...query, region };
   const ami = amiArgs
     ? sharedLookup(parent, "aws:ec2/getAmi:getAmi", amiArgs, () => getAmiOutput(amiArgs, invokeOpts).id)
-    : pulumi.output(spec.image.id);
+    : pulumi.output(spec.image.kind === "snapshot" ? (spec.image.snapshot ?? spec.image.id) : spec.image.id);
   const vpcArgs = { default: true, region };
-  const vpcId =
-    options.vpcId ?? sharedLookup(parent, "aws:ec2/getVpc:getVpc", vpcArgs, () => getVpcOutput(vpcArgs, invokeOpts).id);
+  const vpcId = adopted
+    ? undefined
+    : (options.vpcId ??
+      sharedLookup(parent, "aws:ec2/getVpc:getVpc", vpcArgs, () => getVpcOutput(vpcArgs, invokeOpts).id));
 
   // EC2 installs one key pair; every key also goes in through cloud-init (ec2UserData). The key
   // pair is the stack's own (AWS takes the same public key under several names); a key given as an
   // Output gets a key pair of its Machine's own, since a shared one is named by its content.
   const firstKey = spec.sshKeys[0];
   const keyPair =
-    firstKey === undefined
+    firstKey === undefined || adopted
       ? undefined
       : sharedPerStack(
           "aws",
@@ -105,22 +111,24 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
         );
   const userData = withKeys(spec, ec2UserData);
 
-  const group = new SecurityGroup(
-    ...transformed(
-      options.transform?.securityGroup,
-      `${spec.name}-sg`,
-      {
-        name: spec.platformName,
-        description: `Machina ${spec.platformName}`,
-        vpcId,
-        region,
-        ingress: firewallRules(spec, ingressRules),
-        egress: EGRESS_ALL,
-        tags: { ...spec.labels, Name: spec.platformName },
-      } satisfies SecurityGroupArgs,
-      { parent },
-    ),
-  );
+  const group = adopted
+    ? undefined
+    : new SecurityGroup(
+        ...transformed(
+          options.transform?.securityGroup,
+          `${spec.name}-sg`,
+          {
+            name: spec.platformName,
+            description: `Machina ${spec.platformName}`,
+            vpcId,
+            region,
+            ingress: firewallRules(spec, ingressRules),
+            egress: EGRESS_ALL,
+            tags: { ...spec.labels, Name: spec.platformName },
+          } satisfies SecurityGroupArgs,
+          { parent },
+        ),
+      );
 
   const instance = new Instance(
     ...transformed(
@@ -132,7 +140,7 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
         region,
         availabilityZone: spec.zone,
         subnetId: options.subnetId,
-        vpcSecurityGroupIds: [group.id],
+        vpcSecurityGroupIds: group ? [group.id] : undefined,
         keyName: options.existingKeyName ?? keyPair?.keyName,
         userData,
         userDataReplaceOnChange: true,
@@ -147,7 +155,11 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
         ...options.instance,
       } satisfies InstanceArgs,
       // The AMI found by lookup is pinned: a newer image never replaces a running instance.
-      { parent, ignoreChanges: ["ami"] },
+      {
+        parent,
+        ignoreChanges: adopted ? ADOPTED_AS_IS : ["ami"],
+        ...adoptionOptions(spec, awsAdopt, INSTANCE_TYPE),
+      },
     ),
   );
 
@@ -167,7 +179,7 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
     details: {
       availabilityZone: instance.availabilityZone,
       subnetId: instance.subnetId,
-      securityGroupId: group.id,
+      securityGroupId: group?.id,
       vpcId,
       keyName: instance.keyName,
     },

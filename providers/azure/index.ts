@@ -5,6 +5,7 @@ import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { azureOptions } from "./options";
 import { azureCustomData } from "./user-data";
+import { adoptedPortsProblems, azureAdopt } from "./adopt";
 
 /** Marketplace image URN `publisher:offer:sku:version`, or an image resource id. */
 export const IMAGE_URN = /^[^:\s]+:[^:\s]+:[^:\s]+:[^:\s]+$/;
@@ -40,8 +41,9 @@ const azure: ProviderModule = {
   catalog: catalog as ProviderModule["catalog"],
   options: azureOptions.schema,
   validate(spec) {
-    const problems: FieldProblem[] = [];
-    if (spec.sshKeys.length === 0) {
+    const problems: FieldProblem[] = adoptedPortsProblems(spec);
+    // An adopted VM keeps the keys it has: none is needed for it.
+    if (spec.sshKeys.length === 0 && !spec.adopt) {
       problems.push({
         field: "sshKeys",
         value: "[]",
@@ -49,10 +51,17 @@ const azure: ProviderModule = {
         fix: "add your public key to sshKeys",
       });
     }
-    if (spec.image.kind !== "alias" && !IMAGE_URN.test(spec.image.id) && !spec.image.id.startsWith("/subscriptions/")) {
+    // A Snapshot's id (an Output) is an image resource id by construction; a plain id is checked.
+    const imageId = spec.image.kind === "snapshot" ? spec.image.snapshot : spec.image.id;
+    if (
+      spec.image.kind !== "alias" &&
+      typeof imageId === "string" &&
+      !IMAGE_URN.test(imageId) &&
+      !imageId.startsWith("/subscriptions/")
+    ) {
       problems.push({
         field: `image.${spec.image.kind}`,
-        value: JSON.stringify(spec.image.id),
+        value: JSON.stringify(imageId),
         allowed: "a marketplace URN publisher:offer:sku:version or an image resource id (/subscriptions/...)",
         fix: "use an alias, or `az vm image list` for a URN",
       });
@@ -66,6 +75,11 @@ const azure: ProviderModule = {
     const { createAzureVm } = require("./resources") as typeof import("./resources");
     return createAzureVm(spec, parent);
   },
+  snapshot(request, parent) {
+    const { snapshotAzureVm } = require("./snapshot") as typeof import("./snapshot");
+    return snapshotAzureVm(request, parent);
+  },
+  adopt: azureAdopt,
 };
 
 export default azure;

@@ -19,6 +19,8 @@ import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { azureOptions } from "./options";
 import { azureCustomData } from "./user-data";
 import { azureState } from "./state";
+import { ADOPTED_AS_IS, azureAdopt, VIRTUAL_MACHINE_TYPE, vmRef } from "./adopt";
+import { adoptionOptions } from "../kit/adoption";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -57,6 +59,55 @@ export function securityRules(rules: FirewallRule[]): azureInputs.network.Securi
 }
 
 export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
+  const adopted = spec.adopt ? vmRef(spec.adopt.id) : undefined;
+  return adopted ? adoptAzureVm(spec, adopted, parent) : createNewAzureVm(spec, parent);
+}
+
+/** The VM to restore from: a Snapshot's managed image, or the spec's image. */
+function imageOf(spec: ResolvedMachineSpec): azureInputs.compute.ImageReferenceArgs {
+  return spec.image.kind === "snapshot" ? { id: spec.image.snapshot ?? spec.image.id } : imageReference(spec.image.id);
+}
+
+/**
+ * An existing VM taken over: imported into the VirtualMachine under its own resource group and name,
+ * with its disks, OS profile and network interfaces kept (azureAdopt); no network is made for it.
+ */
+function adoptAzureVm(
+  spec: ResolvedMachineSpec,
+  adopted: { resourceGroupName: string; vmName: string },
+  parent: pulumi.Resource,
+): MachineResult {
+  const options = azureOptions.read(spec);
+  const vm = new VirtualMachine(
+    ...transformed(
+      options.transform?.virtualMachine,
+      spec.name,
+      {
+        vmName: adopted.vmName,
+        resourceGroupName: adopted.resourceGroupName,
+        location: spec.region,
+        hardwareProfile: { vmSize: spec.size.type },
+        ...options.virtualMachine,
+      } as VirtualMachineArgs,
+      { parent, ignoreChanges: ADOPTED_AS_IS, ...adoptionOptions(spec, azureAdopt, VIRTUAL_MACHINE_TYPE) },
+    ),
+  );
+  return {
+    id: vm.vmId,
+    state: pulumi
+      .all([vm.instanceView, vm.provisioningState])
+      .apply(([view, provisioning]) => azureState(view, provisioning)),
+    publicIp: undefined,
+    privateIp: undefined,
+    details: {
+      resourceGroupName: adopted.resourceGroupName,
+      vmResourceId: vm.id,
+      osDiskId: vm.storageProfile.apply((p) => p?.osDisk?.managedDisk?.id),
+    },
+  };
+}
+
+function createNewAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const options = azureOptions.read(spec);
   const location = spec.region;
   const stackScope = derivedName("", platformNameFor(pulumi.getProject(), pulumi.getStack(), location), "", 60);
@@ -166,7 +217,7 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
         zones: spec.zone ? [spec.zone] : undefined,
         hardwareProfile: { vmSize: spec.size.type },
         storageProfile: {
-          imageReference: imageReference(spec.image.id),
+          imageReference: imageOf(spec),
           osDisk: {
             createOption: "FromImage",
             diskSizeGB: spec.diskGiB ?? 30,
@@ -203,6 +254,12 @@ export function createAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource
       .apply(([view, provisioning]) => azureState(view, provisioning)),
     publicIp: publicIp?.ipAddress,
     privateIp: nic.ipConfigurations.apply((c) => c?.[0]?.privateIPAddress),
-    details: { resourceGroupName, networkInterfaceId: nic.id, networkSecurityGroupId: nsg.id, vmResourceId: vm.id },
+    details: {
+      resourceGroupName,
+      networkInterfaceId: nic.id,
+      networkSecurityGroupId: nsg.id,
+      vmResourceId: vm.id,
+      osDiskId: vm.storageProfile.apply((p) => p?.osDisk?.managedDisk?.id),
+    },
   };
 }

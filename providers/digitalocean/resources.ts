@@ -13,6 +13,8 @@ import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { digitalOceanOptions } from "./options";
 import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 import { dropletState } from "./state";
+import { ADOPTED_AS_IS, digitalOceanAdopt, DROPLET_TYPE } from "./adopt";
+import { adoptionOptions, isAdopted } from "../kit/adoption";
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -39,9 +41,10 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
   const options = digitalOceanOptions.read(spec);
 
   // DigitalOcean refuses one public key twice in an account: keys go in through cloud-init unless the
-  // stack asks for key objects of its own (see sshKeysVia).
+  // stack asks for key objects of its own (see sshKeysVia). An adopted droplet booted long ago: none for it.
+  const adopted = isAdopted(spec);
   const fingerprints =
-    sshKeysVia(spec.options) === "api"
+    sshKeysVia(spec.options) === "api" && !adopted
       ? spec.sshKeys.map(
           (publicKey, i) =>
             sharedPerStack(
@@ -62,7 +65,7 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
       {
         name: spec.platformName,
         size: spec.size.type,
-        image: spec.image.id,
+        image: spec.image.kind === "snapshot" ? (spec.image.snapshot ?? spec.image.id) : spec.image.id,
         region: spec.region,
         sshKeys: [...(options.existingSshKeys ?? []), ...fingerprints],
         userData: withKeys(spec, userDataWithKeys),
@@ -73,7 +76,12 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
         vpcUuid: options.vpcUuid,
         ...options.droplet,
       } as DropletArgs,
-      { parent, deleteBeforeReplace: true },
+      {
+        parent,
+        deleteBeforeReplace: true,
+        ...adoptionOptions(spec, digitalOceanAdopt, DROPLET_TYPE),
+        ...(adopted ? { ignoreChanges: ADOPTED_AS_IS } : {}),
+      },
     ),
   );
 

@@ -4,6 +4,7 @@ import catalog from "./catalog.json";
 import { gcpOptions } from "./options";
 import { gceUserData } from "./user-data";
 import { gcpLiveState, gcpPower } from "./power";
+import { adoptedPortsProblems, gcpAdopt } from "./adopt";
 
 /** Google Compute Engine through @pulumi/gcp (narrow `@pulumi/gcp/compute` imports, loaded only when used). */
 const gcp: ProviderModule = {
@@ -33,12 +34,18 @@ const gcp: ProviderModule = {
   state: gcpLiveState,
   catalog: catalog as ProviderModule["catalog"],
   options: gcpOptions.schema,
+  validate: (spec) => adoptedPortsProblems(spec),
   power: gcpPower,
   platformUserData: (_spec, userData) => gceUserData(userData),
   create(spec, parent) {
     const { createComputeInstance } = require("./resources") as typeof import("./resources");
     return createComputeInstance(spec, parent);
   },
+  snapshot(request, parent) {
+    const { snapshotComputeInstance } = require("./snapshot") as typeof import("./snapshot");
+    return snapshotComputeInstance(request, parent);
+  },
+  adopt: gcpAdopt,
 };
 
 export default gcp;

@@ -10,7 +10,9 @@ import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { gcpOptions } from "./options";
 import catalog from "./catalog.json";
 import { gceUserData } from "./user-data";
-import { gcpPower, gcpState } from "./power";
+import { gcpPower, gcpState, INSTANCE_TYPE } from "./power";
+import { adoptedAsIs, gcpAdopt, instanceRef } from "./adopt";
+import { adoptionOptions } from "../kit/adoption";
 
 /** The zone of a machine: the one given, else the region's first. */
 export function zoneOf(spec: Pick<ResolvedMachineSpec, "region" | "zone">): string {
@@ -47,7 +49,10 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
   const options = gcpOptions.read(spec);
   const network = options.network;
   const tag = derivedName("machina-", spec.platformName, "");
-  const known = spec.firewall.filter((r) => Array.isArray(r.sources) && r.sources.every((x) => typeof x === "string"));
+  // An adopted instance keeps its firewall rules and tags (gcpAdopt): Machina makes no firewall for it.
+  const adopted = spec.adopt ? instanceRef(spec.adopt.id) : undefined;
+  const ruled = adopted ? [] : spec.firewall;
+  const known = ruled.filter((r) => Array.isArray(r.sources) && r.sources.every((x) => typeof x === "string"));
   const firewalls = firewallGroups(known as FirewallRule[]).map(
     (group, i) =>
       new Firewall(
@@ -64,7 +69,7 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
       ),
   );
   // A rule whose sources come from another resource gets a firewall of its own (GCP groups by sources).
-  spec.firewall
+  ruled
     .filter((r) => !known.includes(r))
     .forEach((rule, i) =>
       firewalls.push(
@@ -94,11 +99,19 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
       options.transform?.instance,
       spec.name,
       {
-        name: spec.platformName,
+        name: adopted?.name ?? spec.platformName,
+        ...(adopted ? { project: adopted.project } : {}),
         machineType: spec.size.type,
-        zone: zoneOf(spec),
+        zone: adopted?.zone ?? zoneOf(spec),
         bootDisk: {
-          initializeParams: { image: spec.image.id, size: spec.diskGiB ?? 20, type: "pd-balanced" },
+          // A restore makes the boot disk from the Snapshot's disk snapshot (see ./snapshot).
+          initializeParams: {
+            ...(spec.image.kind === "snapshot"
+              ? { snapshot: spec.image.snapshot ?? spec.image.id }
+              : { image: spec.image.id }),
+            size: spec.diskGiB ?? 20,
+            type: "pd-balanced",
+          },
           autoDelete: true,
         },
         networkInterfaces: [
@@ -118,7 +131,12 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
         ...gcpPower(spec.powerState ?? "running").inputs,
         ...options.instance,
       },
-      { parent, dependsOn: firewalls, ignoreChanges: ["bootDisk.initializeParams.image"] },
+      {
+        parent,
+        dependsOn: firewalls,
+        ignoreChanges: adopted ? adoptedAsIs(spec) : ["bootDisk.initializeParams.image"],
+        ...adoptionOptions(spec, gcpAdopt, INSTANCE_TYPE),
+      },
     ),
   );
 
@@ -132,6 +150,7 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
       zone: instance.zone,
       networkTag: tag,
       selfLink: instance.selfLink,
+      bootDisk: instance.bootDisk.source,
       firewalls: firewalls.map((f) => f.name),
     },
   };

@@ -5,6 +5,7 @@ import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { hetznerOptions } from "./options";
+import { adoptedPortsProblems, hetznerAdopt } from "./adopt";
 
 /** Hetzner Cloud through @pulumi/hcloud. The SDK is loaded only when a machine is created. */
 const hetzner: ProviderModule = {
@@ -28,7 +29,7 @@ const hetzner: ProviderModule = {
   catalog: catalog as ProviderModule["catalog"],
   options: hetznerOptions.schema,
   validate(spec) {
-    const problems: FieldProblem[] = [];
+    const problems: FieldProblem[] = adoptedPortsProblems(spec);
     if (!spec.publicIp && spec.options.networkId === undefined) {
       problems.push({
         field: "publicIp",
@@ -45,6 +46,11 @@ const hetzner: ProviderModule = {
     const { createHetznerServer } = require("./resources") as typeof import("./resources");
     return createHetznerServer(spec, parent);
   },
+  snapshot(request, parent) {
+    const { snapshotHetznerServer } = require("./snapshot") as typeof import("./snapshot");
+    return snapshotHetznerServer(request, parent);
+  },
+  adopt: hetznerAdopt,
 };
 
 export default hetzner;

@@ -14,6 +14,8 @@ import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { hetznerOptions } from "./options";
 import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 import { hetznerState } from "./state";
+import { ADOPTED_AS_IS, hetznerAdopt, SERVER_TYPE } from "./adopt";
+import { adoptionOptions, isAdopted } from "../kit/adoption";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
   return rules.map((r) => ({
@@ -26,12 +28,14 @@ export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.Firewa
 
 export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const options = hetznerOptions.read(spec);
+  // An adopted server booted long ago (no key objects for it) and keeps its own firewalls (hetznerAdopt).
+  const adopted = isAdopted(spec);
 
   // Hetzner refuses one public key twice in a project: keys go in through cloud-init unless the
   // stack asks for key objects of its own (see sshKeysVia). A key given as an Output gets a key object
   // of its Machine's own: a shared one is named by its content.
   const keyIds =
-    sshKeysVia(spec.options) === "api"
+    sshKeysVia(spec.options) === "api" && !adopted
       ? spec.sshKeys.map(
           (publicKey, i) =>
             sharedPerStack(
@@ -47,7 +51,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
       : [];
 
   let firewall: Firewall | undefined;
-  if (spec.firewall.length > 0) {
+  if (spec.firewall.length > 0 && !adopted) {
     const make = (name: string, platformName: string, opts?: pulumi.CustomResourceOptions) =>
       new Firewall(
         name,
@@ -71,7 +75,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
       {
         name: spec.platformName,
         serverType: spec.size.type,
-        image: spec.image.id,
+        image: spec.image.kind === "snapshot" ? (spec.image.snapshot ?? spec.image.id) : spec.image.id,
         ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
         sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
         userData: withKeys(spec, userDataWithKeys),
@@ -81,7 +85,12 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
         networks: options.networkId !== undefined ? [{ networkId: options.networkId }] : undefined,
         ...options.server,
       } satisfies ServerArgs,
-      { parent, deleteBeforeReplace: true },
+      {
+        parent,
+        deleteBeforeReplace: true,
+        ...adoptionOptions(spec, hetznerAdopt, SERVER_TYPE),
+        ...(adopted ? { ignoreChanges: ADOPTED_AS_IS } : {}),
+      },
     ),
   );
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /** The providers `pulumi-machina/internal/dynamic/v1` exports, by export name. */
-export type DynamicEntry = "libvirtBaseImage" | "libvirtMachine" | "vsphereMachine" | "readiness";
+export type DynamicEntry = "libvirtBaseImage" | "libvirtMachine" | "libvirtSnapshot" | "vsphereMachine" | "readiness";
 
 /**
  * The source Pulumi's dynamic provider host runs to get the provider: a module whose `handler()`

@@ -52,6 +52,7 @@ export type { DeclaredOptions, OptionSchemaOf } from "./options";
 export { defineOptions, matching, oneOf, resourceArgsOption } from "./options";
 export type { RetryOptions } from "./retry";
 export { withRetry } from "./retry";
+export { adoptionOptions, isAdopted } from "./adoption";
 export { contentHash, sharedPerStack } from "./shared";
 export type { SshKeysVia } from "./ssh-keys-via";
 export { sshKeysVia, sshKeysViaOption, userDataWithKeys } from "./ssh-keys-via";

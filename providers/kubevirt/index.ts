@@ -34,6 +34,18 @@ const kubevirt: ProviderModule = {
   rules: { customShapes: true, maxPortRange: { ports: 16, reason: "each becomes a Service port" } },
   validate(spec) {
     const problems: FieldProblem[] = [];
+    if (
+      spec.image.kind === "snapshot" &&
+      typeof spec.image.snapshot === "string" &&
+      !spec.image.snapshot.includes("/")
+    ) {
+      problems.push({
+        field: "image.snapshot",
+        value: JSON.stringify(spec.image.snapshot),
+        allowed: "a KubeVirt Snapshot's id: <namespace>/<VolumeSnapshot name>",
+        fix: "use image: snap.image, or { snapshot: <the id machina snapshots shows> }",
+      });
+    }
     if (/^https?:\/\//.test(spec.image.id) && spec.diskGiB === undefined) {
       problems.push({
         field: "diskGiB",
@@ -45,6 +57,10 @@ const kubevirt: ProviderModule = {
     return problems;
   },
   power: (state) => kubevirtPower(state),
+  snapshot(request, parent) {
+    const { createKubevirtSnapshot } = require("./snapshot") as typeof import("./snapshot");
+    return createKubevirtSnapshot(request, parent);
+  },
   platformUserData: (spec, userData) => kubevirtUserData(spec, userData),
   create(spec, parent) {
     const { createKubevirtVm } = require("./resources") as typeof import("./resources");

@@ -27,14 +27,31 @@ export function serviceAnnotations(o: Pick<KubevirtSettings, "awaitService">): R
   return o.awaitService ? undefined : { "pulumi.com/skipAwait": "true" };
 }
 
-/** The disk of the VM: a container disk (ephemeral), or a DataVolume imported from a URL or a registry. */
+/** The VM volume of the root disk (a snapshot's VolumeSnapshot is named after it). */
+export const ROOT_VOLUME = "rootdisk";
+
+/** `<namespace>/<name>` of a Snapshot's id as a DataVolume's snapshot source. */
+export function snapshotSource(id: string): { namespace: string; name: string } {
+  const at = id.indexOf("/");
+  return at > 0 ? { namespace: id.slice(0, at), name: id.slice(at + 1) } : { namespace: "default", name: id };
+}
+
+/**
+ * The disk of the VM: a container disk (ephemeral), or a DataVolume imported from a URL or a registry,
+ * or restored from a Snapshot's VolumeSnapshot.
+ */
 export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" | "platformName">, o: KubevirtSettings) {
   const url = /^https?:\/\//.test(spec.image.id);
-  if (!url && !o.persistent)
-    return { volume: { name: "rootdisk", containerDisk: { image: spec.image.id } }, dataVolumeTemplate: undefined };
-  const source = url ? { http: { url: spec.image.id } } : { registry: { url: `docker://${spec.image.id}` } };
+  const restore = spec.image.kind === "snapshot";
+  if (!url && !restore && !o.persistent)
+    return { volume: { name: ROOT_VOLUME, containerDisk: { image: spec.image.id } }, dataVolumeTemplate: undefined };
+  const source = restore
+    ? { snapshot: pulumi.output(spec.image.snapshot!).apply(snapshotSource) }
+    : url
+      ? { http: { url: spec.image.id } }
+      : { registry: { url: `docker://${spec.image.id}` } };
   return {
-    volume: { name: "rootdisk", dataVolume: { name: derivedName("", spec.platformName, "-root") } },
+    volume: { name: ROOT_VOLUME, dataVolume: { name: derivedName("", spec.platformName, "-root") } },
     dataVolumeTemplate: {
       metadata: { name: derivedName("", spec.platformName, "-root") },
       spec: {
@@ -76,7 +93,7 @@ export function virtualMachineManifest(
             memory: { guest: `${memoryMiB}Mi` },
             devices: {
               disks: [
-                { name: "rootdisk", disk: { bus: "virtio" } },
+                { name: ROOT_VOLUME, disk: { bus: "virtio" } },
                 { name: "cloudinit", disk: { bus: "virtio" } },
               ],
               interfaces: [podNetwork ? { name: "default", masquerade: {} } : { name: "default", bridge: {} }],

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { BaseImage } from "./images";
-import { markOfflineImageUsed, OFFLINE_PREFIX, resolveBaseImage } from "./images";
+import { markOfflineImageUsed, OFFLINE_PREFIX, resolveBaseImage, SNAPSHOT_PREFIX } from "./images";
 
 export interface BaseImageInputs {
   source: string;
@@ -27,6 +27,8 @@ export const baseImageOperations = {
    * image never replaces running machines; when the files are gone, it resolves again.
    */
   async read(id: string, props: BaseImageOutputs) {
+    // A restored machine's disk is a full copy: its Snapshot may be deleted, and the machine keeps working.
+    if (props.source.startsWith(SNAPSHOT_PREFIX)) return { id, props };
     const files = [props.image?.diskPath, props.image?.kernel?.kernel, props.image?.kernel?.initrd].filter(
       (f): f is string => !!f,
     );

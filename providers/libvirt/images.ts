@@ -26,6 +26,8 @@ export interface BaseImage {
   diskFormat?: "qcow2" | "raw";
   kernel?: { kernel: string; initrd?: string; cmdline?: string };
   sha256?: string;
+  /** The disk is a Snapshot's copy: a machine's disk is a full copy of it, never an overlay over it. */
+  fullCopy?: boolean;
 }
 
 export function cacheRoot(): string {
@@ -35,6 +37,27 @@ export function cacheRoot(): string {
 }
 
 export const OFFLINE_PREFIX = "offline:";
+/** The base image of a machine restored from a Snapshot: `snapshot:<the copy's path>`. */
+export const SNAPSHOT_PREFIX = "snapshot:";
+
+/** Where Snapshots' copies are kept: the image cache's `snapshots` folder. */
+export function snapshotDir(): string {
+  return path.join(cacheRoot(), "snapshots");
+}
+
+/** The record next to a Snapshot's copy (owner, source domain, kernel): `<copy without .qcow2>.json`. */
+export const snapshotRecordPath = (copy: string) => copy.replace(/\.qcow2$/, "") + ".json";
+
+/** A Snapshot's copy, with the kernel its machine booted (recorded next to it). */
+function snapshotImage(copy: string): BaseImage {
+  if (!path.isAbsolute(copy) || !existsSync(copy))
+    throw new Error(`the snapshot ${copy} does not exist (deleted, or taken on another host)`);
+  const recordFile = snapshotRecordPath(copy);
+  const record = existsSync(recordFile)
+    ? (JSON.parse(readFileSync(recordFile, "utf8")) as { kernel?: BaseImage["kernel"] })
+    : {};
+  return { diskPath: copy, diskFormat: "qcow2", ...(record.kernel ? { kernel: record.kernel } : {}), fullCopy: true };
+}
 
 /** The recipe hash of this checkout's scripts/build-image.sh (the cache folder it builds), if there is one. */
 function ownRecipeHash(): string | undefined {
@@ -142,6 +165,7 @@ export async function resolveBaseImage(
   downloadTimeoutMs = 30 * 60_000,
 ): Promise<BaseImage> {
   if (source.startsWith(OFFLINE_PREFIX)) return offlineImage(source.slice(OFFLINE_PREFIX.length));
+  if (source.startsWith(SNAPSHOT_PREFIX)) return snapshotImage(source.slice(SNAPSHOT_PREFIX.length));
   let file: string;
   if (/^https?:\/\//.test(source)) {
     const dir = path.join(cacheRoot(), "base-images");

@@ -32,7 +32,17 @@ const libvirt: ProviderModule = {
   validate(spec, context) {
     const problems: FieldProblem[] = [];
     const image = spec.image.id;
-    if (!/^(https?:\/\/|\/|offline:)/.test(image)) {
+    if (spec.image.kind === "snapshot") {
+      // A Snapshot's id (an Output) is its copy's path; a plain one must be such a path.
+      const id = spec.image.snapshot;
+      if (typeof id === "string" && !id.startsWith("/"))
+        problems.push({
+          field: "image.snapshot",
+          value: JSON.stringify(id),
+          allowed: "a libvirt Snapshot's id: the absolute path of its copy (`machina snapshots` lists them)",
+          fix: "use image: snap.image, or { snapshot: <the id machina snapshots shows> }",
+        });
+    } else if (!/^(https?:\/\/|\/|offline:)/.test(image)) {
       problems.push({
         field: "image",
         value: JSON.stringify(image),
@@ -53,9 +63,17 @@ const libvirt: ProviderModule = {
     }
     return problems;
   },
-  selfHealingResourceTypes: [LIBVIRT_MACHINE_TYPE, "pulumi-nodejs:dynamic/machina:LibvirtBaseImage"],
+  selfHealingResourceTypes: [
+    LIBVIRT_MACHINE_TYPE,
+    "pulumi-nodejs:dynamic/machina:LibvirtBaseImage",
+    "pulumi-nodejs:dynamic/machina:LibvirtSnapshot",
+  ],
   power: libvirtPower,
   state: libvirtLiveState,
+  snapshot(request, parent) {
+    const { createLibvirtSnapshot } = require("./snapshot-resources") as typeof import("./snapshot-resources");
+    return createLibvirtSnapshot(request, parent);
+  },
   platformUserData: (spec, userData) =>
     mergedUserData({ hostname: spec.hostname, sshUser: spec.sshUser, sshKeys: spec.sshKeys, userData }),
   create(spec, parent) {

@@ -265,7 +265,14 @@ export async function createMachine(inputs: MachineInputs): Promise<{ id: string
     await chmod(p.dir, 0o700);
     await writeFile(path.join(p.dir, OWNER_FILE), JSON.stringify(inputs.metadata), { mode: 0o600 });
     const size = `${inputs.diskGiB}G`;
-    if (inputs.image.diskPath) {
+    if (inputs.image.diskPath && inputs.image.fullCopy) {
+      // Restored from a Snapshot: a standalone copy, so the Snapshot can be deleted without harm.
+      await run("qemu-img", ["convert", "-q", "-O", "qcow2", inputs.image.diskPath, p.diskPath], {
+        timeout: 30 * 60_000,
+      });
+      if (inputs.diskGiB * 1024 ** 3 > (await virtualSizeBytes(p.diskPath)))
+        await run("qemu-img", ["resize", "-q", p.diskPath, size], { timeout: 60_000 });
+    } else if (inputs.image.diskPath) {
       const baseBytes = await virtualSizeBytes(inputs.image.diskPath);
       const wanted = Math.max(inputs.diskGiB * 1024 ** 3, baseBytes);
       await run(

@@ -9,14 +9,31 @@ import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { libvirtOptions } from "./options";
 import type { BaseImage } from "./images";
+import { SNAPSHOT_PREFIX } from "./images";
 import type { MachineInputs } from "./machine-operations";
 import { libvirtPower, libvirtState } from "./power";
 
 export class LibvirtBaseImage extends DynamicEntryResource {
   declare readonly image: pulumi.Output<BaseImage>;
-  constructor(name: string, args: { source: string; checksum?: string }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: { source: pulumi.Input<string>; checksum?: string },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super("libvirtBaseImage", "LibvirtBaseImage", name, { image: undefined, ...args }, opts);
   }
+}
+
+/** One base image per stack and source, shared by every machine built on it. */
+function sharedBaseImage(image: string, checksum: string | undefined, parent: pulumi.Resource): LibvirtBaseImage {
+  const source = { source: image, checksum };
+  return sharedPerStack(
+    "libvirt",
+    "image",
+    source,
+    (name, _platformName, opts) => new LibvirtBaseImage(name, source, opts),
+    { parent, type: "pulumi-nodejs:dynamic:Resource" },
+  );
 }
 
 /** The machine's inputs as the dynamic provider receives them, with Outputs allowed where they arrive late. */
@@ -79,15 +96,15 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   const uriIsSecret = isSecretConfigKey("libvirt:uri");
   const uriInput = secretIf(uriIsSecret, uri);
   const network = options.network ?? config.get("network") ?? "default";
-  const source = { source: spec.image.id, checksum: options.imageChecksum };
-  // One base image per stack and source, shared by every machine built on it.
-  const base = sharedPerStack(
-    "libvirt",
-    "image",
-    source,
-    (name, _platformName, opts) => new LibvirtBaseImage(name, source, opts),
-    { parent, type: "pulumi-nodejs:dynamic:Resource" },
-  );
+  const base =
+    spec.image.kind === "snapshot"
+      ? // A Snapshot's copy (and the kernel its machine booted), of this Machine's own: the disk is copied whole.
+        new LibvirtBaseImage(
+          `${spec.name}-snapshot-image`,
+          { source: pulumi.output(spec.image.snapshot!).apply((id) => `${SNAPSHOT_PREFIX}${id}`) },
+          { parent },
+        )
+      : sharedBaseImage(spec.image.id, options.imageChecksum, parent);
   const image = options.kernel ? base.image.apply((i) => ({ ...i, kernel: options.kernel })) : base.image;
 
   const machine = new LibvirtMachine(

@@ -5,6 +5,7 @@ import catalog from "./catalog.json";
 import { proxmoxOptions } from "./options";
 import { snippetUserData } from "./user-data";
 import { proxmoxLiveState, proxmoxPower } from "./power";
+import { proxmoxAdopt } from "./adopt";
 
 /**
  * Proxmox VE through @muhlba91/pulumi-proxmoxve (bpg provider; there is no @pulumi/proxmoxve). A VM is
@@ -69,6 +70,9 @@ const proxmox: ProviderModule = {
     const { createProxmoxVm } = require("./resources") as typeof import("./resources");
     return createProxmoxVm(spec, parent);
   },
+  // No snapshot: the Proxmox SDK (@muhlba91/pulumi-proxmoxve 8.6) has no resource for a VM snapshot or
+  // template copy, so the capability is absent and Machina refuses a Snapshot of a Proxmox machine.
+  adopt: proxmoxAdopt,
 };
 
 export default proxmox;

@@ -9,7 +9,9 @@ import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { proxmoxOptions } from "./options";
 import { guestAgentEnabled, snippetUserData } from "./user-data";
-import { proxmoxPower, proxmoxState } from "./power";
+import { proxmoxPower, proxmoxState, VM_TYPE } from "./power";
+import { ADOPTED_AS_IS, proxmoxAdopt } from "./adopt";
+import { adoptionOptions, isAdopted } from "../kit/adoption";
 
 /** The first non-loopback IPv4 address the guest agent reports, if any. */
 export function firstAddress(addresses: string[][] | undefined): string | undefined {
@@ -23,9 +25,11 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
   const guestAgent = guestAgentEnabled(spec);
   const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
 
-  // Cloud images are downloaded once per node and shared; a template is cloned instead.
+  // Cloud images are downloaded once per node and shared; a template is cloned instead. An adopted VM
+  // booted long ago: neither an image nor a user-data snippet is made for it.
+  const adopted = isAdopted(spec);
   const image =
-    o.templateVmId === undefined
+    o.templateVmId === undefined && !adopted
       ? sharedPerStack(
           "proxmox",
           `image-${node}`,
@@ -49,7 +53,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
 
   // Custom user data is a snippet on the node (uploaded over SSH), see snippetUserData.
   const snippet =
-    spec.userData === undefined
+    spec.userData === undefined || adopted
       ? undefined
       : new FileLegacy(
           `${spec.name}-user-data`,
@@ -106,7 +110,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
         stopOnDestroy: true,
         ...o.vm,
       },
-      { parent },
+      { parent, ...(adopted ? { ignoreChanges: ADOPTED_AS_IS } : {}), ...adoptionOptions(spec, proxmoxAdopt, VM_TYPE) },
     ),
   );
 

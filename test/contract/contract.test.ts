@@ -15,5 +15,7 @@ providerContractSuite(
       fakeProvider("registered-fake"),
       fakeProvider("written-for-1-0", { contractVersion: "1.0" }),
     ],
+    // KubeVirt snapshots DataVolumes only: a container disk is ephemeral.
+    snapshotSources: { kubevirt: { providerOptions: { kubevirt: { persistent: true } } } },
   },
 );

@@ -321,6 +321,7 @@ export function withEngineCluster(statePrefix: string, ready: (env: EngineCluste
 /** What a program on the test cluster is given: Machina, the Kubernetes SDK, and the cluster's provider. */
 export interface ClusterProgram {
   Machine: typeof import("../../dist/index.js").Machine;
+  Snapshot: typeof import("../../dist/index.js").Snapshot;
   k8s: typeof import("@pulumi/kubernetes");
   /** An explicit `kubernetes.Provider` for the cluster, as a user with several clusters has one. */
   provider: import("@pulumi/kubernetes").Provider;
@@ -338,11 +339,11 @@ export function clusterTarget(
     stateDir: env.stateDir,
     config: { "machina:provider": "kubevirt" },
     program: async () => {
-      const { Machine } = await import("../../dist/index.js");
+      const { Machine, Snapshot } = await import("../../dist/index.js");
       const k8s = await import("@pulumi/kubernetes");
       const pulumi = await import("@pulumi/pulumi");
       const provider = new k8s.Provider("cluster-a", { kubeconfig: pulumi.secret(env.cluster.kubeconfig) });
-      return program({ Machine, k8s, provider });
+      return program({ Machine, Snapshot, k8s, provider });
     },
   };
 }

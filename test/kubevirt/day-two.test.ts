@@ -1,8 +1,8 @@
 /**
  * Day-two objects on the real API server: power through `runStrategy` (an in-place change of the same
- * VirtualMachine), a VirtualMachineSnapshot of a Machine's VM written next to it with the same explicit
- * kubernetes.Provider (checked by KubeVirt's snapshot schema), and a VM of the Machine's name made
- * outside the stack.
+ * VirtualMachine), and a Snapshot of a Machine (a VirtualMachineSnapshot, through the same explicit
+ * kubernetes.Provider, checked by KubeVirt's snapshot schema) restored into a new Machine whose
+ * DataVolume comes from the root disk's VolumeSnapshot (checked by the VirtualMachine schema).
  */
 import { describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
@@ -18,27 +18,9 @@ withEngineCluster("machina-kv-day2-", (env) => {
   ({ cluster, ops, stateDir } = env);
 });
 
-interface Snapshot {
-  source?: Record<string, unknown>;
-}
-
-function target(stackName: string, args: () => MachineArgs, snapshot?: () => Snapshot | undefined) {
-  return clusterTarget({ cluster, stateDir }, stackName, ({ Machine, k8s, provider }) => {
+function target(stackName: string, args: () => MachineArgs) {
+  return clusterTarget({ cluster, stateDir }, stackName, ({ Machine, provider }) => {
     const vm = new Machine("vm", args(), { providers: [provider] });
-    const snap = snapshot?.();
-    if (snap) {
-      const vmName = vm.details.apply((d) => d.name as string);
-      new k8s.apiextensions.CustomResource(
-        "vm-snapshot",
-        {
-          apiVersion: "snapshot.kubevirt.io/v1beta1",
-          kind: "VirtualMachineSnapshot",
-          metadata: { name: vmName.apply((n) => `${n}-before-upgrade`), namespace: "default" },
-          spec: { source: snap.source ?? { apiGroup: "kubevirt.io", kind: "VirtualMachine", name: vmName } },
-        },
-        { provider, dependsOn: [vm] },
-      );
-    }
     return { id: vm.id };
   });
 }
@@ -83,13 +65,19 @@ describe("day-two objects", () => {
     expect((await ops.run("destroy", t)).ok).toBe(true);
   }, 300_000);
 
-  it("a VirtualMachineSnapshot of the Machine's VM is accepted; one without a source kind is refused by name", async () => {
-    let snapshot: Snapshot = {};
-    const t = target(
-      "snap",
-      () => ({}),
-      () => snapshot,
-    );
+  it("a Snapshot is a VirtualMachineSnapshot of the Machine's VM; a new Machine restores through a DataVolume from its VolumeSnapshot", async () => {
+    let restore = false;
+    const t = clusterTarget({ cluster, stateDir }, "snap", ({ Machine, Snapshot, provider }) => {
+      const persistent = { diskGiB: 2, providerOptions: { kubevirt: { persistent: true } } };
+      const vm = new Machine("vm", persistent, { providers: [provider] });
+      const snap = new Snapshot(
+        "before-upgrade",
+        { machine: vm, labels: { reason: "upgrade" } },
+        { providers: [provider] },
+      );
+      if (restore) new Machine("restored", { ...persistent, image: snap.image }, { providers: [provider] });
+      return { id: snap.id };
+    });
     const up = await ops.run("up", t);
     expect(up.ok, up.error).toBe(true);
     const objects = kubeObjects(cluster);
@@ -98,14 +86,31 @@ describe("day-two objects", () => {
       "v1beta1",
       "virtualmachinesnapshots",
       "default",
-      "kv-snap-vm-before-upgrade",
+      "kv-snap-before-upgrade",
     );
     expect(snap.spec.source).toEqual({ apiGroup: "kubevirt.io", kind: "VirtualMachine", name: "kv-snap-vm" });
+    expect(snap.metadata.labels).toEqual({ reason: "upgrade", "managed-by": "machina" });
+    const volumeSnapshot = `vmsnapshot-${snap.metadata.uid}-volume-rootdisk`;
+    expect(up.outputs.id).toBe(`default/${volumeSnapshot}`);
 
-    snapshot = { source: { apiGroup: "kubevirt.io", name: "kv-snap-vm" } };
-    const bad = await ops.run("up", t);
-    expect(bad.ok).toBe(false);
-    expect(bad.error).toMatch(/spec\.source\.kind: Required value/);
+    restore = true;
+    const restored = await ops.run("up", t);
+    expect(restored.ok, restored.error).toBe(true);
+    expect(restored.changes).toMatchObject({ create: 3 });
+    const vm = await objects.vm("default", "kv-snap-restored");
+    expect(vm.spec.dataVolumeTemplates[0].spec.source).toEqual({
+      snapshot: { namespace: "default", name: volumeSnapshot },
+    });
+
     expect((await ops.run("destroy", t)).ok).toBe(true);
+    await expect(
+      objects.readCustom(
+        "snapshot.kubevirt.io",
+        "v1beta1",
+        "virtualmachinesnapshots",
+        "default",
+        "kv-snap-before-upgrade",
+      ),
+    ).rejects.toThrow();
   }, 300_000);
 });

@@ -20,7 +20,13 @@ describe("capabilitiesOf", () => {
   it("power: the providers that apply powerState in place have it, the others refuse it", () => {
     const withPower = builtIns.filter(([, m]) => capabilitiesOf(m).power).map(([name]) => name);
     expect(withPower).toEqual(["aws", "gcp", "kubevirt", "libvirt", "proxmox"]);
-    expect(builtIns.filter(([, m]) => capabilitiesOf(m).snapshot || capabilitiesOf(m).adopt)).toEqual([]);
+  });
+
+  it("snapshot and adopt: the clouds that implement them have them", () => {
+    const on = (capability: "snapshot" | "adopt") =>
+      builtIns.filter(([, m]) => capabilitiesOf(m)[capability]).map(([name]) => name);
+    expect(on("snapshot")).toEqual(["aws", "azure", "gcp", "hetzner", "kubevirt", "libvirt"]);
+    expect(on("adopt")).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner", "proxmox"]);
   });
 
   it("arm64 and regions come from the catalogs", () => {

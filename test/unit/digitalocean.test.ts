@@ -72,10 +72,10 @@ describe("digitalocean module", () => {
     });
   });
 
-  it("makes no firewall without ports or keys, and passes VPC, snapshot and droplet overrides", async () => {
+  it("makes no firewall without ports or keys, and passes VPC, image id and droplet overrides", async () => {
     const m = new Machine("worker", {
       region: "fra1",
-      image: { snapshot: "123456" },
+      image: { id: "123456" },
       providerOptions: { digitalocean: { vpcUuid: "vpc-9", existingSshKeys: ["11:22"], droplet: { backups: true } } },
     });
     await valueOf(m.id);

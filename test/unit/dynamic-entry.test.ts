@@ -27,7 +27,7 @@ function providersLoadedAfter(use: string): { exports: string[]; providers: stri
 describe("the dynamic providers' entry point", () => {
   it("keeps its exports and loads no provider's operations on its own", () => {
     expect(providersLoadedAfter("")).toEqual({
-      exports: ["libvirtBaseImage", "libvirtMachine", "readiness", "vsphereMachine"],
+      exports: ["libvirtBaseImage", "libvirtMachine", "libvirtSnapshot", "readiness", "vsphereMachine"],
       providers: [],
     });
   });

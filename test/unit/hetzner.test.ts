@@ -107,7 +107,7 @@ describe("hetzner module", () => {
   it("builds a private machine on a network, with existing keys and server overrides", async () => {
     const m = new Machine("private", {
       publicIp: false,
-      image: { snapshot: "987654" },
+      image: { id: "987654" },
       providerOptions: { hetzner: { networkId: 42, existingSshKeys: ["laptop"], server: { backups: true } } },
     });
     await valueOf(m.id);

@@ -109,6 +109,7 @@ describe("provider registry", () => {
     expect(selfHealingTypes().sort()).toEqual([
       "pulumi-nodejs:dynamic/machina:LibvirtBaseImage",
       "pulumi-nodejs:dynamic/machina:LibvirtMachine",
+      "pulumi-nodejs:dynamic/machina:LibvirtSnapshot",
       "pulumi-nodejs:dynamic/machina:ReadinessCheck",
       "pulumi-nodejs:dynamic/machina:VsphereMachine",
     ]);

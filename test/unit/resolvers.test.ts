@@ -13,6 +13,7 @@ import { checkPort, checkPorts, firewallRules, isCidr } from "../../dist/core/re
 import { underMachine } from "../../dist/core/resolve/problems";
 import { checkReadiness } from "../../dist/core/resolve/readiness";
 import { checkPlacementShape, checkZone, resolveRegion } from "../../dist/core/resolve/region";
+import { nameSnapshotId } from "../../dist/core/snapshot-ids";
 import { checkSizeShape, resolveDisk, resolveSize, resolveSizeMinimum } from "../../dist/core/resolve/size";
 import { checkSshKeys } from "../../dist/core/resolve/ssh-keys";
 import { checkControlCharacters, checkUserDataShape } from "../../dist/core/resolve/text";
@@ -218,9 +219,39 @@ describe("resolveImage", () => {
     ["the catalog's default", undefined, "x86_64", { id: "u-x86", alias: "ubuntu", kind: "alias" }],
     ["an alias for the arch", "ubuntu", "arm64", { id: "u-arm", alias: "ubuntu", kind: "alias" }],
     ["an image id", { id: "img-1" }, "x86_64", { id: "img-1", kind: "id" }],
-    ["a snapshot of the same arch", { snapshot: "snap-1", arch: "arm64" }, "arm64", { id: "snap-1", kind: "snapshot" }],
+    [
+      "a snapshot of the same arch",
+      { snapshot: "snap-1", arch: "arm64" },
+      "arm64",
+      { id: "snap-1", kind: "snapshot", snapshot: "snap-1" },
+    ],
   ] as const)("resolves %s", (_what, image, arch, resolved) => {
-    expect(resolveImage(image, arch, CATALOG, "test")).toEqual({ value: resolved, problems: [] });
+    expect(resolveImage(image, arch, CATALOG, "test", true)).toEqual({ value: resolved, problems: [] });
+  });
+
+  it("keeps a Snapshot's id (an Output) for the provider, named by its Snapshot meanwhile", () => {
+    const id = { __pulumiOutput: true };
+    nameSnapshotId(id, "web-before-upgrade");
+    expect(resolveImage({ snapshot: id }, "x86_64", CATALOG, "test", true)).toEqual({
+      value: { id: "web-before-upgrade", kind: "snapshot", snapshot: id },
+      problems: [],
+    });
+    expect(checkImageShape({ snapshot: id })).toEqual([]);
+  });
+
+  it("refuses a snapshot on a provider that cannot restore one, naming the Snapshot and the fix", () => {
+    const id = { __pulumiOutput: true };
+    nameSnapshotId(id, "web-before-upgrade");
+    const r = resolveImage({ snapshot: id }, "x86_64", CATALOG, "test", false);
+    expect(r.value).toBeUndefined();
+    expect(r.problems).toEqual([
+      {
+        field: "image.snapshot",
+        value: '"web-before-upgrade"',
+        allowed: "an alias or { id } on test: it cannot restore snapshots (its module does not export snapshot)",
+        fix: "use an image alias or { id }, or run this Machine on a provider with the snapshot capability (`machina providers` lists them)",
+      },
+    ]);
   });
 
   it.each([
@@ -240,7 +271,7 @@ describe("resolveImage", () => {
     ],
     ["something else", 42, "x86_64", [["image", 'an alias (ubuntu, legacy), { id: "..." } or { snapshot: "..." }']]],
   ] as const)("refuses %s", (_what, image, arch, problems) => {
-    const r = resolveImage(image, arch, CATALOG, "test");
+    const r = resolveImage(image, arch, CATALOG, "test", true);
     expect(r.value).toBeUndefined();
     expect(named(r.problems)).toEqual(problems);
   });

@@ -1,0 +1,49 @@
+/** Adopting an existing Hetzner server: its numeric id is the import id of the server Machina registers. */
+import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
+import type { FieldProblem } from "../../core/errors";
+
+export const SERVER_TYPE = "hcloud:index/server:Server";
+
+/**
+ * What an adopted server keeps as the platform has it: what only its first boot read (image, keys,
+ * user data), its name and labels, and its networking (its firewalls and networks: Machina makes no
+ * firewall for it, and refuses `ports`). Pulumi's import compares the rest (type, location) with the
+ * server and names each field that differs, instead of replacing it.
+ */
+export const ADOPTED_AS_IS = [
+  "name",
+  "image",
+  "sshKeys",
+  "userData",
+  "labels",
+  "firewallIds",
+  "publicNets",
+  "networks",
+];
+
+export function hetznerAdopt(platformId: string): AdoptionPlan | FieldProblem[] {
+  if (!/^[1-9][0-9]*$/.test(platformId)) {
+    return [
+      {
+        field: "adopt.id",
+        value: JSON.stringify(platformId),
+        allowed: "a Hetzner server id: a number",
+        fix: "use the server's ID from `hcloud server list` (not its name)",
+      },
+    ];
+  }
+  return { type: SERVER_TYPE, importId: platformId };
+}
+
+/** `ports` on an adopted server: its firewalls stay as they are, so Machina cannot open them. */
+export function adoptedPortsProblems(spec: ResolvedMachineSpec): FieldProblem[] {
+  if (!spec.adopt || spec.requestedFirewall.length === 0) return [];
+  return [
+    {
+      field: "ports",
+      value: JSON.stringify(spec.requestedFirewall.map((r) => r.port)),
+      allowed: "no ports on an adopted server: it keeps its own firewalls",
+      fix: "open the ports in the server's firewall yourself and leave ports out",
+    },
+  ];
+}

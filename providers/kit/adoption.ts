@@ -1,0 +1,25 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { AdoptOperation, ResolvedMachineSpec } from "../../core/contract";
+import { adoptionPlan } from "../../core/resolve/adopt";
+
+/**
+ * The resource options that make the resource of `type` take over the machine `spec.adopt` names:
+ * `import` with the id its module's `adopt` gives (for a plan without `input`) and `retainOnDelete`
+ * (true unless the user opted out). Empty for any other resource, and without `spec.adopt`. One line
+ * in `create`: `new Instance(name, args, { parent, ...adoptionOptions(spec, adopt, INSTANCE_TYPE) })`.
+ */
+export function adoptionOptions(
+  spec: ResolvedMachineSpec,
+  adopt: AdoptOperation | undefined,
+  type: string,
+): Pick<pulumi.CustomResourceOptions, "import" | "retainOnDelete"> {
+  const plan = adoptionPlan(spec, adopt);
+  if (!plan || plan.type !== type || !spec.adopt) return {};
+  return {
+    ...(plan.input === undefined ? { import: plan.importId } : {}),
+    retainOnDelete: spec.adopt.retainOnDelete,
+  };
+}
+
+/** Whether the Machine takes over an existing machine: then nothing only a first boot reads is made. */
+export const isAdopted = (spec: Pick<ResolvedMachineSpec, "adopt">): boolean => spec.adopt !== undefined;

@@ -1,0 +1,121 @@
+/**
+ * `adopt` in core and the kit: its shape, the refusal (with the fix) by a provider without the adopt
+ * capability, the module's own problems reported under `adopt`, and the options adoptionOptions gives
+ * the resource the module's plan names (import and retainOnDelete), as the mocks record them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { machinaUnderMocks, KEY_A, settle, valueOf } from "../../dist/testing";
+import { fakeProvider } from "../../dist/testing/fake-provider";
+import { checkAdoptShape } from "../../dist/core/resolve/adopt";
+import { machineShapeProblems } from "../../dist/core/validation";
+import { ValidationError } from "../../dist/core/errors";
+import { adoptionOptions } from "../../dist/providers/kit";
+import type { AdoptOperation, ProviderModule } from "../../dist/providers/kit";
+
+const { recorded, Machine } = machinaUnderMocks({ project: "shop", stack: "staging" });
+
+class AdoptableVm extends pulumi.CustomResource {}
+const VM_TYPE = "adoptable:index:Vm";
+const adopt: AdoptOperation = (id) =>
+  /^vm-\d+$/.test(id)
+    ? { type: VM_TYPE, importId: `zone-a/${id}` }
+    : [
+        {
+          field: "adopt",
+          value: JSON.stringify(id),
+          allowed: "an id vm-<number>",
+          fix: "use the id the console shows",
+        },
+      ];
+const adoptable: ProviderModule = fakeProvider("adoptable", {
+  adopt,
+  create(spec, parent) {
+    const vm = new AdoptableVm(
+      VM_TYPE,
+      spec.name,
+      { type: spec.size.type },
+      { parent, ...adoptionOptions(spec, adopt, VM_TYPE) },
+    );
+    const disk = new AdoptableVm(
+      "adoptable:index:Disk",
+      `${spec.name}-disk`,
+      {},
+      { parent, ...adoptionOptions(spec, adopt, "adoptable:index:Disk") },
+    );
+    return { id: vm.id, publicIp: undefined, privateIp: disk.id.apply(() => "10.0.0.9"), details: {} };
+  },
+});
+
+function problemsOf(build: () => unknown) {
+  try {
+    build();
+  } catch (e) {
+    if (e instanceof ValidationError) return e.problems;
+    throw e;
+  }
+  throw new Error("not refused");
+}
+
+describe("adopt: the shape", () => {
+  it("a platform id alone means retainOnDelete true; the long form can opt out", () => {
+    expect(checkAdoptShape("vm-7")).toEqual({ value: { id: "vm-7", retainOnDelete: true }, problems: [] });
+    expect(checkAdoptShape({ id: "vm-7", retainOnDelete: false }).value).toEqual({ id: "vm-7", retainOnDelete: false });
+    expect(checkAdoptShape(undefined)).toEqual({ value: undefined, problems: [] });
+  });
+
+  it("refuses an empty id, a wrong type, unknown keys and a non-boolean retainOnDelete, naming each field", () => {
+    const fields = (value: unknown) => machineShapeProblems("web", { adopt: value as string }).map((p) => p.field);
+    expect(fields("")).toEqual(["web.adopt"]);
+    expect(fields(7)).toEqual(["web.adopt"]);
+    expect(fields({ id: "" })).toEqual(["web.adopt.id"]);
+    expect(fields({ id: "vm-1", keep: true })).toEqual(["web.adopt.keep"]);
+    expect(fields({ id: "vm-1", retainOnDelete: "no" })).toEqual(["web.adopt.retainOnDelete"]);
+  });
+});
+
+describe("adopt on a provider", () => {
+  it("a provider without the adopt capability refuses it before anything is registered, with the fix", async () => {
+    const before = recorded.length;
+    const problems = problemsOf(() => new Machine("plain", { provider: fakeProvider("plaincloud"), adopt: "vm-1" }));
+    await settle();
+    expect(recorded.length).toBe(before);
+    expect(problems).toEqual([
+      expect.objectContaining({ field: "plain.adopt", value: '"vm-1"', fix: expect.stringMatching(/^remove adopt/) }),
+    ]);
+    expect(problems[0].allowed).toMatch(/plaincloud cannot take over an existing machine/);
+  });
+
+  it("the module's problems with the id are reported under adopt", () => {
+    const problems = problemsOf(() => new Machine("odd", { provider: adoptable, adopt: "web-server" }));
+    expect(problems).toEqual([
+      { field: "odd.adopt", value: '"web-server"', allowed: "an id vm-<number>", fix: "use the id the console shows" },
+    ]);
+  });
+
+  it("the resource the plan names is imported with the plan's id and retained; the other one is made new", async () => {
+    const m = new Machine("taken", { provider: adoptable, sshKeys: [KEY_A], adopt: "vm-42" });
+    await valueOf(m.privateIp);
+    await settle();
+    const vm = recorded.find((r) => r.name === "taken" && r.type === VM_TYPE);
+    const disk = recorded.find((r) => r.name === "taken-disk");
+    expect(vm).toMatchObject({ importId: "zone-a/vm-42", retainOnDelete: true });
+    expect(disk).toMatchObject({ retainOnDelete: false });
+    expect(disk?.importId).toBeUndefined();
+  });
+
+  it("retainOnDelete: false is the user's explicit choice, and a Machine without adopt imports nothing", async () => {
+    const gone = new Machine("taken-del", { provider: adoptable, adopt: { id: "vm-43", retainOnDelete: false } });
+    const fresh = new Machine("fresh", { provider: adoptable });
+    await valueOf(gone.id);
+    await valueOf(fresh.id);
+    await settle();
+    expect(recorded.find((r) => r.name === "taken-del" && r.type === VM_TYPE)).toMatchObject({
+      importId: "zone-a/vm-43",
+      retainOnDelete: false,
+    });
+    const made = recorded.find((r) => r.name === "fresh" && r.type === VM_TYPE);
+    expect(made?.importId).toBeUndefined();
+    expect(made?.retainOnDelete).toBe(false);
+  });
+});
