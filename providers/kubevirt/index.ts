@@ -6,6 +6,7 @@ import { kubevirtOptions } from "./options";
 import { probeKubevirt } from "./probe";
 import { kubevirtUserData } from "./user-data";
 import { kubevirtPower } from "./power";
+import { kubevirtAdopt } from "./adopt";
 
 /** KubeVirt VirtualMachines through @pulumi/kubernetes; Harvester is KubeVirt-based and works through it. */
 const kubevirt: ProviderModule = {
@@ -44,6 +45,7 @@ const kubevirt: ProviderModule = {
     return problems;
   },
   power: (state) => kubevirtPower(state),
+  adopt: kubevirtAdopt,
   platformUserData: (spec, userData) => kubevirtUserData(spec, userData),
   create(spec, parent) {
     const { createKubevirtVm } = require("./resources") as typeof import("./resources");

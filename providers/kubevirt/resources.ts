@@ -8,8 +8,10 @@ import { derivedName } from "../../core/naming";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { kubevirtOptions } from "./options";
-import { kubevirtPower, kubevirtState } from "./power";
+import { kubevirtPower, kubevirtState, VIRTUAL_MACHINE_TYPE } from "./power";
 import { kubevirtUserData } from "./user-data";
+import { adoptionOptions } from "../kit/adoption";
+import { adoptedVm, kubevirtAdopt } from "./adopt";
 
 /** The options as read, defaults filled in. */
 export type KubevirtSettings = ReturnType<typeof kubevirtOptions.read>;
@@ -52,24 +54,28 @@ export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" |
 export function virtualMachineManifest(
   spec: ResolvedMachineSpec,
   o: KubevirtSettings,
-  secretName: pulumi.Input<string>,
+  secretName: pulumi.Input<string> | undefined,
 ) {
   const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
   const { volume, dataVolumeTemplate } = rootVolume(spec, o);
   const podNetwork = !o.networkName;
+  // An adopted VM keeps its name, carries no label of Machina's own finding, and gets no user data
+  // (cloud-init runs at first boot): without a Secret there is no cloud-init disk.
+  const adopted = spec.adopt ? adoptedVm(spec.adopt.id, spec) : undefined;
+  const own: Record<string, string> = adopted ? {} : { [MACHINE_LABEL]: spec.platformName };
   return {
     apiVersion: "kubevirt.io/v1",
     kind: "VirtualMachine",
     metadata: {
-      name: spec.platformName,
-      namespace: o.namespace,
-      labels: { ...spec.labels, [MACHINE_LABEL]: spec.platformName },
+      name: adopted?.name ?? spec.platformName,
+      namespace: adopted?.namespace ?? o.namespace,
+      labels: { ...spec.labels, ...own },
     },
     spec: {
       runStrategy: kubevirtPower(spec.powerState ?? "running", o.runStrategy).inputs["spec.runStrategy"],
       ...(dataVolumeTemplate ? { dataVolumeTemplates: [dataVolumeTemplate] } : {}),
       template: {
-        metadata: { labels: { [MACHINE_LABEL]: spec.platformName } },
+        ...(adopted ? {} : { metadata: { labels: own } }),
         spec: {
           domain: {
             cpu: { cores },
@@ -77,7 +83,7 @@ export function virtualMachineManifest(
             devices: {
               disks: [
                 { name: "rootdisk", disk: { bus: "virtio" } },
-                { name: "cloudinit", disk: { bus: "virtio" } },
+                ...(secretName ? [{ name: "cloudinit", disk: { bus: "virtio" } }] : []),
               ],
               interfaces: [podNetwork ? { name: "default", masquerade: {} } : { name: "default", bridge: {} }],
             },
@@ -85,7 +91,10 @@ export function virtualMachineManifest(
           networks: [
             podNetwork ? { name: "default", pod: {} } : { name: "default", multus: { networkName: o.networkName } },
           ],
-          volumes: [volume, { name: "cloudinit", cloudInitNoCloud: { secretRef: { name: secretName } } }],
+          volumes: [
+            volume,
+            ...(secretName ? [{ name: "cloudinit", cloudInitNoCloud: { secretRef: { name: secretName } } }] : []),
+          ],
         },
       },
     },
@@ -123,26 +132,30 @@ export function serviceAddresses(
 
 export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const o = kubevirtOptions.read(spec);
-  const namespace = o.namespace;
-  // User data lives in a Secret, never in the VM object.
-  const secret = new Secret(
-    `${spec.name}-cloudinit`,
-    {
-      metadata: {
-        name: derivedName("", spec.platformName, "-cloudinit"),
-        namespace,
-        labels: { [MACHINE_LABEL]: spec.platformName },
-      },
-      stringData: { userdata: withKeys(spec, kubevirtUserData) },
-    },
-    { parent },
-  );
-  const manifest = virtualMachineManifest(spec, o, secret.metadata.name);
+  const adopted = spec.adopt ? adoptedVm(spec.adopt.id, spec) : undefined;
+  const namespace = adopted?.namespace ?? o.namespace;
+  const vmName = adopted?.name ?? spec.platformName;
+  // User data lives in a Secret, never in the VM object; an adopted VM booted long ago and gets none.
+  const secret = adopted
+    ? undefined
+    : new Secret(
+        `${spec.name}-cloudinit`,
+        {
+          metadata: {
+            name: derivedName("", spec.platformName, "-cloudinit"),
+            namespace,
+            labels: { [MACHINE_LABEL]: spec.platformName },
+          },
+          stringData: { userdata: withKeys(spec, kubevirtUserData) },
+        },
+        { parent },
+      );
+  const manifest = virtualMachineManifest(spec, o, secret?.metadata.name);
   // `status` named (and left undefined) makes it an output of the custom resource: the state is read from it.
   const vm = new CustomResource(
     spec.name,
     { ...mergeManifest(manifest, o.virtualMachine), status: undefined },
-    { parent },
+    { parent, ...adoptionOptions(spec, kubevirtAdopt, VIRTUAL_MACHINE_TYPE) },
   );
 
   const ports = singlePorts(spec.firewall).map(({ protocol, port }) => ({
@@ -164,7 +177,8 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
             },
             spec: {
               type: o.serviceType ?? (spec.publicIp ? "LoadBalancer" : "ClusterIP"),
-              selector: { [MACHINE_LABEL]: spec.platformName },
+              // KubeVirt labels an adopted VM's pods with its name; Machina's own label is on those it made.
+              selector: adopted ? { "vm.kubevirt.io/name": vmName } : { [MACHINE_LABEL]: spec.platformName },
               ports,
             },
           },
@@ -179,15 +193,16 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
     vm as unknown as { status: pulumi.Output<{ printableStatus?: string } | undefined> }
   ).status.apply((s) => s?.printableStatus);
   return {
-    id: pulumi.all([vm.metadata, namespace]).apply(([m, ns]) => m?.uid ?? `${ns}/${spec.platformName}`),
+    id: pulumi.all([vm.metadata, namespace]).apply(([m, ns]) => m?.uid ?? `${ns}/${vmName}`),
     state: printableStatus.apply(kubevirtState),
     publicIp: addresses?.apply((a) => a.publicIp),
     privateIp: addresses?.apply((a) => a.privateIp),
     details: {
       namespace,
-      name: spec.platformName,
+      name: vmName,
       service: service?.metadata.name,
-      secret: secret.metadata.name,
+      secret: secret?.metadata.name,
+      ...(adopted ? { adopted: true } : {}),
       printableStatus,
     },
   };
