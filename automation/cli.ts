@@ -14,6 +14,7 @@ import type { Operation, ProgressEvent, RunOptions, Summary } from "./operations
 import { run, status } from "./operations";
 import type { PowerVerb } from "./power";
 import { changePower } from "./power";
+import { adoptMachine } from "./adopt";
 
 const SYMBOL: Record<string, string> = {
   create: "+",
@@ -326,6 +327,47 @@ export function buildCli(): Command {
       },
     );
   }
+
+  stackOptions(
+    program
+      .command("adopt")
+      .description(
+        "take over a machine that exists already (made by hand or another tool) as one of the environment's machines: recorded as machina:adopted in the stack's file, then a targeted up; destroying it leaves the machine unless --delete-on-destroy",
+      )
+      .argument("<platform-id>", "the platform's id of the machine (`machina info <provider>` says which id)")
+      .requiredOption("--as <machine>", "the environment's machine that becomes it (its spec must describe it)")
+      .option("--delete-on-destroy", "destroying the Machine deletes the adopted machine too"),
+  ).action(
+    async (
+      platformId: string,
+      opts: {
+        as: string;
+        deleteOnDestroy?: boolean;
+        environment: string;
+        provider?: string;
+        config: string[];
+        sshKeyFile?: string;
+      },
+    ) => {
+      const json = !!globals().json;
+      checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
+      const summary = await adoptMachine(
+        platformId,
+        opts.as,
+        {
+          environment: opts.environment,
+          provider: opts.provider,
+          projectDir: projectDir(globals().projectDir),
+          config: parseConfig(opts.config),
+          keepConfig: sshKeyConfig(opts.sshKeyFile),
+        },
+        { deleteOnDestroy: !!opts.deleteOnDestroy },
+        reporting(json, !json && process.stdout.isTTY),
+      );
+      print(json, summary, summaryText(summary));
+      if (!summary.ok) process.exitCode = exitCodeOf(summary);
+    },
+  );
 
   program
     .command("list")

@@ -19,6 +19,7 @@ import {
   parseStackName,
   projectName,
   readEnvironmentFile,
+  PER_STACK_KEYS,
   readYamlFile,
   stackConfigDir,
   stackNameFor,
@@ -192,8 +193,8 @@ export function stackConfig(
   extra: Record<string, string> = {},
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...readEnvironmentFile(projectDir, environment) };
-  // Power wishes are per stack: the environment file's belong to the environment's own stack.
-  if (stack !== environment) delete merged[`${CONFIG_NAMESPACE}:power`];
+  // Power wishes and adoptions are per stack: the environment file's belong to the environment's own stack.
+  if (stack !== environment) for (const key of PER_STACK_KEYS) delete merged[`${CONFIG_NAMESPACE}:${key}`];
   const parseJson = (v: unknown) => {
     if (typeof v !== "string" || !/^\s*[[{]/.test(v)) return v;
     try {

@@ -74,8 +74,9 @@ describe("machina CLI", () => {
       "libvirt",
       "proxmox",
     ]);
+    expect(json.filter((p) => p.capabilities.includes("adopt")).map((p) => p.name)).toEqual(["kubevirt", "libvirt"]);
     for (const p of json)
-      expect(p.capabilities).not.toEqual(expect.arrayContaining([expect.stringMatching(/snapshot|adopt|^state$/)]));
+      expect(p.capabilities).not.toEqual(expect.arrayContaining([expect.stringMatching(/snapshot|^state$/)]));
     expect(text.out).toMatch(/libvirt .*\n\s+capabilities: .*power/);
     expect(text.out).not.toMatch(/snapshot/);
   });
