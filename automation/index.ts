@@ -3,6 +3,9 @@ export { run, status, selectStack, explainEngineError, machineTargets } from "./
 export { changePower } from "./power";
 export type { PowerVerb } from "./power";
 export { recordPowerWish } from "./power-config";
+export { adoptMachine, ADOPTED_KEY } from "./adopt";
+export type { AdoptOptions } from "./adopt";
+export { setStackMapEntry } from "./stack-map";
 export type { LockHolder, Operation, ProgressEvent, RunOptions, StatusSummary, Summary, Target } from "./operations";
 export type { EnvironmentTarget, InlineTarget } from "./workspace";
 export { LiveLockError } from "./recover";

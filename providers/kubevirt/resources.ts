@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { withKeys } from "../kit/settled";
 import { singlePorts } from "../kit/firewall";
 import { derivedName } from "../../core/naming";
+import { MANAGED_LABELS } from "../../core/resolve/labels";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { kubevirtOptions } from "./options";
@@ -50,6 +51,10 @@ export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" |
   };
 }
 
+/** The labels the user gave, without those Machina adds to what it makes. */
+const userLabels = (labels: Record<string, pulumi.Input<string>>) =>
+  Object.fromEntries(Object.entries(labels).filter(([key]) => !(key in MANAGED_LABELS)));
+
 /** The VirtualMachine manifest (kubevirt.io/v1). */
 export function virtualMachineManifest(
   spec: ResolvedMachineSpec,
@@ -59,7 +64,8 @@ export function virtualMachineManifest(
   const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
   const { volume, dataVolumeTemplate } = rootVolume(spec, o);
   const podNetwork = !o.networkName;
-  // An adopted VM keeps its name, carries no label of Machina's own finding, and gets no user data
+  // An adopted VM keeps its name, carries no label of Machina's own (managed-by, its finding label): Pulumi
+  // imports only an object equal to the spec, and a VM made by hand has none of them. It gets no user data
   // (cloud-init runs at first boot): without a Secret there is no cloud-init disk.
   const adopted = spec.adopt ? adoptedVm(spec.adopt.id, spec) : undefined;
   const own: Record<string, string> = adopted ? {} : { [MACHINE_LABEL]: spec.platformName };
@@ -69,7 +75,7 @@ export function virtualMachineManifest(
     metadata: {
       name: adopted?.name ?? spec.platformName,
       namespace: adopted?.namespace ?? o.namespace,
-      labels: { ...spec.labels, ...own },
+      labels: adopted ? userLabels(spec.labels) : { ...spec.labels, ...own },
     },
     spec: {
       runStrategy: kubevirtPower(spec.powerState ?? "running", o.runStrategy).inputs["spec.runStrategy"],
