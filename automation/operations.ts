@@ -238,6 +238,14 @@ export function machineTargets(exported: { deployment?: unknown }, machines: str
       }
     }
   }
+  // A Machine not in the state yet (one being adopted): its children are new, and a literal target
+  // cannot name what does not exist, so they are named by glob (`**` spans the `:` of their types).
+  const known = new Set(resources.map((r) => r.urn));
+  for (const name of machines) {
+    if (known.has(machineUrn(name))) continue;
+    targets.add(`${prefix}::${MACHINE_TYPE}$**::${name}`);
+    targets.add(`${prefix}::${MACHINE_TYPE}$**::${name}-*`);
+  }
   return [...targets];
 }
 
