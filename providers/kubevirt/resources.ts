@@ -51,9 +51,11 @@ export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" |
   };
 }
 
-/** The labels the user gave, without those Machina adds to what it makes. */
-const userLabels = (labels: Record<string, pulumi.Input<string>>) =>
-  Object.fromEntries(Object.entries(labels).filter(([key]) => !(key in MANAGED_LABELS)));
+/** The labels the user gave, without those Machina adds to what it makes; none at all when there are none (as on a VM without labels). */
+function userLabels(labels: Record<string, pulumi.Input<string>>): Record<string, pulumi.Input<string>> | undefined {
+  const own = Object.entries(labels).filter(([key]) => !(key in MANAGED_LABELS));
+  return own.length > 0 ? Object.fromEntries(own) : undefined;
+}
 
 /** The VirtualMachine manifest (kubevirt.io/v1). */
 export function virtualMachineManifest(
