@@ -45,6 +45,7 @@ export type {
   SnapshotSource,
   AdoptOperation,
   AdoptionPlan,
+  StateOperation,
   PlatformFacts,
   ProviderCapabilities,
   ProviderModule,

@@ -12,6 +12,7 @@ import { installLazyRuntime } from "./lazy-runtime";
 import { listMachines, machineListText } from "./list";
 import type { Operation, ProgressEvent, RunOptions, Summary } from "./operations";
 import { run, status } from "./operations";
+import { liveText } from "./live-status";
 import type { PowerVerb } from "./power";
 import { changePower } from "./power";
 import { adoptMachine } from "./adopt";
@@ -379,32 +380,42 @@ export function buildCli(): Command {
       if (list.problems.length > 0) process.exitCode = EXIT.failed;
     });
 
-  stackOptions(program.command("status").description("the stack's last run, resources and outputs")).action(
-    async (opts: { environment: string; provider?: string }) => {
-      checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
-      const s = await status({
-        environment: opts.environment,
-        provider: opts.provider,
-        projectDir: projectDir(globals().projectDir),
-      });
-      if (!s.ok) {
-        print(!!globals().json, s, summaryText(s));
-        process.exitCode = exitCodeOf(s);
-        return;
-      }
-      const last = s.lastUpdate
-        ? `last ${s.lastUpdate.kind} ${s.lastUpdate.result}${s.lastUpdate.endTime ? ` at ${s.lastUpdate.endTime}` : ""}`
-        : "never run";
-      const gone = (s.goneMachines ?? []).map(
-        (name) => `  ${name}: gone (deleted outside the stack; \`machina up\` creates it again)`,
-      );
-      print(
-        !!globals().json,
-        s,
-        [`${s.stack}: ${s.resources} resources, ${last}`, ...machinesText(s.outputs), ...gone].join("\n"),
-      );
-    },
-  );
+  stackOptions(
+    program
+      .command("status")
+      .description("the stack's last run, resources and outputs")
+      .option(
+        "--live",
+        "read every machine from the platform (a refresh preview; nothing is written): live state and drift",
+      ),
+  ).action(async (opts: { environment: string; provider?: string; live?: boolean }) => {
+    checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
+    const s = await status(
+      { environment: opts.environment, provider: opts.provider, projectDir: projectDir(globals().projectDir) },
+      { live: !!opts.live },
+    );
+    if (!s.ok) {
+      print(!!globals().json, s, summaryText(s));
+      process.exitCode = exitCodeOf(s);
+      return;
+    }
+    const last = s.lastUpdate
+      ? `last ${s.lastUpdate.kind} ${s.lastUpdate.result}${s.lastUpdate.endTime ? ` at ${s.lastUpdate.endTime}` : ""}`
+      : "never run";
+    const gone = (s.goneMachines ?? []).map(
+      (name) => `  ${name}: gone (deleted outside the stack; \`machina up\` creates it again)`,
+    );
+    print(
+      !!globals().json,
+      s,
+      [
+        `${s.stack}: ${s.resources} resources, ${last}`,
+        ...machinesText(s.outputs),
+        ...gone,
+        ...(s.live ? ["live (read from the platform now):", ...liveText(s.live)] : []),
+      ].join("\n"),
+    );
+  });
 
   return program;
 }

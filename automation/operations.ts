@@ -10,6 +10,8 @@ import { projectName } from "../stacks/environment";
 import { READINESS_TYPE } from "../core/readiness-type";
 import { ImportDiffs } from "./import-mismatch";
 import { EngineFacts, MASKED } from "./engine-facts";
+import type { LiveMachine, StoredResource } from "./live-status";
+import { liveMachines, RefreshObserver } from "./live-status";
 import { checkEnvironment } from "./inspect";
 import type { RecoveryReport, StackLock } from "./recover";
 import { backendDirOf, describeLiveLock, LiveLockError, recoverInterrupted, stackLocks } from "./recover";
@@ -435,10 +437,16 @@ function redactFailure<T extends { error?: string }>(failure: T, values: string[
 export type StatusSummary = Summary & {
   resources: number;
   lastUpdate?: { result: string; kind: string; endTime?: string };
+  /** With `live`: each machine's state on the platform now and what differs from the state (drift). */
+  live?: Record<string, LiveMachine>;
 };
 
-/** The last run of the stack, its resources and outputs, without running anything; a failure gives `ok: false`. */
-export async function status(target: Target): Promise<StatusSummary> {
+/**
+ * The last run of the stack, its resources and outputs, without changing anything; a failure gives
+ * `ok: false`. With `live`, a refresh preview also reads every resource from the platform (nothing is
+ * written): each machine's live state and drift.
+ */
+export async function status(target: Target, options: { live?: boolean } = {}): Promise<StatusSummary> {
   const started = Date.now();
   const base = summaryBase("status", target);
   let selected: SelectedStack | undefined;
@@ -453,8 +461,16 @@ export async function status(target: Target): Promise<StatusSummary> {
       selected.stack.outputs(),
       selected.stack.exportStack(),
     ]);
-    const resources = (exported.deployment as { resources?: { id?: string }[] })?.resources ?? [];
+    const resources = (exported.deployment as { resources?: (StoredResource & { id?: string })[] })?.resources ?? [];
     const kept = withoutGoneMachines(plainOutputs(outputs), resources);
+    let live: Record<string, LiveMachine> | undefined;
+    if (options.live) {
+      const observer = new RefreshObserver();
+      await selected.stack.previewRefresh({ onEvent: (e) => observer.observe(e), color: "never" });
+      const { resolveProvider } = require("../providers/registry") as typeof import("../providers/registry");
+      const module = selected.provider ? resolveProvider(selected.provider) : undefined;
+      live = liveMachines(resources, observer.resources.values(), module?.state);
+    }
     const last = history[0];
     return {
       ...base,
@@ -465,6 +481,7 @@ export async function status(target: Target): Promise<StatusSummary> {
       ...(kept.gone.length > 0 ? { goneMachines: kept.gone } : {}),
       durationSeconds: (Date.now() - started) / 1000,
       resources: resources.length,
+      ...(live ? { live } : {}),
       lastUpdate: last
         ? {
             result: last.result,

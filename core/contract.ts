@@ -215,6 +215,14 @@ export interface AdoptionPlan {
  */
 export type AdoptOperation = (platformId: string, spec: ResolvedMachineSpec) => AdoptionPlan | FieldProblem[];
 
+/**
+ * The `state` operation: the machine's live state read from the outputs of one resource `create`
+ * registers (pure; loads no SDK), or undefined for a resource that does not carry it. `machina status
+ * --live` gives it each resource as a refresh reads it from the platform; exporting it is the promise
+ * that the resource carrying the result's `state` is answered the same way.
+ */
+export type StateOperation = (resourceType: string, outputs: Record<string, unknown>) => MachineState | undefined;
+
 /** Why an option's value is refused: what is allowed and how to fix it. */
 export interface OptionRefusal {
   allowed: string;
@@ -395,5 +403,5 @@ export interface ProviderModule {
   power?: PowerOperation;
   snapshot?: SnapshotOperation;
   adopt?: AdoptOperation;
-  state?: DayTwoOperation;
+  state?: StateOperation;
 }

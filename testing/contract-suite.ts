@@ -484,6 +484,35 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
         });
       }
 
+      const liveState = module.state;
+      if (liveState) {
+        it("state (exported): the live state read from the machine's resources is the Machine's state", async () => {
+          const states = module.power ? (["running", "stopped"] as const) : (["running"] as const);
+          for (const powerState of states) {
+            const from = recorded.length;
+            const m = new Machine(`${name}-st-${powerState}`, {
+              size: "small",
+              sshKeys: [KEY_A],
+              provider: name,
+              powerState,
+            });
+            const state = await valueOf(m.state);
+            await settle();
+            const answers = recorded
+              .slice(from)
+              .map((r) => ({ type: r.type, state: liveState(r.type, r.outputs) }))
+              .filter((a) => a.state !== undefined);
+            expect(answers.length, "exactly one resource carries the live state").toBe(1);
+            expect(answers[0].state, `the live state of a machine built ${powerState}`).toBe(state);
+            expect(state, "the platform's status maps to a known state").not.toBe("unknown");
+          }
+          expect(
+            liveState("not:a/resource:Type", { status: "running" }),
+            "other resources carry no state",
+          ).toBeUndefined();
+        });
+      }
+
       const declaredOptions = module.options;
       if (declaredOptions) {
         it("declares each option with a type and a description, and refuses one it does not declare", async () => {

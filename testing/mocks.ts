@@ -27,6 +27,8 @@ export interface RecordedResource {
   importId?: string;
   /** Whether it was registered with `retainOnDelete: true`. */
   retainOnDelete: boolean;
+  /** Its outputs as the mocks' platform returned them (its inputs and what the platform adds). */
+  outputs: Record<string, unknown>;
 }
 
 let nextId = 1000;
@@ -191,6 +193,11 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
         const id = `${ID_PREFIXES[args.type] ?? ""}${nextId++}`;
         const { __provider, ...inputs } = args.inputs;
         options.platform?.(args.type, inputs);
+        const computed = {
+          ...platformState(args.type, args.name, id, args.inputs),
+          ...options.platformState?.(args.type, args.name, id, args.inputs),
+        };
+        const outputs = { ...args.inputs, ...computed };
         recorded.push({
           type: args.type,
           name: args.name,
@@ -200,12 +207,9 @@ export function installMachinaMocks(options: MockOptions = {}): RecordedResource
           id,
           ...(args.id ? { importId: args.id } : {}),
           retainOnDelete,
+          outputs,
         });
-        const computed = {
-          ...platformState(args.type, args.name, id, args.inputs),
-          ...options.platformState?.(args.type, args.name, id, args.inputs),
-        };
-        return { id, state: { ...args.inputs, ...computed } };
+        return { id, state: outputs };
       },
       call(args) {
         invokes.push({ token: args.token, inputs: args.inputs });

@@ -5,6 +5,7 @@
  * v2 beside it rather than changing a shape.
  */
 import { waitForService } from "../../components/service-probe";
+import { endWhenEngineIsGone } from "./engine-gone";
 import type * as LibvirtBaseImage from "../../providers/libvirt/base-image-operations";
 import type * as LibvirtOperations from "../../providers/libvirt/machine-operations";
 import type * as VsphereConnection from "../../providers/vsphere/connection";
@@ -18,6 +19,8 @@ const libvirt = () => require("../../providers/libvirt/machine-operations") as t
 const vsphere = () => require("../../providers/vsphere/machine-operations") as typeof VsphereOperations;
 const connectionFrom: typeof VsphereConnection.connectionFrom = (config, env) =>
   (require("../../providers/vsphere/connection") as typeof VsphereConnection).connectionFrom(config, env);
+
+endWhenEngineIsGone();
 
 /** Outputs go to the engine as a protobuf Struct, which has no `undefined`: drop such fields. */
 function plain<T>(value: T): T {

@@ -4,7 +4,7 @@ import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { awsOptions } from "./options";
 import { ec2UserData } from "./user-data";
-import { awsPower } from "./power";
+import { awsLiveState, awsPower } from "./power";
 
 /** AWS EC2 through @pulumi/aws (narrow `@pulumi/aws/ec2` imports, loaded only when a machine is created). */
 const aws: ProviderModule = {
@@ -26,6 +26,7 @@ const aws: ProviderModule = {
     tools: [],
   },
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
+  state: awsLiveState,
   catalog: catalog as ProviderModule["catalog"],
   options: awsOptions.schema,
   validate(spec) {

@@ -1,4 +1,5 @@
 import type { ProviderModule } from "../../core/contract";
+import { azureLiveState } from "./state";
 import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
@@ -35,6 +36,7 @@ const azure: ProviderModule = {
     tools: [],
   },
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
+  state: azureLiveState,
   catalog: catalog as ProviderModule["catalog"],
   options: azureOptions.schema,
   validate(spec) {

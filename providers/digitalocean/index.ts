@@ -1,5 +1,6 @@
 import { userDataWithKeys } from "../kit/ssh-keys-via";
 import type { ProviderModule } from "../../core/contract";
+import { dropletLiveState } from "./state";
 import { CONTRACT_VERSION } from "../../core/contract-version";
 import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
@@ -23,6 +24,7 @@ const digitalocean: ProviderModule = {
     tools: [],
   },
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
+  state: dropletLiveState,
   catalog: catalog as ProviderModule["catalog"],
   options: digitalOceanOptions.schema,
   validate(spec) {

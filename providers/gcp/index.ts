@@ -3,7 +3,7 @@ import { CONTRACT_VERSION } from "../../core/contract-version";
 import catalog from "./catalog.json";
 import { gcpOptions } from "./options";
 import { gceUserData } from "./user-data";
-import { gcpPower } from "./power";
+import { gcpLiveState, gcpPower } from "./power";
 
 /** Google Compute Engine through @pulumi/gcp (narrow `@pulumi/gcp/compute` imports, loaded only when used). */
 const gcp: ProviderModule = {
@@ -30,6 +30,7 @@ const gcp: ProviderModule = {
     tools: [],
   },
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
+  state: gcpLiveState,
   catalog: catalog as ProviderModule["catalog"],
   options: gcpOptions.schema,
   power: gcpPower,

@@ -2,6 +2,7 @@
 import type { PowerInputs } from "../../core/contract";
 import type { MachineState, PowerState } from "../../core/power";
 import { machineStateFrom } from "../../core/power";
+import { stateReadFrom } from "../kit/state-reading";
 
 export const INSTANCE_TYPE = "gcp:compute/instance:Instance";
 
@@ -21,3 +22,8 @@ export function gcpState(status: string | undefined): MachineState {
     SUSPENDED: "stopped",
   });
 }
+
+/** The live state: the instance's `currentStatus`. */
+export const gcpLiveState = stateReadFrom(INSTANCE_TYPE, (outputs) =>
+  gcpState(outputs.currentStatus as string | undefined),
+);

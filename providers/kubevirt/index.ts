@@ -5,7 +5,7 @@ import catalog from "./catalog.json";
 import { kubevirtOptions } from "./options";
 import { probeKubevirt } from "./probe";
 import { kubevirtUserData } from "./user-data";
-import { kubevirtPower } from "./power";
+import { kubevirtLiveState, kubevirtPower } from "./power";
 import { kubevirtAdopt } from "./adopt";
 
 /** KubeVirt VirtualMachines through @pulumi/kubernetes; Harvester is KubeVirt-based and works through it. */
@@ -28,6 +28,7 @@ const kubevirt: ProviderModule = {
     tools: [],
   },
   platformFacts: { publicIp: true, firewall: true, resizeInPlace: true },
+  state: kubevirtLiveState,
   catalog: catalog as ProviderModule["catalog"],
   probe: () => probeKubevirt(),
   options: kubevirtOptions.schema,

@@ -2,6 +2,7 @@
 import type { PowerInputs } from "../../core/contract";
 import type { MachineState, PowerState } from "../../core/power";
 import { machineStateFrom } from "../../core/power";
+import { stateReadFrom } from "../kit/state-reading";
 
 export const VIRTUAL_MACHINE_TYPE = "kubernetes:kubevirt.io/v1:VirtualMachine";
 
@@ -22,3 +23,8 @@ export function kubevirtState(status: string | undefined): MachineState {
     Paused: "stopped",
   });
 }
+
+/** The live state: the VirtualMachine's `status.printableStatus`. */
+export const kubevirtLiveState = stateReadFrom(VIRTUAL_MACHINE_TYPE, (outputs) =>
+  kubevirtState((outputs.status as { printableStatus?: string } | undefined)?.printableStatus),
+);

@@ -5,7 +5,7 @@ import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { mergedUserData } from "./cloud-init";
 import { libvirtOptions } from "./options";
-import { LIBVIRT_MACHINE_TYPE, libvirtPower } from "./power";
+import { LIBVIRT_MACHINE_TYPE, libvirtLiveState, libvirtPower } from "./power";
 import { libvirtAdopt } from "./adopt";
 
 /** libvirt/KVM on this machine, through Machina's own dynamic providers and virsh. */
@@ -65,6 +65,7 @@ const libvirt: ProviderModule = {
   selfHealingResourceTypes: [LIBVIRT_MACHINE_TYPE, "pulumi-nodejs:dynamic/machina:LibvirtBaseImage"],
   power: libvirtPower,
   adopt: libvirtAdopt,
+  state: libvirtLiveState,
   platformUserData: (spec, userData) =>
     mergedUserData({ hostname: spec.hostname, sshUser: spec.sshUser, sshKeys: spec.sshKeys, userData }),
   create(spec, parent) {

@@ -4,7 +4,7 @@ import type { FieldProblem } from "../../core/errors";
 import catalog from "./catalog.json";
 import { proxmoxOptions } from "./options";
 import { snippetUserData } from "./user-data";
-import { proxmoxPower } from "./power";
+import { proxmoxLiveState, proxmoxPower } from "./power";
 
 /**
  * Proxmox VE through @muhlba91/pulumi-proxmoxve (bpg provider; there is no @pulumi/proxmoxve). A VM is
@@ -38,6 +38,7 @@ const proxmox: ProviderModule = {
     tools: [],
   },
   platformFacts: { publicIp: false, firewall: false, resizeInPlace: true },
+  state: proxmoxLiveState,
   catalog: catalog as ProviderModule["catalog"],
   options: proxmoxOptions.schema,
   rules: { customShapes: true },

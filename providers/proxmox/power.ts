@@ -2,6 +2,7 @@
 import type { PowerInputs } from "../../core/contract";
 import type { MachineState, PowerState } from "../../core/power";
 import { machineStateFrom } from "../../core/power";
+import { stateReadFrom } from "../kit/state-reading";
 
 export const VM_TYPE = "proxmoxve:index/vmLegacy:VmLegacy";
 
@@ -13,3 +14,8 @@ export function proxmoxPower(state: PowerState): PowerInputs & { inputs: { start
 export function proxmoxState(started: boolean | undefined): MachineState {
   return machineStateFrom(started, { true: "running", false: "stopped" });
 }
+
+/** The live state: the VM's `started`. */
+export const proxmoxLiveState = stateReadFrom(VM_TYPE, (outputs) =>
+  proxmoxState(outputs.started as boolean | undefined),
+);

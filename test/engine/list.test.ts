@@ -1,6 +1,7 @@
 /**
  * `machina list` across two stacks of one project on the real engine and libvirt: what the last runs
- * stored, then `--refresh` after one machine was deleted behind Pulumi's back.
+ * stored, `machina status --live` after one machine was stopped and the other deleted behind Pulumi's
+ * back, then `list --refresh`.
  */
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -52,9 +53,29 @@ describe("machina list", () => {
     expect(text.out).toMatch(/^alpha\s+box\s+libvirt\s+\S+\s+1cpu-0\.5gb\s+\S+\s+running\s+0 USD$/m);
   });
 
-  it("--refresh reads the platform first: a machine deleted outside its stack shows as gone", () => {
+  it("status --live reads the platform without writing the state: a machine stopped or deleted outside its stack", () => {
+    // alpha is powered off behind Pulumi's back, beta deleted.
+    execFileSync("virsh", ["-c", "qemu:///system", "destroy", domainOf("alpha")]);
     execFileSync("virsh", ["-c", "qemu:///system", "destroy", domainOf("beta")]);
     execFileSync("virsh", ["-c", "qemu:///system", "undefine", domainOf("beta")]);
+    const live = (e: string) => machina(["--json", "status", "--live", "-e", e, "--project-dir", project], env);
+    const alpha = live("alpha");
+    expect(alpha.code, alpha.err).toBe(0);
+    expect(alpha.json.outputs.machineOutputs.box.state, "the stored outputs are kept").toBe("running");
+    expect(alpha.json.live.box.state).toBe("stopped");
+    expect(alpha.json.live.box.drift).toEqual([
+      expect.objectContaining({ resource: "box", change: "changed", fields: expect.arrayContaining(["state"]) }),
+    ]);
+    const beta = live("beta");
+    expect(beta.code, beta.err).toBe(0);
+    expect(beta.json.live.box.state).toBe("gone");
+    expect(beta.json.live.box.drift).toContainEqual(expect.objectContaining({ resource: "box", change: "gone" }));
+    const text = machina(["status", "--live", "-e", "alpha", "--project-dir", project], env);
+    expect(text.out).toMatch(/^  box: stopped now; drift: box \(.*state.*changed\)$/m);
+  });
+
+  it("--refresh reads the platform first: a machine deleted outside its stack shows as gone", () => {
+    // A refresh preview wrote nothing: the stored states are as the last up left them.
     expect(list().json.machines.map((m: Record<string, unknown>) => m.state)).toEqual(["running", "running"]);
     const refreshed = list("--refresh");
     expect(refreshed.code, refreshed.err).toBe(0);

@@ -75,8 +75,12 @@ describe("machina CLI", () => {
       "proxmox",
     ]);
     expect(json.filter((p) => p.capabilities.includes("adopt")).map((p) => p.name)).toEqual(["kubevirt", "libvirt"]);
+    // The live state where the module says which resource carries it: all but vSphere.
+    expect(json.filter((p) => p.capabilities.includes("state")).map((p) => p.name)).toEqual(
+      json.map((p) => p.name).filter((n) => n !== "vsphere"),
+    );
     for (const p of json)
-      expect(p.capabilities).not.toEqual(expect.arrayContaining([expect.stringMatching(/snapshot|^state$/)]));
+      expect(p.capabilities).not.toEqual(expect.arrayContaining([expect.stringMatching(/snapshot/)]));
     expect(text.out).toMatch(/libvirt .*\n\s+capabilities: .*power/);
     expect(text.out).not.toMatch(/snapshot/);
   });
@@ -96,7 +100,7 @@ describe("machina CLI", () => {
     expect(r.out).toMatch(/Sizes \(EUR per hour, as of \d{4}-\d{2}-\d{2}\)/);
     expect(r.out).toMatch(/cax11\s+arm64\s+2 vCPU\s+4 GiB/);
     expect(r.out).toContain(
-      "Capabilities: publicIp=yes, firewall=yes, resizeInPlace=yes, arm64=yes, regions=yes, power=no, snapshot=no, adopt=no, state=no",
+      "Capabilities: publicIp=yes, firewall=yes, resizeInPlace=yes, arm64=yes, regions=yes, power=no, snapshot=no, adopt=no, state=yes",
     );
     expect(r.out).toContain("Options (providerOptions.hetzner):");
     expect(r.out).toMatch(

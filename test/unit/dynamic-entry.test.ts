@@ -3,7 +3,7 @@
  * provider among them: a provider's operations load when that provider's resource is used, not with
  * the file.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -59,4 +59,31 @@ describe("the dynamic providers' entry point", () => {
       ["readiness", true, ["create", "delete", "diff", "read", "update"]],
     ]);
   });
+});
+
+describe("a dynamic provider process whose engine is gone", () => {
+  // The engine killed: stderr is a closed pipe. Pulumi's provider host logs each uncaught error to
+  // stderr, where it fails again with an uncaught EPIPE: without the guard this loops at full CPU forever.
+  const child = (entry: string) => `
+    process.on("uncaughtException", (err) => console.error(err.stack));
+    ${entry}
+    setInterval(() => process.stderr.write("still working\\n"), 50);
+  `;
+  const runWithClosedStderr = (entry: string) =>
+    new Promise<{ code: number | null; killed: boolean }>((resolve) => {
+      const p = spawn(process.execPath, ["-e", child(entry)], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+      p.stderr.destroy();
+      const timer = setTimeout(() => p.kill("SIGKILL"), 3_000);
+      p.on("exit", (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, killed: signal === "SIGKILL" });
+      });
+    });
+
+  it("ends instead of logging its broken pipe forever", async () => {
+    const loaded = `require(${JSON.stringify(path.join(ROOT, "dist/internal/dynamic/v1.js"))});`;
+    expect(await runWithClosedStderr(loaded)).toEqual({ code: 1, killed: false });
+    // The same process without the entry point spins until killed: the guard is what ends it.
+    expect(await runWithClosedStderr("")).toEqual({ code: null, killed: true });
+  }, 30_000);
 });
