@@ -1,7 +1,10 @@
 /**
- * Pulumi refuses to import a machine whose inputs differ from the spec ("inputs to import do not match
- * the existing resource"; in a preview only a warning) and names no field. The engine's step events
- * carry the differing properties: Machina names them, and the Machine fields they come from.
+ * An adopted machine that differs from the spec, as the engine reports it. Pulumi refuses to import a
+ * resource whose inputs differ ("inputs to import do not match the existing resource"; in a preview
+ * only a warning) and names no field: the step events carry the differing properties. The Kubernetes
+ * provider (server-side apply) imports and then applies the spec in the same run: a field the object's
+ * own manager set to another value is an apply conflict naming the field (".spec...cpu.cores"). Either
+ * way Machina names the Machine, the Machine fields, and the platform's properties.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 
@@ -28,6 +31,13 @@ export function machineFieldsOf(paths: string[]): string[] {
   return [...fields];
 }
 
+/** The fields of a server-side apply conflict ("conflict with \"kubectl\" using v1: .spec.a" or a list of "- .spec.b"). */
+export function applyConflictPaths(message: string): string[] {
+  if (!/apply failed with \d+ conflicts?/i.test(message)) return [];
+  const after = message.slice(message.search(/apply failed with/i));
+  return [...new Set([...after.matchAll(/(?:^|[\s:])\.([A-Za-z][\w.[\]=-]*[\w\]])/gm)].map((m) => m[1]))];
+}
+
 interface StepMetadata {
   op?: string;
   urn?: string;
@@ -36,9 +46,18 @@ interface StepMetadata {
   detailedDiff?: Record<string, unknown>;
 }
 
-/** Collects, from a run's engine events, the properties each imported resource differs in. */
+interface Imported {
+  name: string;
+  type: string;
+  /** Properties the import found different. */
+  paths: string[];
+  /** Errors the engine reported for the resource after it was imported. */
+  errors: string[];
+}
+
+/** Collects, from a run's engine events, what each imported resource differs in. */
 export class ImportDiffs {
-  private readonly byUrn = new Map<string, { name: string; type: string; paths: string[] }>();
+  private readonly byUrn = new Map<string, Imported>();
 
   observe(event: EngineEvent): void {
     for (const m of [
@@ -47,23 +66,35 @@ export class ImportDiffs {
       event.resOpFailedEvent?.metadata,
     ] as (StepMetadata | undefined)[]) {
       if (!m?.urn || !m.op?.startsWith("import")) continue;
+      const entry = this.entry(m.urn, m.type);
       const paths =
         m.detailedDiff && Object.keys(m.detailedDiff).length > 0 ? Object.keys(m.detailedDiff) : (m.diffs ?? []);
-      if (paths.length === 0) continue;
-      this.byUrn.set(m.urn, { name: m.urn.split("::").pop() ?? m.urn, type: m.type ?? "", paths });
+      if (paths.length > 0) entry.paths = paths;
     }
+    const diag = event.diagnosticEvent;
+    if (diag?.urn && diag.severity === "error") this.byUrn.get(diag.urn)?.errors.push(diag.message);
   }
 
-  /** What to say about a failed run whose message is Pulumi's import refusal; undefined for any other. */
+  private entry(urn: string, type: string | undefined): Imported {
+    let entry = this.byUrn.get(urn);
+    if (!entry)
+      this.byUrn.set(urn, (entry = { name: urn.split("::").pop() ?? urn, type: type ?? "", paths: [], errors: [] }));
+    return entry;
+  }
+
+  /** What to say about a failed run in which an adopted machine turned out to differ; undefined otherwise. */
   explain(message: string): string | undefined {
-    if (!message.includes(IMPORT_MISMATCH) || this.byUrn.size === 0) return undefined;
-    return [...this.byUrn.values()]
-      .map(
-        (r) =>
-          `Machine ${JSON.stringify(r.name)}: the existing machine differs from the Machine's spec in ${machineFieldsOf(r.paths).join(", ")} ` +
-          `(${r.type} ${r.paths.join(", ")}). Adopting never changes or replaces a machine: make the spec describe it as it is ` +
+    const lines: string[] = [];
+    for (const r of this.byUrn.values()) {
+      const paths =
+        message.includes(IMPORT_MISMATCH) && r.paths.length > 0 ? r.paths : applyConflictPaths(r.errors.join("\n"));
+      if (paths.length === 0) continue;
+      lines.push(
+        `Machine ${JSON.stringify(r.name)}: the existing machine differs from the Machine's spec in ${machineFieldsOf(paths).join(", ")} ` +
+          `(${r.type} ${paths.join(", ")}). Adopting never changes or replaces a machine: make the spec describe it as it is ` +
           "(`pulumi preview --diff` shows each value), adopt it, then change it with a later up.",
-      )
-      .join("\n");
+      );
+    }
+    return lines.length > 0 ? lines.join("\n") : undefined;
   }
 }

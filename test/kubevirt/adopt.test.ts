@@ -67,6 +67,11 @@ describe("adopting a VirtualMachine made outside Machina", () => {
     expect(up.ok, up.error).toBe(true);
     expect(up.changes).toMatchObject({ import: 1 });
     expect(up.changes.replace ?? 0).toBe(0);
+    // The Kubernetes provider (server-side apply) follows the import with an apply that takes the fields
+    // over: the VM's spec is unchanged (same generation), only who manages its fields.
+    const taken = await objects.vm("default", "legacy");
+    expect([taken.metadata.uid, taken.metadata.generation]).toEqual([made.metadata.uid, made.metadata.generation]);
+    expect(taken.spec).toEqual(made.spec);
     expect(up.outputs.id).toBe(made.metadata.uid);
     expect(up.outputs.details).toMatchObject({ name: "legacy", namespace: "default", adopted: true });
     // No user-data Secret: the VM booted long ago.
@@ -104,8 +109,10 @@ describe("adopting a VirtualMachine made outside Machina", () => {
     const up = await ops.run("up", t);
     expect(up.ok).toBe(false);
     expect(up.error).toMatch(/Machine "vm": the existing machine differs from the Machine's spec in size \(/);
-    expect(up.error).toMatch(/spec\.template\.spec\.domain\.cpu\.cores/);
-    expect(up.error).toMatch(/inputs to import do not match the existing resource/);
+    expect(up.error).toMatch(/VirtualMachine spec\.template\.spec\.domain\.cpu\.cores\)/);
+    // The Kubernetes provider (server-side apply) imports, then applies the spec: the VM's own manager owns
+    // the field, so the apply is refused as a conflict, and the VM stays as it was.
+    expect(up.error).toMatch(/Apply failed with 1 conflict/);
     const after = await objects.vm("default", "bigger");
     expect([after.metadata.uid, after.spec.template.spec.domain.cpu.cores]).toEqual([made.metadata.uid, 2]);
     expect((await ops.run("destroy", t)).ok).toBe(true);

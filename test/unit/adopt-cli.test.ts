@@ -12,7 +12,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { setStackMapEntry } from "../../dist/automation/stack-map";
 import { recordPowerWish } from "../../dist/automation/power-config";
 import { checkEnvironment } from "../../dist/automation/inspect";
-import { IMPORT_MISMATCH, ImportDiffs, machineFieldsOf } from "../../dist/automation/import-mismatch";
+import {
+  applyConflictPaths,
+  IMPORT_MISMATCH,
+  ImportDiffs,
+  machineFieldsOf,
+} from "../../dist/automation/import-mismatch";
 import { checkEnvironmentConfig, expandMachines, readYamlFile } from "../../dist/stacks/environment";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -145,6 +150,31 @@ describe("Pulumi's import refusal, in Machine fields", () => {
       /^Machine "web": the existing machine differs from the Machine's spec in size \(kubernetes:kubevirt\.io\/v1:VirtualMachine spec\.template\.spec\.domain\.cpu\.cores\)\. Adopting never changes or replaces a machine/,
     );
     expect(diffs.explain("error: something else")).toBeUndefined();
+  });
+
+  it("an imported object the Kubernetes provider then fails to apply names the fields of the apply conflict", () => {
+    const conflict =
+      'Server-Side Apply field conflict detected.\nThe resource managed by field manager "pulumi-kubernetes-7ca2" had an apply conflict: ' +
+      'Apply failed with 1 conflict: conflict with "kubectl" using kubevirt.io/v1: .spec.template.spec.domain.cpu.cores';
+    expect(applyConflictPaths(conflict)).toEqual(["spec.template.spec.domain.cpu.cores"]);
+    expect(
+      applyConflictPaths(
+        'Apply failed with 2 conflicts: conflicts with "kubectl" using kubevirt.io/v1:\n- .spec.runStrategy\n- .metadata.labels.team',
+      ),
+    ).toEqual(["spec.runStrategy", "metadata.labels.team"]);
+    expect(applyConflictPaths("some other failure at .spec.x")).toEqual([]);
+    const diffs = new ImportDiffs();
+    const urn = "urn:pulumi:s::p::machina:index:Machine$kubernetes:kubevirt.io/v1:VirtualMachine::vm";
+    const other = "urn:pulumi:s::p::machina:index:Machine$kubernetes:kubevirt.io/v1:VirtualMachine::made";
+    diffs.observe({
+      resOutputsEvent: { metadata: { op: "import", urn, type: "kubernetes:kubevirt.io/v1:VirtualMachine" } },
+    } as never);
+    diffs.observe({ diagnosticEvent: { urn: other, severity: "error", message: conflict } } as never);
+    expect(diffs.explain("update failed"), "a resource that was not imported is not an adoption").toBeUndefined();
+    diffs.observe({ diagnosticEvent: { urn, severity: "error", message: conflict } } as never);
+    expect(diffs.explain("update failed")).toMatch(
+      /^Machine "vm": the existing machine differs from the Machine's spec in size \(kubernetes:kubevirt\.io\/v1:VirtualMachine spec\.template\.spec\.domain\.cpu\.cores\)/,
+    );
   });
 });
 
