@@ -23,6 +23,7 @@ import { liveText } from "./live-status";
 import type { PowerVerb } from "./power";
 import { changePower } from "./power";
 import { deleteSnapshot, listSnapshots, snapshotListText, takeSnapshot } from "./snapshots";
+import { adoptMachine } from "./adopt";
 
 const SYMBOL: Record<string, string> = {
   create: "+",
@@ -395,6 +396,46 @@ export function buildCli(): Command {
       const list = listSnapshots(dir, stack);
       print(!!globals().json, list, snapshotListText(list));
     });
+  stackOptions(
+    program
+      .command("adopt")
+      .description(
+        "take over a machine that exists already (made by hand or another tool) as one of the environment's machines: recorded as machina:adopted in the stack's file, then a targeted up; destroying it leaves the machine unless --delete-on-destroy",
+      )
+      .argument("<platform-id>", "the platform's id of the machine (`machina info <provider>` says which id)")
+      .requiredOption("--as <machine>", "the environment's machine that becomes it (its spec must describe it)")
+      .option("--delete-on-destroy", "destroying the Machine deletes the adopted machine too"),
+  ).action(
+    async (
+      platformId: string,
+      opts: {
+        as: string;
+        deleteOnDestroy?: boolean;
+        environment: string;
+        provider?: string;
+        config: string[];
+        sshKeyFile?: string;
+      },
+    ) => {
+      const json = !!globals().json;
+      checkTarget(projectDir(globals().projectDir), opts.environment, opts.provider);
+      const summary = await adoptMachine(
+        platformId,
+        opts.as,
+        {
+          environment: opts.environment,
+          provider: opts.provider,
+          projectDir: projectDir(globals().projectDir),
+          config: parseConfig(opts.config),
+          keepConfig: sshKeyConfig(opts.sshKeyFile),
+        },
+        { deleteOnDestroy: !!opts.deleteOnDestroy },
+        reporting(json, !json && process.stdout.isTTY),
+      );
+      print(json, summary, summaryText(summary));
+      if (!summary.ok) process.exitCode = exitCodeOf(summary);
+    },
+  );
 
   program
     .command("list")

@@ -1,12 +1,12 @@
 /**
- * One map under `config:` of a stack file (`machina:power`, `machina:snapshots`), edited in place: the
+ * One map under `config:` of a stack file (`machina:power`, `machina:snapshots`, `machina:adopted`), edited in place: the
  * file's other keys, its comments and its layout stay as they were (the `yaml` package's Document API
  * edits the parsed document). `machina:machines` is never rewritten.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 /** Sets (a value) or removes (undefined) `entry` of the map `key` in the stack file `file` (created when missing). */
-export function editConfigMap(file: string, key: string, entry: string, value: string | undefined): void {
+export function editConfigMap(file: string, key: string, entry: string, value: unknown): void {
   const { Document, isMap, isScalar, parseDocument } = require("yaml") as typeof import("yaml");
   const parsed = parseDocument(existsSync(file) ? readFileSync(file, "utf8") : "");
   if (parsed.errors.length > 0) throw parsed.errors[0];
@@ -20,7 +20,7 @@ export function editConfigMap(file: string, key: string, entry: string, value: s
   } else if (!isMap(current)) {
     doc.setIn(["config", key], doc.createNode({}));
   }
-  if (value !== undefined) doc.setIn(["config", key, entry], value);
+  if (value !== undefined) doc.setIn(["config", key, entry], doc.createNode(value));
   else {
     doc.deleteIn(["config", key, entry]);
     // An emptied map goes with its key.

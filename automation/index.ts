@@ -6,6 +6,8 @@ export { recordPowerWish } from "./power-config";
 export { deleteSnapshot, listSnapshots, takeSnapshot } from "./snapshots";
 export type { ListedSnapshot } from "./snapshots";
 export { forgetSnapshot, recordSnapshot } from "./snapshot-config";
+export { adoptMachine, ADOPTED_KEY } from "./adopt";
+export type { AdoptOptions } from "./adopt";
 export type { LockHolder, Operation, ProgressEvent, RunOptions, StatusSummary, Summary, Target } from "./operations";
 export type { EnvironmentTarget, InlineTarget } from "./workspace";
 export { LiveLockError } from "./recover";

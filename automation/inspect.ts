@@ -19,6 +19,7 @@ import {
   parseStackName,
   projectName,
   readEnvironmentFile,
+  PER_STACK_KEYS,
   readYamlFile,
   stackConfigDir,
   stackNameFor,
@@ -193,11 +194,8 @@ export function stackConfig(
   extra: Record<string, string> = {},
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...readEnvironmentFile(projectDir, environment) };
-  // Power wishes and snapshots are per stack: the environment file's belong to the environment's own stack.
-  if (stack !== environment) {
-    delete merged[`${CONFIG_NAMESPACE}:power`];
-    delete merged[`${CONFIG_NAMESPACE}:snapshots`];
-  }
+  // Power wishes, snapshots and adoptions are per stack: the environment file's belong to the environment's own stack.
+  if (stack !== environment) for (const key of PER_STACK_KEYS) delete merged[`${CONFIG_NAMESPACE}:${key}`];
   const parseJson = (v: unknown) => {
     if (typeof v !== "string" || !/^\s*[[{]/.test(v)) return v;
     try {

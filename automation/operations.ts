@@ -8,6 +8,7 @@ import type { Failure } from "../core/failure";
 import { classifyError, classifyFailure, FAILURE_CLASS_INFO } from "../core/failure";
 import { projectName } from "../stacks/environment";
 import { READINESS_TYPE } from "../core/readiness-type";
+import { ImportDiffs } from "./import-mismatch";
 import { EngineFacts, MASKED } from "./engine-facts";
 import type { LiveMachine, StoredResource } from "./live-status";
 import { liveMachines, RefreshObserver } from "./live-status";
@@ -241,6 +242,14 @@ export function machineTargets(exported: { deployment?: unknown }, machines: str
       }
     }
   }
+  // A Machine not in the state yet (one being adopted): its children are new, and a literal target
+  // cannot name what does not exist, so they are named by glob (`**` spans the `:` of their types).
+  const known = new Set(resources.map((r) => r.urn));
+  for (const name of machines) {
+    if (known.has(machineUrn(name))) continue;
+    targets.add(`${prefix}::${MACHINE_TYPE}$**::${name}`);
+    targets.add(`${prefix}::${MACHINE_TYPE}$**::${name}-*`);
+  }
   return [...targets];
 }
 
@@ -339,6 +348,7 @@ export async function run(operation: Operation, target: Target, options: RunOpti
   // Credentials given for this run never appear in messages; after the stack is selected, neither do
   // values of keys its stack file keeps as secrets.
   let runSecrets = secretRunValues(target.config);
+  const importDiffs = new ImportDiffs();
   try {
     checkStackName(target);
     project = projectOf(target);
@@ -353,6 +363,7 @@ export async function run(operation: Operation, target: Target, options: RunOpti
     const facts = new EngineFacts();
     const onEvent = (event: EngineEvent) => {
       facts.observe(event);
+      importDiffs.observe(event);
       const progress = progressFrom(event);
       if (progress) options.onProgress?.(progress);
       const diag = event.diagnosticEvent;
@@ -422,10 +433,14 @@ export async function run(operation: Operation, target: Target, options: RunOpti
       ...(goneMachines ? { goneMachines } : {}),
     };
   } catch (e) {
+    const failure = failureOf(e, diagnostics, selected, project);
+    // Pulumi's refusal of an adoption names no field: the engine's events do.
+    const mismatch = importDiffs.explain([failure.error ?? "", ...diagnostics].join("\n"));
+    if (mismatch) failure.error = `${mismatch}\n${failure.error ?? ""}`.trim();
     return {
       ...failedSummary(base, started),
       recovered,
-      ...redactFailure(failureOf(e, diagnostics, selected, project), runSecrets),
+      ...redactFailure(failure, runSecrets),
     };
   } finally {
     if (selected) delete selected.stack.workspace.envVars.TMPDIR;

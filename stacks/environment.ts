@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { FieldProblem } from "../core/errors";
 import { renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../core/errors";
-import type { MachineArgs } from "../core/spec";
+import type { AdoptSpec, MachineArgs } from "../core/spec";
+import { checkAdoptShape } from "../core/resolve/adopt";
 import type { LabelRules } from "../core/contract";
 import type { PowerState } from "../core/power";
 import { isPowerState, POWER_STATES } from "../core/power";
@@ -32,10 +33,17 @@ export interface EnvironmentConfig {
    * stack's file). A machine whose image is `{ snapshot: <a name here> }` restores from that Snapshot.
    */
   snapshots?: Record<string, string>;
+  /**
+   * Machines that take over an existing machine, by name (`machina adopt <id> --as web` writes
+   * `web: <id>`, or `{ id, retainOnDelete: false }` with --delete-on-destroy), over each machine's own adopt.
+   */
+  adopted?: Record<string, string | AdoptSpec>;
 }
 
 export const CONFIG_NAMESPACE = "machina";
-const KEYS = ["provider", "region", "sshKeys", "labels", "machines", "power", "snapshots"] as const;
+/** The per-stack maps: the environment file's belong to the environment's own stack, never to its other stacks. */
+export const PER_STACK_KEYS = ["power", "snapshots", "adopted"] as const;
+const KEYS = ["provider", "region", "sshKeys", "labels", "machines", ...PER_STACK_KEYS] as const;
 const MAX_COUNT = 100;
 
 /** How a file is named in messages: relative to the working directory when inside it. */
@@ -289,6 +297,7 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): {
   }
   const power = checkPower(get("power"), machines, add);
   const snapshots = checkSnapshots(get("snapshots"), machines, add);
+  const adopted = checkAdopted(get("adopted"), machines, add);
   return {
     env: {
       provider: provider as string | undefined,
@@ -298,6 +307,7 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): {
       machines,
       ...(power ? { power } : {}),
       ...(snapshots ? { snapshots } : {}),
+      ...(adopted ? { adopted } : {}),
     },
     problems,
   };
@@ -398,6 +408,40 @@ function checkSnapshots(
 }
 
 /**
+ * `machina:adopted`: a map of this environment's machine names to the platform id each takes over (or
+ * `{ id, retainOnDelete }`). An adopted machine must be one of the environment's machines: its entry in
+ * `machina:machines` is the spec that must describe the existing machine (its size above all).
+ */
+function checkAdopted(
+  value: unknown,
+  machines: MachineGroup[],
+  add: (field: string, value: unknown, allowed: string, fix: string) => void,
+): Record<string, string | AdoptSpec> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    add("adopted", value, "a map of machine names to platform ids", "write machina:adopted: { web: <platform id> }");
+    return undefined;
+  }
+  const names = machines.flatMap(expandedNames);
+  const adopted: Record<string, string | AdoptSpec> = {};
+  for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
+    if (!names.includes(name)) {
+      add(
+        `adopted.${name}`,
+        entry,
+        `a machine of this environment: ${names.join(", ") || "(none)"}`,
+        `add ${name} to machina:machines with the spec of the machine it adopts (its size), or remove it from machina:adopted`,
+      );
+      continue;
+    }
+    const shape = checkAdoptShape(entry);
+    for (const p of shape.problems) add(`adopted.${name}${p.field.slice("adopt".length)}`, entry, p.allowed, p.fix);
+    if (shape.problems.length === 0) adopted[name] = entry as string | AdoptSpec;
+  }
+  return adopted;
+}
+
+/**
  * The environment's name becomes the `environment` label of every machine: a name the provider's
  * labels cannot carry is a problem of the name (rename the environment), not of a label value.
  */
@@ -446,6 +490,7 @@ export function expandMachines(env: EnvironmentConfig, provider = env.provider):
     for (let i = 1; i <= count; i++) {
       const machine = i === 1 ? name : `${name}-${i}`;
       const wish = env.power?.[machine];
+      const adopt = env.adopted?.[machine];
       out.push({
         name: machine,
         args: {
@@ -454,6 +499,7 @@ export function expandMachines(env: EnvironmentConfig, provider = env.provider):
           sshKeys: [...(env.sshKeys ?? []), ...(args.sshKeys ?? [])],
           labels: { ...(env.labels ?? {}), ...(args.labels ?? {}) },
           ...(wish ? { powerState: wish } : {}),
+          ...(adopt ? { adopt } : {}),
         },
       });
     }

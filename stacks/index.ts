@@ -19,6 +19,7 @@ import {
   expandMachines,
   listEnvironments,
   parseStackName,
+  PER_STACK_KEYS,
   readEnvironmentFile,
   restoresFrom as restoresFromSnapshot,
   withPendingSnapshot,
@@ -34,11 +35,10 @@ const { environment, provider: providerFromName } = parseStackName(
 
 // Environment defaults first, then the stack's own (non-secret and secret) machina:* values.
 const merged: Record<string, unknown> = environment === stack ? {} : readEnvironmentFile(projectDir, environment);
-// Power wishes and snapshots are per stack: the environment file's belong to the environment's own stack.
-delete merged[`${CONFIG_NAMESPACE}:power`];
-delete merged[`${CONFIG_NAMESPACE}:snapshots`];
+// Power wishes, snapshots and adoptions are per stack: the environment file's belong to the environment's own stack.
+for (const key of PER_STACK_KEYS) delete merged[`${CONFIG_NAMESPACE}:${key}`];
 const own = new pulumi.Config(CONFIG_NAMESPACE);
-for (const key of ["provider", "region", "labels", "machines", "power", "snapshots"]) {
+for (const key of ["provider", "region", "labels", "machines", ...PER_STACK_KEYS]) {
   // Plain strings stay strings; lists and maps arrive as JSON text (parsed in parseEnvironmentConfig).
   const value = own.get(key);
   if (value !== undefined) merged[`${CONFIG_NAMESPACE}:${key}`] = value;

@@ -6,6 +6,7 @@ import { kubevirtOptions } from "./options";
 import { probeKubevirt } from "./probe";
 import { kubevirtUserData } from "./user-data";
 import { kubevirtLiveState, kubevirtPower } from "./power";
+import { kubevirtAdopt } from "./adopt";
 
 /** KubeVirt VirtualMachines through @pulumi/kubernetes; Harvester is KubeVirt-based and works through it. */
 const kubevirt: ProviderModule = {
@@ -61,6 +62,7 @@ const kubevirt: ProviderModule = {
     const { createKubevirtSnapshot } = require("./snapshot") as typeof import("./snapshot");
     return createKubevirtSnapshot(request, parent);
   },
+  adopt: kubevirtAdopt,
   platformUserData: (spec, userData) => kubevirtUserData(spec, userData),
   create(spec, parent) {
     const { createKubevirtVm } = require("./resources") as typeof import("./resources");

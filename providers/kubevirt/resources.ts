@@ -5,11 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { withKeys } from "../kit/settled";
 import { singlePorts } from "../kit/firewall";
 import { derivedName } from "../../core/naming";
+import { MANAGED_LABELS } from "../../core/resolve/labels";
 import { cpusAndMemory } from "../../core/sizes";
 import type { MachineResult, ResolvedMachineSpec } from "../../core/contract";
 import { kubevirtOptions } from "./options";
-import { kubevirtPower, kubevirtState } from "./power";
+import { kubevirtPower, kubevirtState, VIRTUAL_MACHINE_TYPE } from "./power";
 import { kubevirtUserData } from "./user-data";
+import { adoptionOptions } from "../kit/adoption";
+import { adoptedVm, kubevirtAdopt } from "./adopt";
 
 /** The options as read, defaults filled in. */
 export type KubevirtSettings = ReturnType<typeof kubevirtOptions.read>;
@@ -65,28 +68,39 @@ export function rootVolume(spec: Pick<ResolvedMachineSpec, "image" | "diskGiB" |
   };
 }
 
+/** The labels the user gave, without those Machina adds to what it makes; none at all when there are none (as on a VM without labels). */
+function userLabels(labels: Record<string, pulumi.Input<string>>): Record<string, pulumi.Input<string>> | undefined {
+  const own = Object.entries(labels).filter(([key]) => !(key in MANAGED_LABELS));
+  return own.length > 0 ? Object.fromEntries(own) : undefined;
+}
+
 /** The VirtualMachine manifest (kubevirt.io/v1). */
 export function virtualMachineManifest(
   spec: ResolvedMachineSpec,
   o: KubevirtSettings,
-  secretName: pulumi.Input<string>,
+  secretName: pulumi.Input<string> | undefined,
 ) {
   const { cpus: cores, memoryMiB } = cpusAndMemory(spec.size);
   const { volume, dataVolumeTemplate } = rootVolume(spec, o);
   const podNetwork = !o.networkName;
+  // An adopted VM keeps its name, carries no label of Machina's own (managed-by, its finding label): Pulumi
+  // imports only an object equal to the spec, and a VM made by hand has none of them. It gets no user data
+  // (cloud-init runs at first boot): without a Secret there is no cloud-init disk.
+  const adopted = spec.adopt ? adoptedVm(spec.adopt.id, spec) : undefined;
+  const own: Record<string, string> = adopted ? {} : { [MACHINE_LABEL]: spec.platformName };
   return {
     apiVersion: "kubevirt.io/v1",
     kind: "VirtualMachine",
     metadata: {
-      name: spec.platformName,
-      namespace: o.namespace,
-      labels: { ...spec.labels, [MACHINE_LABEL]: spec.platformName },
+      name: adopted?.name ?? spec.platformName,
+      namespace: adopted?.namespace ?? o.namespace,
+      labels: adopted ? userLabels(spec.labels) : { ...spec.labels, ...own },
     },
     spec: {
       runStrategy: kubevirtPower(spec.powerState ?? "running", o.runStrategy).inputs["spec.runStrategy"],
       ...(dataVolumeTemplate ? { dataVolumeTemplates: [dataVolumeTemplate] } : {}),
       template: {
-        metadata: { labels: { [MACHINE_LABEL]: spec.platformName } },
+        ...(adopted ? {} : { metadata: { labels: own } }),
         spec: {
           domain: {
             cpu: { cores },
@@ -94,7 +108,7 @@ export function virtualMachineManifest(
             devices: {
               disks: [
                 { name: ROOT_VOLUME, disk: { bus: "virtio" } },
-                { name: "cloudinit", disk: { bus: "virtio" } },
+                ...(secretName ? [{ name: "cloudinit", disk: { bus: "virtio" } }] : []),
               ],
               interfaces: [podNetwork ? { name: "default", masquerade: {} } : { name: "default", bridge: {} }],
             },
@@ -102,7 +116,10 @@ export function virtualMachineManifest(
           networks: [
             podNetwork ? { name: "default", pod: {} } : { name: "default", multus: { networkName: o.networkName } },
           ],
-          volumes: [volume, { name: "cloudinit", cloudInitNoCloud: { secretRef: { name: secretName } } }],
+          volumes: [
+            volume,
+            ...(secretName ? [{ name: "cloudinit", cloudInitNoCloud: { secretRef: { name: secretName } } }] : []),
+          ],
         },
       },
     },
@@ -140,26 +157,30 @@ export function serviceAddresses(
 
 export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const o = kubevirtOptions.read(spec);
-  const namespace = o.namespace;
-  // User data lives in a Secret, never in the VM object.
-  const secret = new Secret(
-    `${spec.name}-cloudinit`,
-    {
-      metadata: {
-        name: derivedName("", spec.platformName, "-cloudinit"),
-        namespace,
-        labels: { [MACHINE_LABEL]: spec.platformName },
-      },
-      stringData: { userdata: withKeys(spec, kubevirtUserData) },
-    },
-    { parent },
-  );
-  const manifest = virtualMachineManifest(spec, o, secret.metadata.name);
+  const adopted = spec.adopt ? adoptedVm(spec.adopt.id, spec) : undefined;
+  const namespace = adopted?.namespace ?? o.namespace;
+  const vmName = adopted?.name ?? spec.platformName;
+  // User data lives in a Secret, never in the VM object; an adopted VM booted long ago and gets none.
+  const secret = adopted
+    ? undefined
+    : new Secret(
+        `${spec.name}-cloudinit`,
+        {
+          metadata: {
+            name: derivedName("", spec.platformName, "-cloudinit"),
+            namespace,
+            labels: { [MACHINE_LABEL]: spec.platformName },
+          },
+          stringData: { userdata: withKeys(spec, kubevirtUserData) },
+        },
+        { parent },
+      );
+  const manifest = virtualMachineManifest(spec, o, secret?.metadata.name);
   // `status` named (and left undefined) makes it an output of the custom resource: the state is read from it.
   const vm = new CustomResource(
     spec.name,
     { ...mergeManifest(manifest, o.virtualMachine), status: undefined },
-    { parent },
+    { parent, ...adoptionOptions(spec, kubevirtAdopt, VIRTUAL_MACHINE_TYPE) },
   );
 
   const ports = singlePorts(spec.firewall).map(({ protocol, port }) => ({
@@ -181,7 +202,8 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
             },
             spec: {
               type: o.serviceType ?? (spec.publicIp ? "LoadBalancer" : "ClusterIP"),
-              selector: { [MACHINE_LABEL]: spec.platformName },
+              // KubeVirt labels an adopted VM's pods with its name; Machina's own label is on those it made.
+              selector: adopted ? { "vm.kubevirt.io/name": vmName } : { [MACHINE_LABEL]: spec.platformName },
               ports,
             },
           },
@@ -196,15 +218,16 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
     vm as unknown as { status: pulumi.Output<{ printableStatus?: string } | undefined> }
   ).status.apply((s) => s?.printableStatus);
   return {
-    id: pulumi.all([vm.metadata, namespace]).apply(([m, ns]) => m?.uid ?? `${ns}/${spec.platformName}`),
+    id: pulumi.all([vm.metadata, namespace]).apply(([m, ns]) => m?.uid ?? `${ns}/${vmName}`),
     state: printableStatus.apply(kubevirtState),
     publicIp: addresses?.apply((a) => a.publicIp),
     privateIp: addresses?.apply((a) => a.privateIp),
     details: {
       namespace,
-      name: spec.platformName,
+      name: vmName,
       service: service?.metadata.name,
-      secret: secret.metadata.name,
+      secret: secret?.metadata.name,
+      ...(adopted ? { adopted: true } : {}),
       printableStatus,
     },
   };

@@ -6,6 +6,7 @@ import catalog from "./catalog.json";
 import { mergedUserData } from "./cloud-init";
 import { libvirtOptions } from "./options";
 import { LIBVIRT_MACHINE_TYPE, libvirtLiveState, libvirtPower } from "./power";
+import { libvirtAdopt } from "./adopt";
 
 /** libvirt/KVM on this machine, through Machina's own dynamic providers and virsh. */
 const libvirt: ProviderModule = {
@@ -61,6 +62,14 @@ const libvirt: ProviderModule = {
         fix: 'set libvirt:network to "user" (or providerOptions.libvirt.network: "user") to forward them to 127.0.0.1, or remove ports (and set openSshPort: false)',
       });
     }
+    if (spec.adopt && spec.requestedFirewall.length > 0) {
+      problems.push({
+        field: "ports",
+        value: JSON.stringify(spec.requestedFirewall.map((r) => `${portRange(r)}/${r.protocol}`).join(", ")),
+        allowed: "no ports on an adopted domain: it keeps its own network, and Machina publishes no ports for it",
+        fix: "remove ports from this machine (forward them in the domain's own definition)",
+      });
+    }
     return problems;
   },
   selfHealingResourceTypes: [
@@ -69,6 +78,7 @@ const libvirt: ProviderModule = {
     "pulumi-nodejs:dynamic/machina:LibvirtSnapshot",
   ],
   power: libvirtPower,
+  adopt: libvirtAdopt,
   state: libvirtLiveState,
   snapshot(request, parent) {
     const { createLibvirtSnapshot } = require("./snapshot-resources") as typeof import("./snapshot-resources");

@@ -17,6 +17,8 @@ import { domainXml, METADATA_NS } from "./domain-xml";
 import type { BaseImage } from "./images";
 import { virtualSizeBytes } from "./images";
 import { domainInfo, leaseAddress, removeDomain, stopDomain, virsh } from "./virsh";
+import type { AdoptedInputs, AdoptedOutputs } from "./adopted-domain";
+import { deleteAdopted, diffAdopted, isAdoptedInputs, takeOverDomain, updateAdopted } from "./adopted-domain";
 
 const execFileAsync = promisify(execFile);
 /** A local tool (qemu-img), with transient failures (an image lock held a moment) retried. */
@@ -257,7 +259,15 @@ function notOurs(name: string, recordedUuid: string, foundUuid: string): Error {
   );
 }
 
-export async function createMachine(inputs: MachineInputs): Promise<{ id: string; outs: MachineOutputs }> {
+export async function createMachine(inputs: MachineInputs): Promise<{ id: string; outs: MachineOutputs }>;
+export async function createMachine(inputs: AdoptedInputs): Promise<{ id: string; outs: AdoptedOutputs }>;
+export async function createMachine(
+  inputs: MachineInputs | AdoptedInputs,
+): Promise<{ id: string; outs: MachineOutputs | AdoptedOutputs }>;
+export async function createMachine(
+  inputs: MachineInputs | AdoptedInputs,
+): Promise<{ id: string; outs: MachineOutputs | AdoptedOutputs }> {
+  if (isAdoptedInputs(inputs)) return takeOverDomain(inputs);
   const p = paths(inputs);
   await clearOwnLeftovers(inputs);
   try {
@@ -350,10 +360,10 @@ async function waitForLease(uri: string, name: string, timeoutMs: number): Promi
 }
 
 /** The machine as it really is; an empty id when it is gone, so that refresh drops it. */
-export async function readMachine(
+export async function readMachine<T extends MachineOutputs | AdoptedOutputs>(
   id: string,
-  props: MachineOutputs,
-): Promise<{ id: string; props: MachineOutputs | Record<string, never> }> {
+  props: T,
+): Promise<{ id: string; props: T | Record<string, never> }> {
   const info = await domainInfo(props.uri, props.name);
   if (!info || info.uuid !== id) return { id: "", props: {} };
   const privateIp =
@@ -376,13 +386,18 @@ export async function readMachine(
       state: info.state,
       privateIp,
       acceleratorUsed,
-    },
+    } as T,
   };
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-export function diffMachine(olds: MachineOutputs, news: MachineInputs) {
+export function diffMachine(olds: MachineOutputs | AdoptedOutputs, news: MachineInputs | AdoptedInputs) {
+  if (isAdoptedInputs(news) || isAdoptedInputs(olds)) {
+    if (isAdoptedInputs(news) && isAdoptedInputs(olds)) return diffAdopted(olds as AdoptedOutputs, news);
+    // A machine Machina made is never swapped for an adopted one in place, nor the reverse.
+    return { changes: true, replaces: ["adopt"], deleteBeforeReplace: false };
+  }
   const replaces = REPLACE_ON.filter((k) => !same(olds[k], news[k]));
   const updates = UPDATE_ON.filter((k) => !same(olds[k], news[k]));
   return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };
@@ -398,7 +413,24 @@ export async function updateMachine(
   id: string,
   olds: MachineOutputs,
   news: MachineInputs,
-): Promise<{ outs: MachineOutputs }> {
+): Promise<{ outs: MachineOutputs }>;
+export async function updateMachine(
+  id: string,
+  olds: AdoptedOutputs,
+  news: AdoptedInputs,
+): Promise<{ outs: AdoptedOutputs }>;
+export async function updateMachine(
+  id: string,
+  olds: MachineOutputs | AdoptedOutputs,
+  news: MachineInputs | AdoptedInputs,
+): Promise<{ outs: MachineOutputs | AdoptedOutputs }>;
+export async function updateMachine(
+  id: string,
+  olds: MachineOutputs | AdoptedOutputs,
+  news: MachineInputs | AdoptedInputs,
+): Promise<{ outs: MachineOutputs | AdoptedOutputs }> {
+  if (isAdoptedInputs(news)) return updateAdopted(id, olds as AdoptedOutputs, news);
+  if (isAdoptedInputs(olds)) throw new Error("an adopted machine is replaced, never updated into a new one");
   const current = await domainInfo(news.uri, news.name);
   if (!current)
     throw new Error(`the libvirt domain ${news.name} (uuid ${id}) is gone: run refresh, then up to create it again`);
@@ -434,7 +466,8 @@ async function applyPower(inputs: MachineInputs): Promise<void> {
  * Deletes exactly the domain Pulumi recorded (by uuid) and its folder. Gone already is fine; a
  * different domain that took the name is never touched.
  */
-export async function deleteMachine(id: string, props: MachineOutputs): Promise<void> {
+export async function deleteMachine(id: string, props: MachineOutputs | AdoptedOutputs): Promise<void> {
+  if (isAdoptedInputs(props)) return deleteAdopted(id, props);
   const current = await domainInfo(props.uri, props.name);
   if (current && current.uuid !== id) throw notOurs(props.name, id, current.uuid);
   if (current) await removeDomain(props.uri, id);

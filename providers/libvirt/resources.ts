@@ -11,7 +11,10 @@ import { libvirtOptions } from "./options";
 import type { BaseImage } from "./images";
 import { SNAPSHOT_PREFIX } from "./images";
 import type { MachineInputs } from "./machine-operations";
-import { libvirtPower, libvirtState } from "./power";
+import { LIBVIRT_MACHINE_TYPE, libvirtPower, libvirtState } from "./power";
+import type { AdoptedInputs } from "./adopted-domain";
+import { adoptionOptions } from "../kit/adoption";
+import { libvirtAdopt } from "./adopt";
 
 export class LibvirtBaseImage extends DynamicEntryResource {
   declare readonly image: pulumi.Output<BaseImage>;
@@ -49,7 +52,15 @@ export type LibvirtMachineArgs = Omit<
   accelerator: string;
 };
 
+/** An adopted domain's inputs: what the Machine decides of a domain it did not make. */
+export type AdoptedLibvirtArgs = Omit<AdoptedInputs, "uri" | "labels"> & {
+  uri: pulumi.Input<string>;
+  labels: Record<string, pulumi.Input<string>>;
+};
+
 export class LibvirtMachine extends DynamicEntryResource {
+  /** The domain's name (an adopted one keeps its own). */
+  declare readonly name: pulumi.Output<string>;
   declare readonly uuid: pulumi.Output<string>;
   declare readonly acceleratorUsed: pulumi.Output<"kvm" | "qemu">;
   declare readonly state: pulumi.Output<string>;
@@ -58,8 +69,9 @@ export class LibvirtMachine extends DynamicEntryResource {
   declare readonly sshPort: pulumi.Output<number | undefined>;
   declare readonly forwardedPorts: pulumi.Output<Record<string, number>>;
   declare readonly consoleLog: pulumi.Output<string>;
-  constructor(name: string, args: LibvirtMachineArgs, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: LibvirtMachineArgs | AdoptedLibvirtArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = {
+      name: undefined,
       uuid: undefined,
       acceleratorUsed: undefined,
       state: undefined,
@@ -95,6 +107,7 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
   // one, and is left out of the details (a secret inside them would hide every output of the Machine).
   const uriIsSecret = isSecretConfigKey("libvirt:uri");
   const uriInput = secretIf(uriIsSecret, uri);
+  if (spec.adopt) return adoptedMachine(spec, parent, uriInput, uriIsSecret ? undefined : uri);
   const network = options.network ?? config.get("network") ?? "default";
   const base =
     spec.image.kind === "snapshot"
@@ -156,6 +169,47 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
       state: machine.state,
       forwardedPorts: machine.forwardedPorts,
       consoleLog: machine.consoleLog,
+    },
+  };
+}
+
+/**
+ * A domain made outside Machina, taken over: no base image, disk or seed is made (user data and keys
+ * are first-boot matters; it booted long ago); its dynamic resource records the domain, checks it
+ * against the spec and from then on changes its vCPUs, memory and power state in place.
+ */
+function adoptedMachine(
+  spec: ResolvedMachineSpec,
+  parent: pulumi.Resource,
+  uri: pulumi.Input<string>,
+  plainUri: string | undefined,
+): MachineResult {
+  const options = libvirtOptions.read(spec);
+  const machine = new LibvirtMachine(
+    spec.name,
+    {
+      uri,
+      adopt: spec.adopt!.id,
+      ...cpusAndMemory(spec.size),
+      shutdownTimeoutSeconds: options.shutdownTimeoutSeconds,
+      metadata: { project: pulumi.getProject(), stack: pulumi.getStack(), machine: spec.name },
+      labels: spec.labels,
+      ...libvirtPower(spec.powerState ?? "running").inputs,
+    },
+    { parent, ...adoptionOptions(spec, libvirtAdopt, LIBVIRT_MACHINE_TYPE) },
+  );
+  return {
+    id: machine.uuid,
+    state: machine.state.apply(libvirtState),
+    publicIp: undefined,
+    privateIp: machine.privateIp,
+    sshEndpoint: machine.privateIp.apply((ip) => (ip ? { host: ip, port: 22 } : undefined)),
+    details: {
+      accelerator: machine.acceleratorUsed,
+      ...(plainUri ? { uri: plainUri } : {}),
+      domain: machine.name,
+      adopted: true,
+      state: machine.state,
     },
   };
 }

@@ -22,11 +22,11 @@ describe("capabilitiesOf", () => {
     expect(withPower).toEqual(["aws", "gcp", "kubevirt", "libvirt", "proxmox"]);
   });
 
-  it("snapshot and adopt: the clouds that implement them have them", () => {
+  it("snapshot and adopt: the providers that implement them have them", () => {
     const on = (capability: "snapshot" | "adopt") =>
       builtIns.filter(([, m]) => capabilitiesOf(m)[capability]).map(([name]) => name);
     expect(on("snapshot")).toEqual(["aws", "azure", "gcp", "hetzner", "kubevirt", "libvirt"]);
-    expect(on("adopt")).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner", "proxmox"]);
+    expect(on("adopt")).toEqual(["aws", "azure", "digitalocean", "gcp", "hetzner", "kubevirt", "libvirt", "proxmox"]);
   });
 
   it("arm64 and regions come from the catalogs", () => {

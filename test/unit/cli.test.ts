@@ -88,6 +88,8 @@ describe("machina CLI", () => {
       "digitalocean",
       "gcp",
       "hetzner",
+      "kubevirt",
+      "libvirt",
       "proxmox",
     ]);
     // The live state where the module says which resource carries it: all but vSphere.

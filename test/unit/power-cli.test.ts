@@ -128,6 +128,16 @@ describe("a targeted up of one machine", () => {
         `${prefix}::pulumi:providers:pulumi-nodejs::default`,
       ].sort(),
     );
+    // A machine not in the state yet (being adopted): its new children by glob, which the engine matches as they register.
+    expect(machineTargets({ deployment: { resources } }, ["db"]).sort()).toEqual(
+      [
+        `${prefix}::pulumi:pulumi:Stack::machina-development`,
+        `${prefix}::machina:index:Machine::db`,
+        `${prefix}::machina:index:Machine$pulumi-nodejs:dynamic/machina:ReadinessCheck*::db-ready`,
+        `${prefix}::machina:index:Machine$**::db`,
+        `${prefix}::machina:index:Machine$**::db-*`,
+      ].sort(),
+    );
     // A stack never run has no root and nothing to target (no "undefined::..." URN).
     expect(machineTargets({ deployment: { resources: [] } }, ["web"])).toEqual([]);
   });
