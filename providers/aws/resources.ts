@@ -21,6 +21,7 @@ import { ec2UserData } from "./user-data";
 import { awsPower, awsState } from "./power";
 import { ADOPTED_AS_IS, awsAdopt, INSTANCE_TYPE } from "./adopt";
 import { adoptionOptions, isAdopted } from "../kit/adoption";
+import { requestedImage } from "../kit/requested-image";
 
 const EVERYWHERE4 = ["0.0.0.0/0"];
 const EVERYWHERE6 = ["::/0"];
@@ -154,10 +155,12 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
         tags: { ...spec.labels, Name: spec.platformName },
         ...options.instance,
       } satisfies InstanceArgs,
-      // The AMI found by lookup is pinned: a newer image never replaces a running instance.
+      // The AMI found by lookup is pinned: a newer image never replaces a running instance; another
+      // image asked for does.
       {
         parent,
         ignoreChanges: adopted ? ADOPTED_AS_IS : ["ami"],
+        replacementTrigger: requestedImage(spec),
         ...adoptionOptions(spec, awsAdopt, INSTANCE_TYPE),
       },
     ),

@@ -13,6 +13,7 @@ import { gceUserData } from "./user-data";
 import { gcpPower, gcpState, INSTANCE_TYPE } from "./power";
 import { adoptedAsIs, gcpAdopt, instanceRef } from "./adopt";
 import { adoptionOptions } from "../kit/adoption";
+import { requestedImage } from "../kit/requested-image";
 
 /** The zone of a machine: the one given, else the region's first. */
 export function zoneOf(spec: Pick<ResolvedMachineSpec, "region" | "zone">): string {
@@ -134,7 +135,9 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
       {
         parent,
         dependsOn: firewalls,
+        // GCE reports the image an alias's family resolved to: that is ignored, another image asked for replaces.
         ignoreChanges: adopted ? adoptedAsIs(spec) : ["bootDisk.initializeParams.image"],
+        replacementTrigger: requestedImage(spec),
         ...adoptionOptions(spec, gcpAdopt, INSTANCE_TYPE),
       },
     ),
