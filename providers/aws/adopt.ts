@@ -1,6 +1,7 @@
 /** Adopting an existing EC2 instance: its `i-...` id is the import id of the Instance Machina registers. */
 import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
+import { adoptedPortsProblems as refusedAdoptedPorts } from "../kit/adoption";
 
 export const INSTANCE_TYPE = "aws:ec2/instance:Instance";
 
@@ -35,15 +36,6 @@ export function awsAdopt(platformId: string): AdoptionPlan | FieldProblem[] {
   return { type: INSTANCE_TYPE, importId: platformId };
 }
 
-/** `ports` on an adopted instance: its security groups stay as they are, so Machina cannot open them. */
-export function adoptedPortsProblems(spec: ResolvedMachineSpec): FieldProblem[] {
-  if (!spec.adopt || spec.requestedFirewall.length === 0) return [];
-  return [
-    {
-      field: "ports",
-      value: JSON.stringify(spec.requestedFirewall.map((r) => r.port)),
-      allowed: "no ports on an adopted instance: it keeps its own security groups",
-      fix: "open the ports in the instance's security group yourself and leave ports out",
-    },
-  ];
-}
+/** Ports on an adopted instance are refused: it keeps its own security groups. */
+export const adoptedPortsProblems = (spec: ResolvedMachineSpec): FieldProblem[] =>
+  refusedAdoptedPorts(spec, "instance", "its own security groups", "the instance's security group");

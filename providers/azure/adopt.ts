@@ -1,6 +1,7 @@
 /** Adopting an existing Azure VM: its resource id is the import id of the VirtualMachine Machina registers. */
 import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
+import { adoptedPortsProblems as refusedAdoptedPorts } from "../kit/adoption";
 
 export const VIRTUAL_MACHINE_TYPE = "azure-native:compute:VirtualMachine";
 
@@ -41,15 +42,6 @@ export function azureAdopt(platformId: string): AdoptionPlan | FieldProblem[] {
   return { type: VIRTUAL_MACHINE_TYPE, importId: platformId };
 }
 
-/** `ports` on an adopted VM: its network security groups stay as they are, so Machina cannot open them. */
-export function adoptedPortsProblems(spec: ResolvedMachineSpec): FieldProblem[] {
-  if (!spec.adopt || spec.requestedFirewall.length === 0) return [];
-  return [
-    {
-      field: "ports",
-      value: JSON.stringify(spec.requestedFirewall.map((r) => r.port)),
-      allowed: "no ports on an adopted VM: it keeps its own network security groups",
-      fix: "open the ports in the VM's network security group yourself and leave ports out",
-    },
-  ];
-}
+/** Ports on an adopted VM are refused: it keeps its own network security groups. */
+export const adoptedPortsProblems = (spec: ResolvedMachineSpec): FieldProblem[] =>
+  refusedAdoptedPorts(spec, "VM", "its own network security groups", "the VM's network security group");

@@ -5,6 +5,7 @@
 import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
 import { INSTANCE_TYPE } from "./power";
+import { adoptedPortsProblems as refusedAdoptedPorts } from "../kit/adoption";
 
 /** The instance an import id names. */
 export interface InstanceRef {
@@ -64,15 +65,11 @@ export function gcpAdopt(platformId: string, spec: ResolvedMachineSpec): Adoptio
   return { type: INSTANCE_TYPE, importId: `projects/${ref.project}/zones/${ref.zone}/instances/${ref.name}` };
 }
 
-/** `ports` on an adopted instance: its firewall rules and tags stay as they are, so Machina cannot open them. */
-export function adoptedPortsProblems(spec: ResolvedMachineSpec): FieldProblem[] {
-  if (!spec.adopt || spec.requestedFirewall.length === 0) return [];
-  return [
-    {
-      field: "ports",
-      value: JSON.stringify(spec.requestedFirewall.map((r) => r.port)),
-      allowed: "no ports on an adopted instance: it keeps its own firewall rules and network tags",
-      fix: "open the ports in a firewall rule of the instance's network yourself and leave ports out",
-    },
-  ];
-}
+/** Ports on an adopted instance are refused: it keeps its own firewall rules and network tags. */
+export const adoptedPortsProblems = (spec: ResolvedMachineSpec): FieldProblem[] =>
+  refusedAdoptedPorts(
+    spec,
+    "instance",
+    "its own firewall rules and network tags",
+    "a firewall rule of the instance's network",
+  );

@@ -1,6 +1,7 @@
 /** Adopting an existing Hetzner server: its numeric id is the import id of the server Machina registers. */
 import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
+import { adoptedPortsProblems as refusedAdoptedPorts } from "../kit/adoption";
 
 export const SERVER_TYPE = "hcloud:index/server:Server";
 
@@ -35,15 +36,6 @@ export function hetznerAdopt(platformId: string): AdoptionPlan | FieldProblem[] 
   return { type: SERVER_TYPE, importId: platformId };
 }
 
-/** `ports` on an adopted server: its firewalls stay as they are, so Machina cannot open them. */
-export function adoptedPortsProblems(spec: ResolvedMachineSpec): FieldProblem[] {
-  if (!spec.adopt || spec.requestedFirewall.length === 0) return [];
-  return [
-    {
-      field: "ports",
-      value: JSON.stringify(spec.requestedFirewall.map((r) => r.port)),
-      allowed: "no ports on an adopted server: it keeps its own firewalls",
-      fix: "open the ports in the server's firewall yourself and leave ports out",
-    },
-  ];
-}
+/** Ports on an adopted server are refused: it keeps its own firewalls. */
+export const adoptedPortsProblems = (spec: ResolvedMachineSpec): FieldProblem[] =>
+  refusedAdoptedPorts(spec, "server", "its own firewalls", "the server's firewall");

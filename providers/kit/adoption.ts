@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AdoptOperation, ResolvedMachineSpec } from "../../core/contract";
+import type { FieldProblem } from "../../core/errors";
 import { adoptionPlan } from "../../core/resolve/adopt";
 
 /**
@@ -23,3 +24,24 @@ export function adoptionOptions(
 
 /** Whether the Machine takes over an existing machine: then nothing only a first boot reads is made. */
 export const isAdopted = (spec: Pick<ResolvedMachineSpec, "adopt">): boolean => spec.adopt !== undefined;
+
+/**
+ * `ports` on an adopted machine, refused: it keeps the firewall it has (`keeps`: "its own security
+ * groups"), where the user opens them (`where`: "the instance's security group").
+ */
+export function adoptedPortsProblems(
+  spec: ResolvedMachineSpec,
+  machine: string,
+  keeps: string,
+  where: string,
+): FieldProblem[] {
+  if (!spec.adopt || spec.requestedFirewall.length === 0) return [];
+  return [
+    {
+      field: "ports",
+      value: JSON.stringify(spec.requestedFirewall.map((r) => r.port)),
+      allowed: `no ports on an adopted ${machine}: it keeps ${keeps}`,
+      fix: `open the ports in ${where} yourself and leave ports out`,
+    },
+  ];
+}
