@@ -21,6 +21,7 @@ import { azureCustomData } from "./user-data";
 import { azureState } from "./state";
 import { ADOPTED_AS_IS, azureAdopt, VIRTUAL_MACHINE_TYPE, vmRef } from "./adopt";
 import { adoptionOptions } from "../kit/adoption";
+import { requestedImage } from "../kit/requested-image";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -243,7 +244,8 @@ function createNewAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): M
         tags: spec.labels,
         ...options.virtualMachine,
       } as VirtualMachineArgs,
-      { parent },
+      // Azure refuses to change a VM's image in place (the provider would plan an update): another image replaces it.
+      { parent, replacementTrigger: requestedImage(spec) },
     ),
   );
 
