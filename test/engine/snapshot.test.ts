@@ -16,7 +16,8 @@ import { enginePath, listDomains, machina, makeProject } from "./support";
 const PROJECT = "machina-snap";
 const MACHINE = `      size: nano
       diskGiB: 1
-      ports: [80]
+      ports:
+        - 80
       waitForReady:
         timeoutSeconds: 180
 `;
@@ -115,7 +116,11 @@ describe("snapshots through the engine", () => {
     copyPath = r.json.outputs.snapshotOutputs["box-before"].id;
     expect(copyPath).toBe(path.join(cache, "snapshots", `${PROJECT}-snaps-box-before.qcow2`));
     expect(existsSync(copyPath)).toBe(true);
-    expect(readFileSync(stackFile, "utf8")).toBe(`${before}  machina:snapshots:\n    box-before: box\n`);
+    // Two lines added under config; every other line (comments, machina:machines) as it was.
+    const text = readFileSync(stackFile, "utf8");
+    expect(text).toMatch(/ {2}machina:snapshots:\n {4}box-before: box\n/);
+    expect(text.replace("  machina:snapshots:\n    box-before: box\n", "")).toBe(before);
+    expect(before).toContain("# A busybox machine that keeps files on its disk");
     // The machine was started again and still serves its file.
     expect(await served(`${web(up, "box")}/data/note.txt`)).toBe(note);
   }, 600_000);
