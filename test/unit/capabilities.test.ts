@@ -20,7 +20,11 @@ describe("capabilitiesOf", () => {
   it("power: the providers that apply powerState in place have it, the others refuse it", () => {
     const withPower = builtIns.filter(([, m]) => capabilitiesOf(m).power).map(([name]) => name);
     expect(withPower).toEqual(["aws", "gcp", "kubevirt", "libvirt", "proxmox"]);
-    expect(builtIns.filter(([, m]) => capabilitiesOf(m).snapshot || capabilitiesOf(m).adopt)).toEqual([]);
+    expect(builtIns.filter(([, m]) => capabilitiesOf(m).snapshot).map(([name]) => name)).toEqual([]);
+  });
+
+  it("adopt: the providers whose modules export it (the clouds follow)", () => {
+    expect(builtIns.filter(([, m]) => capabilitiesOf(m).adopt).map(([name]) => name)).toEqual(["kubevirt", "libvirt"]);
   });
 
   it("arm64 and regions come from the catalogs", () => {
