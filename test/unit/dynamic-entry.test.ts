@@ -35,6 +35,8 @@ describe("the dynamic providers' entry point", () => {
   it("loads only the provider whose resource is used", () => {
     const libvirtDiff = `await v1.libvirtMachine.diff("id", { name: "a" }, { name: "a" }).catch(() => undefined);`;
     expect(providersLoadedAfter(libvirtDiff).providers).toEqual(["libvirt"]);
+    const snapshotDiff = `await v1.libvirtSnapshot.diff("id", { labels: {} }, { labels: {} });`;
+    expect(providersLoadedAfter(snapshotDiff).providers).toEqual(["libvirt"]);
     const vsphereConfigure = `await v1.vsphereMachine.configure({ config: { get: () => undefined } });`;
     expect(providersLoadedAfter(vsphereConfigure).providers).toEqual(["vsphere"]);
   });
@@ -44,7 +46,7 @@ describe("the dynamic providers' entry point", () => {
       const requireFromString = require("require-from-string");
       const { dynamicProviderSource } = require(${JSON.stringify(path.join(ROOT, "dist/providers/kit/dynamic-entry.js"))});
       const v1 = require("pulumi-machina/internal/dynamic/v1");
-      const entries = ["libvirtBaseImage", "libvirtMachine", "vsphereMachine", "readiness"];
+      const entries = ["libvirtBaseImage", "libvirtMachine", "libvirtSnapshot", "vsphereMachine", "readiness"];
       process.stdout.write(JSON.stringify(entries.map((e) => {
         const provider = requireFromString(dynamicProviderSource(e)).handler();
         return [e, provider === v1[e], Object.keys(provider).sort()];
@@ -55,6 +57,7 @@ describe("the dynamic providers' entry point", () => {
     expect(JSON.parse(r.stdout)).toEqual([
       ["libvirtBaseImage", true, ["create", "delete", "diff", "read"]],
       ["libvirtMachine", true, ["create", "delete", "diff", "read", "update"]],
+      ["libvirtSnapshot", true, ["create", "delete", "diff", "read", "update"]],
       ["vsphereMachine", true, ["configure", "create", "delete", "diff", "read", "update"]],
       ["readiness", true, ["create", "delete", "diff", "read", "update"]],
     ]);
