@@ -3,15 +3,11 @@
  * later `up` keeps it) and a targeted up applies it to that machine alone. Restart is a stop and a
  * start of the same machine: its disk, address and platform id are kept.
  */
-import * as path from "node:path";
-import { capabilitiesOf } from "../core/capabilities";
-import { InvalidEnvironmentError, UsageError } from "../core/errors";
 import type { PowerState } from "../core/power";
-import { stackConfigDir } from "../stacks/environment";
-import { checkEnvironment } from "./inspect";
 import type { RunOptions, Summary } from "./operations";
 import { run } from "./operations";
 import { recordPowerWish } from "./power-config";
+import { checkedMachine } from "./machine-target";
 import type { EnvironmentTarget } from "./workspace";
 
 export type PowerVerb = "stop" | "start" | "restart";
@@ -32,25 +28,10 @@ export async function changePower(
   target: EnvironmentTarget,
   options: RunOptions = {},
 ): Promise<Summary[]> {
-  const projectDir = path.resolve(target.projectDir ?? process.cwd());
-  const check = checkEnvironment(projectDir, target.environment, target.provider, {
-    ...target.keepConfig,
-    ...target.config,
+  const { stackFile } = checkedMachine(target, machine, {
+    capability: "power",
+    cannot: "stop and start machines in place",
   });
-  if (check.problems.length > 0) throw new InvalidEnvironmentError(target.environment, check.problems);
-  const names = check.machines.map((m) => m.name);
-  if (!names.includes(machine)) {
-    throw new UsageError(
-      `environment ${target.environment} has no machine ${JSON.stringify(machine)} on ${check.provider}: its machines are ${names.join(", ") || "(none)"}`,
-    );
-  }
-  if (check.module && !capabilitiesOf(check.module).power) {
-    throw new UsageError(
-      `${check.provider} cannot stop and start machines in place (it has no power capability): ` +
-        "`machina providers` lists the providers that have it",
-    );
-  }
-  const stackFile = path.join(stackConfigDir(projectDir), `Pulumi.${check.stack}.yaml`);
   const summaries: Summary[] = [];
   for (const state of STEPS[verb]) {
     recordPowerWish(stackFile, machine, state);

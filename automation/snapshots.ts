@@ -6,9 +6,8 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
-import { capabilitiesOf } from "../core/capabilities";
 import { InvalidEnvironmentError, UsageError } from "../core/errors";
-import { SNAPSHOT_NAME, stackConfigDir } from "../stacks/environment";
+import { SNAPSHOT_NAME } from "../stacks/environment";
 import { projectName } from "../stacks/environment";
 import { isSecretValue } from "./engine-facts";
 import { fileBackendDir, readCheckpointText } from "./file-backend";
@@ -16,22 +15,13 @@ import { checkEnvironment } from "./inspect";
 import type { RunOptions, Summary } from "./operations";
 import { run } from "./operations";
 import { forgetSnapshot, recordedSnapshots, recordSnapshot } from "./snapshot-config";
+import { checkedMachine, checkedStack } from "./machine-target";
 import type { EnvironmentTarget } from "./workspace";
 
 /** `<machine>-<UTC time to the second>`: a new name each time, sorted by when it was taken. */
 export function defaultSnapshotName(machine: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${machine}-${stamp}`.toLowerCase();
-}
-
-function checkedStack(target: EnvironmentTarget) {
-  const projectDir = path.resolve(target.projectDir ?? process.cwd());
-  const check = checkEnvironment(projectDir, target.environment, target.provider, {
-    ...target.keepConfig,
-    ...target.config,
-  });
-  if (check.problems.length > 0) throw new InvalidEnvironmentError(target.environment, check.problems);
-  return { check, stackFile: path.join(stackConfigDir(projectDir), `Pulumi.${check.stack}.yaml`) };
 }
 
 function checkedStackProblems(target: EnvironmentTarget) {
@@ -49,18 +39,7 @@ export async function takeSnapshot(
   target: EnvironmentTarget,
   options: RunOptions & { name?: string } = {},
 ): Promise<Summary & { snapshot: string }> {
-  const { check, stackFile } = checkedStack(target);
-  const names = check.machines.map((m) => m.name);
-  if (!names.includes(machine)) {
-    throw new UsageError(
-      `environment ${target.environment} has no machine ${JSON.stringify(machine)} on ${check.provider}: its machines are ${names.join(", ") || "(none)"}`,
-    );
-  }
-  if (check.module && !capabilitiesOf(check.module).snapshot) {
-    throw new UsageError(
-      `${check.provider} cannot take snapshots (it has no snapshot capability): \`machina providers\` lists the providers that have it`,
-    );
-  }
+  const { check, stackFile } = checkedMachine(target, machine, { capability: "snapshot", cannot: "take snapshots" });
   const name = options.name ?? defaultSnapshotName(machine);
   if (!SNAPSHOT_NAME.test(name))
     throw new UsageError(
