@@ -59,7 +59,7 @@ export interface ContractSuiteOptions {
   platformState?: MockOptions["platformState"];
   /**
    * A platform id each provider's `adopt` accepts, by provider name, for the adopt case. Without one the
-   * suite tries ids of common shapes (ADOPT_ID_CANDIDATES) and takes the first the module accepts.
+   * case fails, asking for one: id shapes belong to each platform, not to the suite.
    */
   adoptIds?: Record<string, string>;
   /**
@@ -68,20 +68,6 @@ export interface ContractSuiteOptions {
    */
   snapshotSources?: Record<string, Partial<MachineArgs>>;
 }
-
-/** Ids of the shapes platforms give machines, tried in order when no adoptIds entry names one. */
-export const ADOPT_ID_CANDIDATES = [
-  "machina-adopted",
-  "default/machina-adopted",
-  "i-0123456789abcdef0",
-  "12345678",
-  "us-central1-a/machina-adopted",
-  "projects/contract/zones/us-central1-a/instances/machina-adopted",
-  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/machina/providers/Microsoft.Compute/virtualMachines/machina-adopted",
-  "pve/100",
-  "pve/qemu/100",
-  "100",
-];
 
 const MARKER = "machina-contract-7f3a9c";
 const USER_DATA = `#cloud-config\nwrite_files:\n  - path: /etc/machina-contract\n    content: ${MARKER}\n`;
@@ -467,8 +453,9 @@ export function providerContractSuite(hooks: ContractSuiteHooks, options: Contra
             const spec = resolveMachineSpec(`${name}-ad`, args, module, { project, stack });
             return !Array.isArray(adopt(id, { ...spec, adopt: { id, retainOnDelete: true } }));
           };
-          const id = options.adoptIds?.[name] ?? ADOPT_ID_CANDIDATES.find(accepted);
-          expect(id, `an id ${name}'s adopt accepts (pass adoptIds: { ${name}: "<id>" })`).toBeDefined();
+          const id = options.adoptIds?.[name];
+          expect(id, `an id of ${name}'s machines (pass adoptIds: { ${name}: "<id>" })`).toBeDefined();
+          expect(accepted(id!), `${name}'s adopt accepts the id ${JSON.stringify(id)}`).toBe(true);
           const build = async (machine: string, adoptArg: unknown) => {
             const from = recorded.length;
             const m = new Machine(machine, { ...args, adopt: adoptArg as string });

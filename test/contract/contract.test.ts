@@ -17,5 +17,17 @@ providerContractSuite(
     ],
     // KubeVirt snapshots DataVolumes only: a container disk is ephemeral.
     snapshotSources: { kubevirt: { providerOptions: { kubevirt: { persistent: true } } } },
+    // An id of the shape each platform gives its machines, in the suite's project (contract) and default region.
+    adoptIds: {
+      aws: "i-0123456789abcdef0",
+      azure:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/machina/providers/Microsoft.Compute/virtualMachines/machina-adopted",
+      digitalocean: "12345678",
+      gcp: "projects/contract/zones/us-central1-a/instances/machina-adopted",
+      hetzner: "12345678",
+      kubevirt: "machina-adopted",
+      libvirt: "machina-adopted",
+      proxmox: "pve/100",
+    },
   },
 );
