@@ -11,17 +11,19 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { METADATA_NS } from "./domain-xml";
-import type { MachineInputs } from "./machine-operations";
 import { domainInfo, leaseAddress, removeDomain, stopDomain, virsh } from "./virsh";
 
-/** What an adopted domain takes of a machine's inputs: its size, power and labels, not how it was made. */
-export type AdoptedInputs = Pick<
-  MachineInputs,
-  "uri" | "cpus" | "memoryMiB" | "shutdownTimeoutSeconds" | "metadata" | "labels" | "powerState"
-> & {
+export interface AdoptedInputs {
+  uri: string;
   /** The domain taken over: its name or UUID as the user gave it. */
   adopt: string;
-};
+  cpus: number;
+  memoryMiB: number;
+  shutdownTimeoutSeconds: number;
+  metadata: Record<string, string>;
+  labels: Record<string, string>;
+  powerState?: "stopped";
+}
 
 export interface AdoptedOutputs extends AdoptedInputs {
   uuid: string;
