@@ -11,8 +11,16 @@ const loaded = new Map<string, ProviderModule>();
 /** Folders next to the providers that are not providers: the kit they share. */
 const NOT_PROVIDERS = ["kit"];
 
+/**
+ * In the CLI's bundle, the built-in modules are in the bundle: its build (scripts/bundle-cli.js) finds
+ * the same folders and puts a loader for each here. Everywhere else this is undefined: the folders are read.
+ */
+declare const MACHINA_BUNDLED_PROVIDERS: Record<string, () => unknown> | undefined;
+const bundled = typeof MACHINA_BUNDLED_PROVIDERS === "undefined" ? undefined : MACHINA_BUNDLED_PROVIDERS;
+
 /** Built-in providers: every folder next to this file that holds a module. Nothing is loaded. */
 export function builtInProviderNames(): string[] {
+  if (bundled) return Object.keys(bundled).sort();
   return readdirSync(__dirname, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !NOT_PROVIDERS.includes(d.name))
     .filter((d) => ["index.js", "index.ts"].some((f) => existsSync(path.join(__dirname, d.name, f))))
@@ -103,7 +111,9 @@ export function resolveProvider(provider: string | ProviderModule): ProviderModu
   if (cached) return cached;
   let module: ProviderModule | undefined;
   if (builtInProviderNames().includes(provider)) {
-    const exported = require(path.join(__dirname, provider));
+    const exported = (bundled?.[provider] ?? (() => require(path.join(__dirname, provider))))() as {
+      default?: unknown;
+    };
     module = assertModule(exported.default ?? exported, `built-in provider ${provider}`, false);
   } else if (looksLikePackageName(provider)) {
     module = loadPackage(provider);

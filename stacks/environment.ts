@@ -59,6 +59,17 @@ function displayPath(file: string): string {
  */
 export function readYamlFile(file: string): Record<string, unknown> {
   const text = readFileSync(file, "utf8");
+  const last = lastParse.get(file);
+  if (last?.text === text) return structuredClone(last.value);
+  const value = parseYamlFile(file, text);
+  lastParse.set(file, { text, value: structuredClone(value) });
+  return value;
+}
+
+/** Each file's last parse, reused while its text is the same: one command reads Pulumi.yaml several times. */
+const lastParse = new Map<string, { text: string; value: Record<string, unknown> }>();
+
+function parseYamlFile(file: string, text: string): Record<string, unknown> {
   // Loaded here, not at the top: commands that read no stack file start without it.
   const { isMap, parseDocument } = require("yaml") as typeof import("yaml");
   const doc = parseDocument(text);

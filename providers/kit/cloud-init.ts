@@ -1,11 +1,11 @@
 /** Cloud-init documents Machina adds to a machine's user data, and how they merge with the user's. */
-import { stringify } from "yaml";
 import type { MimeEntity } from "./mime-parts";
 import { contentType, entityText, headerValue, isMimeMessage, leafEntities, sevenBit } from "./mime-parts";
+import { yamlText } from "./yaml-text";
 
 /** A cloud-config that creates `user` (passwordless sudo) with the keys, and sets the host name. */
 export function userCloudConfig(hostname: string, user: string, sshKeys: string[]): string {
-  return `#cloud-config\n${stringify(
+  return `#cloud-config\n${yamlText(
     {
       hostname,
       preserve_hostname: false,
@@ -31,7 +31,7 @@ export function keysCloudConfig(sshKeys: string[], options: { passwordLogin?: fa
     options.passwordLogin === false
       ? { ssh_authorized_keys: sshKeys, ssh_pwauth: false }
       : { ssh_authorized_keys: sshKeys };
-  return `#cloud-config\n${stringify(config, { lineWidth: 0 })}`;
+  return `#cloud-config\n${yamlText(config, { lineWidth: 0 })}`;
 }
 
 /**

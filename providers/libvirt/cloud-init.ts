@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { stringify } from "yaml";
 import { mergeUserData, userCloudConfig } from "../kit/cloud-init";
+import { yamlText } from "../kit/yaml-text";
 
 const run = promisify(execFile);
 
@@ -29,7 +29,7 @@ export function mergedUserData(spec: Omit<SeedSpec, "instanceId">): string {
 }
 
 export function metaData(spec: SeedSpec): string {
-  return stringify({ "instance-id": spec.instanceId, "local-hostname": spec.hostname });
+  return yamlText({ "instance-id": spec.instanceId, "local-hostname": spec.hostname });
 }
 
 /**

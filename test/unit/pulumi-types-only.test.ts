@@ -38,10 +38,11 @@ describe("the linter", () => {
 });
 
 describe("running the engine-free commands", () => {
-  it("loads no Pulumi SDK: providers, info, validate and the CLI's own module", () => {
+  it("loads no Pulumi SDK: providers, info, validate, the CLI's modules and its bundle", () => {
     const script = `
       const inspect = require(${JSON.stringify(path.join(ROOT, "dist/automation/inspect.js"))});
-      require(${JSON.stringify(path.join(ROOT, "dist/automation/cli.js"))});
+      require(${JSON.stringify(path.join(ROOT, "dist/automation/cli.js"))}).loadCommands();
+      require(${JSON.stringify(path.join(ROOT, "dist/automation/commands.js"))});
       const names = inspect.providerSummaries().map((p) => p.name);
       for (const name of names) inspect.providerInfo(name, ${JSON.stringify(ROOT)});
       const report = inspect.validateEnvironment(${JSON.stringify(ROOT)}, "development", undefined, {});

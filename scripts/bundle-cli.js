@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * Bundles the CLI's commands (after tsc, in `npm run build`): dist/automation/commands.js and every module
+ * it reaches become dist/automation/commands.bundle.js, which automation/cli.ts runs. Machina's modules,
+ * `yaml`, `commander` and the other plain dependencies go in; Node's own modules and the Pulumi packages
+ * (the peer dependencies and @pulumi/pulumi) stay outside, loaded from node_modules only by the commands
+ * that use them. Modules keep their own lazy loading: each is wrapped and runs on its first require.
+ *
+ * The registry finds built-in providers by reading its folder at run time, which a bundle cannot do: the
+ * folders holding a module are found here instead, with the registry's rule, and injected as
+ * MACHINA_BUNDLED_PROVIDERS (name -> loader of that module inside the bundle).
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+const esbuild = require("esbuild");
+
+const ROOT = path.resolve(__dirname, "..");
+const DIST = path.join(ROOT, "dist");
+const pkg = require(path.join(ROOT, "package.json"));
+
+const providersDir = path.join(DIST, "providers");
+const builtIn = fs
+  .readdirSync(providersDir, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== "kit" && fs.existsSync(path.join(providersDir, d.name, "index.js")))
+  .map((d) => d.name)
+  .sort();
+
+// Inside dist, at a fixed place, so that the bundle (which names its inputs) is the same on every build.
+const work = path.join(DIST, ".bundle-work");
+fs.rmSync(work, { recursive: true, force: true });
+fs.mkdirSync(work);
+try {
+  const inject = path.join(work, "bundled-providers.js");
+  fs.writeFileSync(
+    inject,
+    `export const MACHINA_BUNDLED_PROVIDERS = {\n${builtIn
+      .map((name) => `  ${JSON.stringify(name)}: () => require(${JSON.stringify(`../providers/${name}/index.js`)}),`)
+      .join("\n")}\n};\n`,
+  );
+  const external = [...Object.keys(pkg.peerDependencies ?? {}), "@pulumi/*"];
+  const result = esbuild.buildSync({
+    entryPoints: [path.join(DIST, "automation", "commands.js")],
+    outfile: path.join(DIST, "automation", "commands.bundle.js"),
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node22",
+    external,
+    inject: [inject],
+    minifySyntax: true,
+    legalComments: "eof",
+    logLevel: "warning",
+    metafile: true,
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  const size = fs.statSync(path.join(DIST, "automation", "commands.bundle.js")).size;
+  process.stderr.write(
+    `bundle-cli: dist/automation/commands.bundle.js, ${inputs.length} modules, ${(size / 1024).toFixed(0)} KiB, built-in providers ${builtIn.join(" ")}\n`,
+  );
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,94 @@
+/**
+ * The `machina` command runs from the bundle `npm run build` makes of its commands (scripts/bundle-cli.js),
+ * and from its modules when that bundle is missing or older than them.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "../..");
+const DIST = path.join(ROOT, "dist");
+const CLI = path.join(DIST, "automation/cli.js");
+
+/** Runs a script in a fresh Node process from the project's root; its stdout parsed as JSON. */
+function inNode(script: string): unknown {
+  const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  expect(r.stderr).toBe("");
+  return JSON.parse(r.stdout);
+}
+
+/** `machina --json providers`, run in-process from the commands `from` gives, with the Machina files it loaded. */
+function providersFrom(from: string) {
+  return inNode(`
+    const commands = ${from};
+    const out = [];
+    process.stdout.write = (chunk) => (out.push(String(chunk)), true);
+    commands.main(["--json", "providers"]).then((code) => {
+      const loaded = Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(DIST + "/")}));
+      require("node:fs").writeSync(1, JSON.stringify({ code, providers: JSON.parse(out.join("")), loaded }));
+    });
+  `) as { code: number; providers: { name: string; capabilities: string[] }[]; loaded: string[] };
+}
+
+describe("the bundled CLI", () => {
+  it("loads none of Machina's modules from disk: only the launcher, its compile-cache switch and the bundle", () => {
+    const r = providersFrom(`require(${JSON.stringify(CLI)}).loadCommands()`);
+    expect(r.code).toBe(0);
+    expect(r.loaded.map((f) => path.relative(DIST, f)).sort()).toEqual([
+      "automation/cli.js",
+      "automation/commands.bundle.js",
+      "automation/compile-cache.js",
+    ]);
+  });
+
+  it("finds the same built-in providers, with the same capabilities, as the modules", () => {
+    const bundled = providersFrom(`require(${JSON.stringify(CLI)}).loadCommands()`);
+    const modules = providersFrom(`require(${JSON.stringify(path.join(DIST, "automation/commands.js"))})`);
+    expect(bundled.providers.length).toBe(9);
+    expect(bundled.providers).toEqual(modules.providers);
+  });
+
+  it("runs a command end to end from the bundle", () => {
+    const r = spawnSync(process.execPath, [CLI, "info", "hetzner"], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^hetzner: Hetzner Cloud servers/);
+  });
+});
+
+describe("choosing the bundle or the modules", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "machina-cli-launcher-"));
+    copyFileSync(CLI, path.join(dir, "cli.js"));
+    copyFileSync(path.join(DIST, "automation/compile-cache.js"), path.join(dir, "compile-cache.js"));
+    writeFileSync(path.join(dir, "commands.js"), 'exports.from = "modules";\n');
+    writeFileSync(path.join(dir, "commands.bundle.js"), 'exports.from = "bundle";\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const chosen = () =>
+    inNode(
+      `process.stdout.write(JSON.stringify(require(${JSON.stringify(path.join(dir, "cli.js"))}).loadCommands().from))`,
+    );
+  const age = (file: string, secondsAgo: number) => {
+    const t = new Date(Date.now() - secondsAgo * 1000);
+    utimesSync(path.join(dir, file), t, t);
+  };
+
+  it.each([
+    ["the bundle, built after the modules", 100, 50, "bundle"],
+    ["the bundle, built in the same second as the modules", 50, 50, "bundle"],
+    ["the modules, when the bundle is older (a build that skipped bundling)", 50, 100, "modules"],
+  ])("uses %s", (_what, modulesAge, bundleAge, expected) => {
+    age("commands.js", modulesAge);
+    age("commands.bundle.js", bundleAge);
+    expect(chosen()).toBe(expected);
+  });
+
+  it("uses the modules when there is no bundle", () => {
+    rmSync(path.join(dir, "commands.bundle.js"));
+    expect(chosen()).toBe("modules");
+  });
+});
