@@ -1,13 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import type { FieldProblem } from "../core/errors";
-import { renderValue, StackFileError, UnknownEnvironmentError, ValidationError } from "../core/errors";
+import { renderValue, UnknownEnvironmentError, ValidationError } from "../core/errors";
 import type { AdoptSpec, MachineArgs } from "../core/spec";
 import { checkAdoptShape } from "../core/resolve/adopt";
 import type { LabelRules } from "../core/contract";
 import type { PowerState } from "../core/power";
 import { isPowerState, POWER_STATES } from "../core/power";
 import { nameSnapshotId } from "../core/snapshot-ids";
+import { readYamlFile } from "./yaml-file";
+
+export { readYamlFile };
 
 /** One entry of `machina:machines`: Machine args plus a name and a count. */
 export interface MachineGroup extends Omit<MachineArgs, "provider"> {
@@ -45,69 +48,6 @@ export const CONFIG_NAMESPACE = "machina";
 export const PER_STACK_KEYS = ["power", "snapshots", "adopted"] as const;
 const KEYS = ["provider", "region", "sshKeys", "labels", "machines", ...PER_STACK_KEYS] as const;
 const MAX_COUNT = 100;
-
-/** How a file is named in messages: relative to the working directory when inside it. */
-function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
-}
-
-/**
- * A YAML file Pulumi reads (Pulumi.yaml, Pulumi.<stack>.yaml) as a plain object. Syntax errors,
- * duplicate keys and a top level or `config` that is not a map throw a StackFileError naming the file,
- * line and column of each, with the offending line.
- */
-export function readYamlFile(file: string): Record<string, unknown> {
-  const text = readFileSync(file, "utf8");
-  const last = lastParse.get(file);
-  if (last?.text === text) return structuredClone(last.value);
-  const value = parseYamlFile(file, text);
-  lastParse.set(file, { text, value: structuredClone(value) });
-  return value;
-}
-
-/** Each file's last parse, reused while its text is the same: one command reads Pulumi.yaml several times. */
-const lastParse = new Map<string, { text: string; value: Record<string, unknown> }>();
-
-function parseYamlFile(file: string, text: string): Record<string, unknown> {
-  // Loaded here, not at the top: commands that read no stack file start without it.
-  const { isMap, parseDocument } = require("yaml") as typeof import("yaml");
-  const doc = parseDocument(text);
-  const problems: { line: number; column: number; message: string }[] = [];
-  for (const e of doc.errors) {
-    const [line, column] = e.linePos ? [e.linePos[0].line, e.linePos[0].col] : [1, 1];
-    // The message repeats the position and an excerpt: keep the description and the excerpt.
-    const [description, ...excerpt] = e.message.split("\n");
-    const lines = excerpt.filter((l) => l.trim() !== "").map((l) => `    ${l}`);
-    problems.push({
-      line,
-      column,
-      message: [description.replace(/ at line \d+, column \d+:?$/, ""), ...lines].join("\n"),
-    });
-  }
-  const position = (node: { range?: [number, number, number] | null } | null | undefined) => {
-    const offset = node?.range?.[0] ?? 0;
-    const before = text.slice(0, offset).split("\n");
-    return { line: before.length, column: before[before.length - 1].length + 1 };
-  };
-  if (problems.length === 0 && doc.contents !== null && !isMap(doc.contents)) {
-    problems.push({
-      ...position(doc.contents),
-      message: "the file must be a map of keys (name:, runtime:, config:, ...)",
-    });
-  }
-  if (problems.length === 0 && isMap(doc.contents)) {
-    const config = doc.contents.get("config", true) as { range?: [number, number, number] } | undefined;
-    if (config !== undefined && config !== null && !isMap(config) && (config as { value?: unknown }).value !== null) {
-      problems.push({
-        ...position(config),
-        message: "config must be a map of key: value lines (e.g. machina:provider: hetzner)",
-      });
-    }
-  }
-  if (problems.length > 0) throw new StackFileError(displayPath(file), problems);
-  return (doc.toJS() ?? {}) as Record<string, unknown>;
-}
 
 function readProjectFile(projectDir: string): { name?: string; stackConfigDir?: string } {
   const projectFile = path.join(projectDir, "Pulumi.yaml");

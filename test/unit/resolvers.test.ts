@@ -393,6 +393,19 @@ describe("checkPort and checkPorts", () => {
     ["10.0.0.0/33", false],
     ["10.0.0.0", false],
     ["host/8", false],
+    ["::/0", true],
+    ["::ffff:192.0.2.1/128", true],
+    ["2001:DB8:0:0:0:0:0:1/64", true],
+    ["2001:db8::/129", false],
+    ["2001:db8::1::2/64", false],
+    ["2001:db8::g/64", false],
+    ["fe80::1%eth0/64", false],
+    ["[2001:db8::]/32", false],
+    ["2001:db8::]/32", false],
+    ["10.0.0.256/8", false],
+    ["10.0.0.0/-1", false],
+    ["a@b:/64", false],
+    ["x:y@2001:db8::/64", false],
   ])("isCidr(%s) is %s", (text, cidr) => expect(isCidr(text)).toBe(cidr));
 });
 

@@ -2,10 +2,11 @@
  * Stack files a person wrote: malformed YAML names the file, line and column; every problem of a file
  * is reported at once; an environment name the labels cannot carry asks to rename the environment.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { checkEnvironment, validateEnvironment } from "../../dist/automation/inspect";
 import { run } from "../../dist/automation/operations";
 import { StackFileError } from "../../dist/core/errors";
@@ -176,5 +177,45 @@ describe("an environment name the labels cannot carry", () => {
   it("is fine where the provider's labels allow it", () => {
     const p = project({ Staging: "config:\n  machina:provider: aws\n  machina:machines:\n    - name: web\n" });
     expect(checkEnvironment(p, "Staging").problems).toEqual([]);
+  });
+});
+
+describe("reading a well-formed file", () => {
+  const ROOT = path.resolve(__dirname, "../..");
+  const stackFiles = [
+    "Pulumi.yaml",
+    ...readdirSync(path.join(ROOT, "stacks"))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => `stacks/${f}`),
+    ...readdirSync(path.join(ROOT, "examples")).flatMap((e) =>
+      readdirSync(path.join(ROOT, "examples", e))
+        .filter((f) => /^Pulumi(\..+)?\.yaml$/.test(f))
+        .map((f) => `examples/${e}/${f}`),
+    ),
+  ];
+
+  it.each(stackFiles)("gives what the yaml package gives for %s", (file) => {
+    const full = path.join(ROOT, file);
+    expect(readYamlFile(full)).toEqual(parse(readFileSync(full, "utf8")) ?? {});
+  });
+
+  it("gives YAML 1.2's core types: no dates, no yes/no booleans, octal as 0o", () => {
+    const p = project({});
+    const file = path.join(p, "Pulumi.yaml");
+    writeFileSync(file, "name: shop\nconfig:\n  a: 2026-01-01\n  b: yes\n  c: 0o17\n  d: 017\n  e: ~\n  f: .inf\n");
+    expect(readYamlFile(file)).toEqual({
+      name: "shop",
+      config: { a: "2026-01-01", b: "yes", c: 15, d: 17, e: null, f: Infinity },
+    });
+  });
+
+  it("reads the file again when it changed, and a caller's change to what it got is not seen by the next", () => {
+    const p = project({});
+    const file = path.join(p, "Pulumi.yaml");
+    const first = readYamlFile(file);
+    first.name = "changed by the caller";
+    expect(readYamlFile(file).name).toBe("shop");
+    writeFileSync(file, "name: other\nruntime: nodejs\n");
+    expect(readYamlFile(file).name).toBe("other");
   });
 });
