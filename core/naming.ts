@@ -4,13 +4,13 @@
  * is lossless keeps exactly that form; any lossy step (case, characters, truncation) adds a short hash
  * of what was lost, so distinct inputs keep distinct names.
  */
-import { createHash } from "node:crypto";
-
 export const DNS_LABEL_MAX = 63;
 const HASH_LENGTH = 8;
 const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
 export function shortHash(text: string, length = HASH_LENGTH): string {
+  // node:crypto loads on the first hash: CLI commands that name nothing start without it.
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
   return createHash("sha256").update(text).digest("hex").slice(0, length);
 }
 

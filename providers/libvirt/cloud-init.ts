@@ -1,6 +1,7 @@
 /** The cloud-init NoCloud seed of a machine: pure builders, and the ISO written with genisoimage. */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+// fs.promises, not node:fs/promises: loaded on first use, not with the provider module (every CLI command loads it).
+import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -38,10 +39,10 @@ export function metaData(spec: SeedSpec): string {
  * pattern breaks Debian's ifupdown renderer (measured: networking.service fails, no address).
  */
 export async function writeSeedIso(target: string, spec: SeedSpec): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), "machina-seed-"));
+  const dir = await fsp.mkdtemp(path.join(tmpdir(), "machina-seed-"));
   try {
-    await writeFile(path.join(dir, "user-data"), mergedUserData(spec), { mode: 0o600 });
-    await writeFile(path.join(dir, "meta-data"), metaData(spec));
+    await fsp.writeFile(path.join(dir, "user-data"), mergedUserData(spec), { mode: 0o600 });
+    await fsp.writeFile(path.join(dir, "meta-data"), metaData(spec));
     await run(
       "genisoimage",
       ["-quiet", "-output", target, "-volid", "cidata", "-joliet", "-rock", "user-data", "meta-data"],
@@ -51,6 +52,6 @@ export async function writeSeedIso(target: string, spec: SeedSpec): Promise<void
       },
     );
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await fsp.rm(dir, { recursive: true, force: true });
   }
 }
