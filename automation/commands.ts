@@ -18,13 +18,23 @@ import { installLazyRuntime } from "./lazy-runtime";
 import type { Operation, ProgressEvent, RunOptions, Summary } from "./operations";
 import type { PowerVerb } from "./power";
 
-// The modules behind the engine's commands load when one runs: `providers`, `info` and `validate` start without them.
-const operations = () => require("./operations") as typeof import("./operations");
-const power = () => require("./power") as typeof import("./power");
-const snapshots = () => require("./snapshots") as typeof import("./snapshots");
-const adoption = () => require("./adopt") as typeof import("./adopt");
-const machineList = () => require("./list") as typeof import("./list");
-const liveStatus = () => require("./live-status") as typeof import("./live-status");
+/**
+ * A module behind the engine's commands, loaded when one runs (`providers`, `info` and `validate` start
+ * without them), after the stand-in for Pulumi's runtime: the CLI runs no inline program, so the runtime
+ * loads only if something really uses it.
+ */
+function engineModule<T>(load: () => T): () => T {
+  return () => {
+    installLazyRuntime();
+    return load();
+  };
+}
+const operations = engineModule(() => require("./operations") as typeof import("./operations"));
+const power = engineModule(() => require("./power") as typeof import("./power"));
+const snapshots = engineModule(() => require("./snapshots") as typeof import("./snapshots"));
+const adoption = engineModule(() => require("./adopt") as typeof import("./adopt"));
+const machineList = engineModule(() => require("./list") as typeof import("./list"));
+const liveStatus = engineModule(() => require("./live-status") as typeof import("./live-status"));
 
 const SYMBOL: Record<string, string> = {
   create: "+",
@@ -529,8 +539,6 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs the command line and exits with its code. */
 export function runCli(argv: string[]): void {
-  // The CLI runs no inline program: Pulumi's runtime is loaded only if something really uses it.
-  installLazyRuntime();
   main(argv).then(
     (code) => process.exit(code),
     (e) => {

@@ -50,6 +50,27 @@ describe("the bundled CLI", () => {
     expect(bundled.providers).toEqual(modules.providers);
   });
 
+  it("loads an engine command's modules after the stand-in for Pulumi's runtime: the Automation API, not the runtime", () => {
+    const script = `
+      const commands = require(${JSON.stringify(CLI)}).loadCommands();
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = () => true;
+      commands.main(["--json", "status", "-e", "development"]).then(() => {
+        const pulumi = Object.keys(require.cache)
+          .filter((f) => f.includes("/node_modules/@pulumi/pulumi/"))
+          .map((f) => f.replace(/.*[/]node_modules[/]@pulumi[/]pulumi[/]/, ""));
+        write(JSON.stringify(pulumi));
+      });
+    `;
+    // No engine on PATH: status fails plainly after loading what it drives the engine with.
+    const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` };
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, env, encoding: "utf8", timeout: 60_000 });
+    const loaded = JSON.parse(r.stdout) as string[];
+    expect(loaded.filter((f) => f.startsWith("automation/")).length).toBeGreaterThan(0);
+    // The real runtime brings the SDK's index, its closure serializer and provider host with it.
+    expect(loaded.filter((f) => /^(index\.js|runtime\/closure\/|provider\/)/.test(f))).toEqual([]);
+  });
+
   it("runs a command end to end from the bundle", () => {
     const r = spawnSync(process.execPath, [CLI, "info", "hetzner"], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
     expect(r.status).toBe(0);
