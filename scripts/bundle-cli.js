@@ -26,10 +26,33 @@ const builtIn = fs
   .sort();
 
 // Inside dist, at a fixed place, so that the bundle (which names its inputs) is the same on every build.
+/**
+ * commander requires node:child_process when it loads, for subcommands that are separate executables,
+ * which Machina has none of: in the bundle, commander gets it on first use instead (node:child_process
+ * brings net, dgram and streams, about a tenth of an engine-free command's start).
+ */
+const commanderSpawnsLazily = {
+  name: "commander-spawns-lazily",
+  setup(build) {
+    const inCommander = `${path.sep}node_modules${path.sep}commander${path.sep}`;
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes(inCommander) ? { path: "node:child_process", namespace: "on-first-use" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "on-first-use" }, (args) => ({
+      contents: `let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(args.path)}));
+module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });
+`,
+      loader: "js",
+    }));
+  },
+};
+
 const work = path.join(DIST, ".bundle-work");
 fs.rmSync(work, { recursive: true, force: true });
 fs.mkdirSync(work);
-try {
+
+async function bundle() {
   const inject = path.join(work, "bundled-providers.js");
   fs.writeFileSync(
     inject,
@@ -38,7 +61,7 @@ try {
       .join("\n")}\n};\n`,
   );
   const external = [...Object.keys(pkg.peerDependencies ?? {}), "@pulumi/*"];
-  const result = esbuild.buildSync({
+  const result = await esbuild.build({
     entryPoints: [path.join(DIST, "automation", "commands.js")],
     outfile: path.join(DIST, "automation", "commands.bundle.js"),
     bundle: true,
@@ -47,6 +70,7 @@ try {
     target: "node22",
     external,
     inject: [inject],
+    plugins: [commanderSpawnsLazily],
     // Whitespace and syntax, not names: a stack trace (MACHINA_DEBUG) still names its functions. A smaller
     // file is read and hashed (the compile cache checks it) faster on every start.
     minifyWhitespace: true,
@@ -60,6 +84,11 @@ try {
   process.stderr.write(
     `bundle-cli: dist/automation/commands.bundle.js, ${inputs.length} modules, ${(size / 1024).toFixed(0)} KiB, built-in providers ${builtIn.join(" ")}\n`,
   );
-} finally {
-  fs.rmSync(work, { recursive: true, force: true });
 }
+
+bundle()
+  .catch((e) => {
+    process.stderr.write(`bundle-cli: ${e.stack ?? e}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -1,5 +1,4 @@
 /** The cloud-init NoCloud seed of a machine: pure builders, and the ISO written with genisoimage. */
-import { execFile } from "node:child_process";
 // fs.promises, not node:fs/promises: loaded on first use, not with the provider module (every CLI command loads it).
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,8 +6,6 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { mergeUserData, userCloudConfig } from "../kit/cloud-init";
 import { yamlText } from "../kit/yaml-text";
-
-const run = promisify(execFile);
 
 export interface SeedSpec {
   instanceId: string;
@@ -43,7 +40,9 @@ export async function writeSeedIso(target: string, spec: SeedSpec): Promise<void
   try {
     await fsp.writeFile(path.join(dir, "user-data"), mergedUserData(spec), { mode: 0o600 });
     await fsp.writeFile(path.join(dir, "meta-data"), metaData(spec));
-    await run(
+    // node:child_process loads here, not with the provider module, which every CLI command that names libvirt loads.
+    const { execFile } = require("node:child_process") as typeof import("node:child_process");
+    await promisify(execFile)(
       "genisoimage",
       ["-quiet", "-output", target, "-volid", "cidata", "-joliet", "-rock", "user-data", "meta-data"],
       {
