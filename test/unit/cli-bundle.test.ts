@@ -3,18 +3,33 @@
  * and from its modules when that bundle is missing or older than them.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commandOf } from "../../dist/automation/cli";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DIST = path.join(ROOT, "dist");
 const CLI = path.join(DIST, "automation/cli.js");
 
 /** Runs a script in a fresh Node process from the project's root; its stdout parsed as JSON. */
-function inNode(script: string): unknown {
-  const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+function inNode(script: string, env: Record<string, string> = {}): unknown {
+  const r = spawnSync(process.execPath, ["-e", script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   expect(r.stderr).toBe("");
   return JSON.parse(r.stdout);
 }
@@ -33,11 +48,12 @@ function providersFrom(from: string) {
 }
 
 describe("the bundled CLI", () => {
-  it("loads none of Machina's modules from disk: only the launcher, its compile-cache switch and the bundle", () => {
+  it("loads none of Machina's modules from disk: only the launcher, its two caches and the bundle", () => {
     const r = providersFrom(`require(${JSON.stringify(CLI)}).loadCommands()`);
     expect(r.code).toBe(0);
     expect(r.loaded.map((f) => path.relative(DIST, f)).sort()).toEqual([
       "automation/cli.js",
+      "automation/code-cache.js",
       "automation/commands.bundle.js",
       "automation/compile-cache.js",
     ]);
@@ -78,12 +94,69 @@ describe("the bundled CLI", () => {
   });
 });
 
+describe("the code cache of each command", () => {
+  let home: string;
+  beforeAll(() => {
+    home = mkdtempSync(path.join(tmpdir(), "machina-code-cache-"));
+  });
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, XDG_CACHE_HOME: home },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+  const caches = () => {
+    const dir = path.join(home, "machina", "cli-code-cache");
+    return readdirSync(dir).map((f) => ({ name: f, file: path.join(dir, f), size: statSync(path.join(dir, f)).size }));
+  };
+
+  it("is written by a command's first run, one per command, and used as it is by the next", () => {
+    const first = run("providers");
+    expect(first.status).toBe(0);
+    expect(run("info", "hetzner").status).toBe(0);
+    const written = caches();
+    expect(written.map((c) => c.name.split("-")[1]).sort()).toEqual(["info", "providers"]);
+    for (const c of written) expect(c.size).toBeGreaterThan(20_000);
+    const providers = written.find((c) => c.name.split("-")[1] === "providers")!;
+    const before = readFileSync(providers.file);
+    const again = run("providers");
+    expect(again.stdout).toBe(first.stdout);
+    expect(readFileSync(providers.file).equals(before)).toBe(true);
+  });
+
+  it("is replaced when V8 refuses it, and the command runs the same", () => {
+    const providers = caches().find((c) => c.name.split("-")[1] === "providers")!;
+    const expected = run("providers").stdout;
+    writeFileSync(providers.file, "not a code cache");
+    const r = run("providers");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(expected);
+    expect(statSync(providers.file).size).toBeGreaterThan(20_000);
+  });
+});
+
+describe("commandOf", () => {
+  it.each([
+    [["providers"], "providers"],
+    [["--json", "info", "aws"], "info"],
+    [["--project-dir", "up", "validate", "-e", "x"], "validate"],
+    [["--json"], "other"],
+    [[], "other"],
+  ])("%j runs %s", (argv, command) => {
+    expect(commandOf(argv)).toBe(command);
+  });
+});
+
 describe("choosing the bundle or the modules", () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), "machina-cli-launcher-"));
     copyFileSync(CLI, path.join(dir, "cli.js"));
     copyFileSync(path.join(DIST, "automation/compile-cache.js"), path.join(dir, "compile-cache.js"));
+    copyFileSync(path.join(DIST, "automation/code-cache.js"), path.join(dir, "code-cache.js"));
     writeFileSync(path.join(dir, "commands.js"), 'exports.from = "modules";\n');
     writeFileSync(path.join(dir, "commands.bundle.js"), 'exports.from = "bundle";\n');
   });
@@ -92,6 +165,7 @@ describe("choosing the bundle or the modules", () => {
   const chosen = () =>
     inNode(
       `process.stdout.write(JSON.stringify(require(${JSON.stringify(path.join(dir, "cli.js"))}).loadCommands().from))`,
+      { XDG_CACHE_HOME: dir },
     );
   const age = (file: string, secondsAgo: number) => {
     const t = new Date(Date.now() - secondsAgo * 1000);

@@ -33,18 +33,14 @@ beforeAll(() => {
 afterAll(() => rmSync(keys, { recursive: true, force: true }));
 
 describe("machina CLI", () => {
-  it("keeps its compiled bundle in Node's compile cache, under the system's temporary directory", () => {
+  it("switches Node's compile cache on, under the system's temporary directory, for the modules it loads from disk", () => {
     const temporary = mkdtempSync(path.join(tmpdir(), "machina-compile-cache-"));
     try {
       expect(machina(["providers"], { TMPDIR: temporary }).code).toBe(0);
-      const cacheDir = path.join(temporary, "node-compile-cache");
-      const cached = spawnSync("find", [cacheDir, "-type", "f", "-printf", "%s\\n"], { encoding: "utf8" })
-        .stdout.trim()
-        .split("\n")
-        .map(Number);
-      // The commands' bundle (commander, core, the provider descriptions), compiled after the cache was switched on.
-      expect(cached.length).toBeGreaterThanOrEqual(1);
-      expect(cached.reduce((a, b) => a + b, 0)).toBeGreaterThan(20_000);
+      const cached = spawnSync("find", [path.join(temporary, "node-compile-cache"), "-type", "f"], {
+        encoding: "utf8",
+      }).stdout.trim();
+      expect(cached.split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(1);
     } finally {
       rmSync(temporary, { recursive: true, force: true });
     }
