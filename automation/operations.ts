@@ -17,8 +17,8 @@ import type { RecoveryReport, StackLock } from "./recover";
 import { backendDirOf, describeLiveLock, LiveLockError, recoverInterrupted, stackLocks } from "./recover";
 import { secretRunValues, withRunConfig } from "./run-config";
 import { tightenStateFiles } from "./state-files";
-import type { EnvironmentTarget, InlineTarget, SelectedStack } from "./workspace";
-import { selectEnvironmentStack, selectInlineStack } from "./workspace";
+import type { EnvironmentTarget, InlineTarget, SelectedStack, SelectOptions } from "./workspace";
+import { selectEnvironmentStack, selectInlineStack, StackNeverCreated } from "./workspace";
 
 export type Operation = "preview" | "up" | "refresh" | "destroy";
 
@@ -90,8 +90,17 @@ function isInline(target: Target): target is InlineTarget {
   return "program" in target;
 }
 
-export function selectStack(target: Target): Promise<SelectedStack> {
-  return isInline(target) ? selectInlineStack(target) : selectEnvironmentStack(target);
+export function selectStack(target: Target, options: SelectOptions = {}): Promise<SelectedStack> {
+  return isInline(target) ? selectInlineStack(target, options) : selectEnvironmentStack(target, options);
+}
+
+/** What a summary says of a stack that was never created: its name, environment and provider. */
+function neverCreated(base: SummaryBase, e: StackNeverCreated): SummaryBase {
+  return {
+    ...base,
+    stack: e.stackName,
+    ...(e.environment ? { environment: e.environment, provider: e.provider } : {}),
+  };
 }
 
 function plainOutputs(outputs: OutputMap): Record<string, unknown> {
@@ -354,7 +363,20 @@ export async function run(operation: Operation, target: Target, options: RunOpti
     project = projectOf(target);
     // The engine reads the program's config when the program runs: up and preview check it all first.
     if (!isInline(target) && (operation === "up" || operation === "preview")) precheck(target);
-    selected = await selectStack(target);
+    // Refresh and destroy of a stack that was never created have nothing to do: they do not create it.
+    try {
+      selected = await selectStack(target, { create: operation === "up" || operation === "preview" });
+    } catch (e) {
+      if (!(e instanceof StackNeverCreated)) throw e;
+      return {
+        ...neverCreated(base, e),
+        ok: true,
+        changes: {},
+        changed: false,
+        outputs: {},
+        durationSeconds: (Date.now() - started) / 1000,
+      };
+    }
     runSecrets = secretRunValues(target.config, selected.stackFile);
     Object.assign(base, { stack: selected.stackName, environment: selected.environment, provider: selected.provider });
     engineTmp = engineTmpdir(selected);
@@ -479,7 +501,22 @@ export async function status(target: Target, options: { live?: boolean } = {}): 
   try {
     checkStackName(target);
     project = projectOf(target);
-    selected = await selectStack(target);
+    try {
+      selected = await selectStack(target, { create: false });
+    } catch (e) {
+      if (!(e instanceof StackNeverCreated)) throw e;
+      // Never run: nothing to read, and nothing is created to read it (the stack's file stays as it is).
+      return {
+        ...neverCreated(base, e),
+        ok: true,
+        changes: {},
+        changed: false,
+        outputs: {},
+        durationSeconds: (Date.now() - started) / 1000,
+        resources: 0,
+        ...(options.live ? { live: {} } : {}),
+      };
+    }
     Object.assign(base, { stack: selected.stackName, environment: selected.environment, provider: selected.provider });
     const [history, outputs, exported] = await Promise.all([
       selected.stack.history(1),

@@ -14,6 +14,7 @@ import {
 } from "../stacks/environment";
 import { stampedPulumiCommand } from "./engine-command";
 import { localPassphrase } from "./passphrase";
+import { fileBackendDir } from "./file-backend";
 import { openStack, storedInFileBackend } from "./open-stack";
 import { closeStateDir } from "./state-files";
 
@@ -43,11 +44,20 @@ export interface InlineTarget {
   config?: Record<string, string>;
 }
 
-/** State directory: PULUMI_BACKEND_URL when set, else `<projectDir>/.pulumi-state`. */
+/** State directory: PULUMI_BACKEND_URL when set, else `<projectDir>/.pulumi-state` (made, closed to others). */
 export function backendUrl(stateDir: string): string {
   if (process.env.PULUMI_BACKEND_URL) return process.env.PULUMI_BACKEND_URL;
   closeStateDir(stateDir);
   return `file://${stateDir}`;
+}
+
+/**
+ * Whether a file backend (Machina's own, or PULUMI_BACKEND_URL's) holds the stack: true, false, or
+ * undefined for a backend that only the engine can ask. The state directory is not made.
+ */
+function stackStored(stateDir: string, project: string, stackName: string): boolean | undefined {
+  const url = process.env.PULUMI_BACKEND_URL || `file://${stateDir}`;
+  return fileBackendDir(url) === undefined ? undefined : storedInFileBackend(url, project, stackName);
 }
 
 /**
@@ -88,8 +98,30 @@ export interface SelectedStack {
   runConfig?: Record<string, string>;
 }
 
+/**
+ * A stack that was never created, asked for by a command that reads or removes (status, refresh,
+ * destroy): those answer without creating it, which would write a salt into the stack's file.
+ */
+export class StackNeverCreated extends Error {
+  constructor(
+    readonly stackName: string,
+    readonly environment?: string,
+    readonly provider?: string,
+  ) {
+    super(`stack ${stackName} was never created`);
+  }
+}
+
+export interface SelectOptions {
+  /** Create the stack when the backend has none (up and preview); otherwise throw StackNeverCreated. */
+  create?: boolean;
+}
+
 /** The stack that runs `environment` on `provider` (each combination its own stack and state). */
-export async function selectEnvironmentStack(target: EnvironmentTarget): Promise<SelectedStack> {
+export async function selectEnvironmentStack(
+  target: EnvironmentTarget,
+  options: SelectOptions = {},
+): Promise<SelectedStack> {
   const projectDir = path.resolve(target.projectDir ?? process.cwd());
   if (!existsSync(path.join(projectDir, "Pulumi.yaml"))) {
     throw new MachinaError(`${projectDir} has no Pulumi.yaml: pass --project-dir, or run from the project`);
@@ -107,15 +139,17 @@ export async function selectEnvironmentStack(target: EnvironmentTarget): Promise
   resolveProvider(provider);
   const stackName = stackNameFor(target.environment, provider, env.provider);
   const stateDir = path.join(projectDir, ".pulumi-state");
-  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  const stored = stackStored(stateDir, projectName(projectDir), stackName);
+  if (stored === false && options.create === false)
+    throw new StackNeverCreated(stackName, target.environment, provider);
   const engine: Record<string, string> = { ...engineEnv(stateDir), MACHINA_PROJECT_DIR: projectDir };
+  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const workspace = await LocalWorkspace.create({
     workDir: projectDir,
     envVars: engine,
     pulumiCommand: stampedPulumiCommand(),
   });
-  const stored = storedInFileBackend(engine.PULUMI_BACKEND_URL, projectName(projectDir), stackName);
-  const stack = await openStack(workspace, stackName, stored);
+  const stack = await openStack(workspace, stackName, stored === true);
   if (target.keepConfig && Object.keys(target.keepConfig).length > 0) {
     await stack.setAllConfig(
       Object.fromEntries(Object.entries(target.keepConfig).map(([k, v]) => [k, { value: v }])),
@@ -151,10 +185,12 @@ function inlineWorkDir(stateDir: string, project: string): string {
 }
 
 /** A stack for a program given in code (an npm user's machines), with the same local backend. */
-export async function selectInlineStack(target: InlineTarget): Promise<SelectedStack> {
+export async function selectInlineStack(target: InlineTarget, options: SelectOptions = {}): Promise<SelectedStack> {
   const stateDir = path.resolve(target.stateDir ?? ".pulumi-state");
-  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  const storedBefore = stackStored(stateDir, target.projectName, target.stackName);
+  if (storedBefore === false && options.create === false) throw new StackNeverCreated(target.stackName);
   const env = engineEnv(stateDir);
+  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   const workDir = inlineWorkDir(stateDir, target.projectName);
   const workspace = await LocalWorkspace.create({
     workDir,
@@ -163,8 +199,7 @@ export async function selectInlineStack(target: InlineTarget): Promise<SelectedS
     pulumiCommand: stampedPulumiCommand(),
     projectSettings: { name: target.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
   });
-  const stored = storedInFileBackend(env.PULUMI_BACKEND_URL, target.projectName, target.stackName);
-  const stack = await openStack(workspace, target.stackName, stored);
+  const stack = await openStack(workspace, target.stackName, storedBefore === true);
   const stackFile = path.join(workDir, `Pulumi.${target.stackName}.yaml`);
   return { stack, stackName: target.stackName, stateDir, workDir, stackFile, env, runConfig: target.config };
 }

@@ -71,14 +71,14 @@ describe("the bundled CLI", () => {
       const commands = require(${JSON.stringify(CLI)}).loadCommands();
       const write = process.stdout.write.bind(process.stdout);
       process.stdout.write = () => true;
-      commands.main(["--json", "status", "-e", "development"]).then(() => {
+      commands.main(["--json", "preview", "-e", "development"]).then(() => {
         const pulumi = Object.keys(require.cache)
           .filter((f) => f.includes("/node_modules/@pulumi/pulumi/"))
           .map((f) => f.replace(/.*[/]node_modules[/]@pulumi[/]pulumi[/]/, ""));
         write(JSON.stringify(pulumi));
       });
     `;
-    // No engine on PATH: status fails plainly after loading what it drives the engine with.
+    // No engine on PATH: preview fails plainly after loading what it drives the engine with.
     const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` };
     const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, env, encoding: "utf8", timeout: 60_000 });
     const loaded = JSON.parse(r.stdout) as string[];

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -231,6 +231,40 @@ describe("machina CLI", () => {
     }
   });
 
+  it("status, refresh and destroy of a stack never created answer without creating it or touching its file", () => {
+    const project = mkdtempSync(path.join(tmpdir(), "machina-cli-never-"));
+    try {
+      writeFileSync(path.join(project, "Pulumi.yaml"), "name: shop\nruntime: nodejs\nstackConfigDir: stacks\n");
+      mkdirSync(path.join(project, "stacks"));
+      const stackFile = path.join(project, "stacks", "Pulumi.qa.yaml");
+      const text = "config:\n  machina:provider: libvirt\n  machina:machines:\n    - name: web\n";
+      writeFileSync(stackFile, text);
+      // No engine on PATH: none is needed to say a stack was never run.
+      const env = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` };
+      const status = machina(["--project-dir", project, "status", "-e", "qa"], env);
+      expect(status.code, status.out + status.err).toBe(0);
+      expect(status.out).toMatch(/^qa: 0 resources, never run$/m);
+      const json = JSON.parse(machina(["--json", "--project-dir", project, "status", "-e", "qa", "--live"], env).out);
+      expect(json).toMatchObject({
+        ok: true,
+        stack: "qa",
+        environment: "qa",
+        provider: "libvirt",
+        resources: 0,
+        live: {},
+      });
+      for (const operation of ["refresh", "destroy"]) {
+        const r = machina(["--json", "--project-dir", project, operation, "-e", "qa"], env);
+        expect(r.code, r.out + r.err).toBe(0);
+        expect(JSON.parse(r.out)).toMatchObject({ ok: true, operation, stack: "qa", changes: {}, changed: false });
+      }
+      expect(readFileSync(stackFile, "utf8")).toBe(text);
+      expect(existsSync(path.join(project, ".pulumi-state"))).toBe(false);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
   it("validate lists every problem of a stack file at once", () => {
     const project = mkdtempSync(path.join(tmpdir(), "machina-cli-all-"));
     try {
@@ -343,8 +377,10 @@ describe("run() and status() never throw for a failed run", () => {
       expect(
         (await status({ projectName: "p", stackName: "Bad Name!", program: async () => ({}), stateDir: keys })).ok,
       ).toBe(false);
-      const s = await status({ environment: "development", projectDir: ROOT });
-      expect(s).toMatchObject({ ok: false, operation: "status", resources: 0, failure: { class: "not-found" } });
+      // A stack never created needs no engine to say so.
+      const s = await status({ projectName: "p", stackName: "never", program: async () => ({}), stateDir: keys });
+      expect(s).toMatchObject({ ok: true, operation: "status", stack: "never", resources: 0 });
+      expect(s.lastUpdate).toBeUndefined();
     } finally {
       process.env.PATH = saved;
     }
