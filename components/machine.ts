@@ -99,6 +99,12 @@ function madeOnRead<T extends object>(target: T, makers: { [K in keyof T]?: () =
   }
 }
 
+/** The value `make` gives on the first call, made then and kept. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
 function sshCommand(user: string, host: string | undefined, port: number): string | undefined {
   if (!host) return undefined;
   return port === 22 ? `ssh ${user}@${host}` : `ssh -p ${port} ${user}@${host}`;
@@ -155,18 +161,25 @@ export class Machine extends pulumi.ComponentResource {
 
     const result = module.create(spec, this);
     recordMachineInternals(this, { name, module, spec, result });
-    const address = pulumi.all([result.publicIp, result.privateIp]).apply(([pub, priv]) => pub || priv || undefined);
-    const endpoint =
+    const address = once(() =>
+      pulumi.all([result.publicIp, result.privateIp]).apply(([pub, priv]) => pub || priv || undefined),
+    );
+    const endpoint = once(() =>
       result.sshEndpoint === undefined
-        ? address.apply((host) => (host ? { host, port: 22 } : undefined))
-        : pulumi.all([result.sshEndpoint, address]).apply(([e, host]) => e ?? (host ? { host, port: 22 } : undefined));
+        ? address().apply((host) => (host ? { host, port: 22 } : undefined))
+        : pulumi
+            .all([result.sshEndpoint, address()])
+            .apply(([e, host]) => e ?? (host ? { host, port: 22 } : undefined)),
+    );
     // A client of any other port connects where the provider says (a forward), else to the address.
     const endpointOf = (port: number) =>
       port === 22
-        ? endpoint
+        ? endpoint()
         : pulumi
-            .all([result.portEndpoints, address])
+            .all([result.portEndpoints, address()])
             .apply(([known, host]) => known?.[`tcp/${port}`] ?? (host ? { host, port } : undefined));
+    // A stopped machine answers nothing: it is not waited for.
+    const readiness = spec.powerState !== "stopped" ? spec.readiness : undefined;
 
     const image = result.image ?? spec.image.snapshot ?? spec.image.id;
     const { region, sshUser, labels } = spec;
@@ -185,13 +198,19 @@ export class Machine extends pulumi.ComponentResource {
       labels: () => pulumi.output(labels),
       details: () => pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>,
     });
-    this.ssh = endpoint.apply((e) => sshCommand(sshUser, e?.host, e?.port ?? 22));
+    // With neither a readiness check nor an SSH endpoint of the module's, the command comes straight
+    // from the addresses, two Outputs fewer than through the endpoint.
+    this.ssh =
+      result.sshEndpoint === undefined && !readiness
+        ? pulumi
+            .all([result.publicIp, result.privateIp])
+            .apply(([pub, priv]) => sshCommand(sshUser, pub || priv || undefined, 22))
+        : endpoint().apply((e) => sshCommand(sshUser, e?.host, e?.port ?? 22));
     this.state = asOutput(result.state).apply((s): MachineState => (isMachineState(s) ? s : "unknown"));
-    const readyPort = spec.readiness?.port ?? 22;
-    const readyEndpoint = endpointOf(readyPort);
-    // A stopped machine answers nothing: it is not waited for.
+    const readyPort = readiness?.port ?? 22;
+    const readyEndpoint = readiness ? endpointOf(readyPort) : undefined;
     const waited =
-      spec.readiness && spec.powerState !== "stopped"
+      readiness && readyEndpoint
         ? waitUntilReady(
             `${name}-ready`,
             {
@@ -201,9 +220,9 @@ export class Machine extends pulumi.ComponentResource {
                 readyPort === 22
                   ? undefined
                   : pulumi
-                      .all([readyEndpoint, endpoint])
+                      .all([readyEndpoint, endpoint()])
                       .apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
-              readiness: spec.readiness,
+              readiness,
               machineId: this.id,
             },
             this,
