@@ -61,22 +61,26 @@ function makeProject(environments, name = "machina-bench") {
   return dir;
 }
 
-/** An environment of one libvirt machine with user-mode networking, ready when SSH answers. */
-function libvirtEnvironment({ image, size = "nano", diskGiB = 1, sshKey, userData }) {
+/** An environment of libvirt machines (one, `box`, unless `names` says) with user-mode networking, ready when SSH answers. */
+function libvirtEnvironment({ image, size = "nano", diskGiB = 1, sshKey, userData, names = ["box"] }) {
   const lines = [
     "config:",
     "  machina:provider: libvirt",
     "  libvirt:network: user",
     ...(sshKey ? ["  machina:sshKeys:", `    - ${sshKey}`] : []),
     "  machina:machines:",
-    "    - name: box",
-    `      size: ${size}`,
-    `      image: ${image}`,
-    `      diskGiB: ${diskGiB}`,
-    "      waitForReady:",
-    "        timeoutSeconds: 900",
   ];
-  if (userData) lines.push("      userData: |", ...userData.split("\n").map((l) => `        ${l}`));
+  for (const name of names) {
+    lines.push(
+      `    - name: ${name}`,
+      `      size: ${size}`,
+      `      image: ${image}`,
+      `      diskGiB: ${diskGiB}`,
+      "      waitForReady:",
+      "        timeoutSeconds: 900",
+    );
+    if (userData) lines.push("      userData: |", ...userData.split("\n").map((l) => `        ${l}`));
+  }
   return lines.join("\n") + "\n";
 }
 

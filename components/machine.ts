@@ -76,6 +76,35 @@ export function selectProvider(args: MachineArgs): ProviderModule {
   return resolveProvider(choice);
 }
 
+/**
+ * An Input as an Output: an Output as it is (`pulumi.output` would wrap it in two more, which add up at a
+ * thousand Machines), anything else through `pulumi.output`.
+ */
+function asOutput<T>(value: pulumi.Input<T>): pulumi.Output<T> {
+  return pulumi.Output.isInstance(value) ? (value as pulumi.Output<T>) : (pulumi.output(value) as pulumi.Output<T>);
+}
+
+/** Defines each field as made by its function when first read, and kept from then on. */
+function madeOnRead<T extends object>(target: T, makers: { [K in keyof T]?: () => T[K] }): void {
+  for (const [key, make] of Object.entries(makers) as [string, () => unknown][]) {
+    Object.defineProperty(target, key, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = make();
+        Object.defineProperty(target, key, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+}
+
+/** The value `make` gives on the first call, made then and kept. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
 function sshCommand(user: string, host: string | undefined, port: number): string | undefined {
   if (!host) return undefined;
   return port === 22 ? `ssh ${user}@${host}` : `ssh -p ${port} ${user}@${host}`;
@@ -88,24 +117,24 @@ function sshCommand(user: string, host: string | undefined, port: number): strin
 export class Machine extends pulumi.ComponentResource {
   /** The platform's id of the machine. */
   readonly id: pulumi.Output<string>;
-  readonly provider: pulumi.Output<string>;
-  readonly region: pulumi.Output<string>;
+  declare readonly provider: pulumi.Output<string>;
+  declare readonly region: pulumi.Output<string>;
   /** The resolved instance type. */
-  readonly type: pulumi.Output<string>;
+  declare readonly type: pulumi.Output<string>;
   /** The resolved image id, pinned at creation (for a restore, the snapshot's id). */
-  readonly image: pulumi.Output<string>;
+  declare readonly image: pulumi.Output<string>;
   readonly publicIp: pulumi.Output<string | undefined>;
   readonly privateIp: pulumi.Output<string | undefined>;
-  readonly sshUser: pulumi.Output<string>;
+  declare readonly sshUser: pulumi.Output<string>;
   /** A ready-to-run SSH command line, when the machine has an address. */
   readonly ssh: pulumi.Output<string | undefined>;
-  readonly labels: pulumi.Output<Record<string, string>>;
+  declare readonly labels: pulumi.Output<Record<string, string>>;
   /** Provider-specific facts (a Hetzner datacenter, the libvirt accelerator, ...). */
-  readonly details: pulumi.Output<Record<string, unknown>>;
+  declare readonly details: pulumi.Output<Record<string, unknown>>;
   /** `running`, `stopped`, `provisioning` or `unknown`: the platform's status when it was last read, on every provider. */
   readonly state: pulumi.Output<MachineState>;
   /** Resolves once the machine answers (immediately when waitForReady is not set, or the machine is stopped). */
-  readonly ready: pulumi.Output<boolean>;
+  declare readonly ready: pulumi.Output<boolean>;
 
   constructor(name: string, args: MachineArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     const module = selectProvider(args);
@@ -132,35 +161,56 @@ export class Machine extends pulumi.ComponentResource {
 
     const result = module.create(spec, this);
     recordMachineInternals(this, { name, module, spec, result });
-    const address = pulumi.all([result.publicIp, result.privateIp]).apply(([pub, priv]) => pub || priv || undefined);
-    const endpoint = pulumi
-      .all([result.sshEndpoint, address])
-      .apply(([e, host]) => e ?? (host ? { host, port: 22 } : undefined));
+    const address = once(() =>
+      pulumi.all([result.publicIp, result.privateIp]).apply(([pub, priv]) => pub || priv || undefined),
+    );
+    const endpoint = once(() =>
+      result.sshEndpoint === undefined
+        ? address().apply((host) => (host ? { host, port: 22 } : undefined))
+        : pulumi
+            .all([result.sshEndpoint, address()])
+            .apply(([e, host]) => e ?? (host ? { host, port: 22 } : undefined)),
+    );
     // A client of any other port connects where the provider says (a forward), else to the address.
     const endpointOf = (port: number) =>
       port === 22
-        ? endpoint
+        ? endpoint()
         : pulumi
-            .all([result.portEndpoints, address])
+            .all([result.portEndpoints, address()])
             .apply(([known, host]) => known?.[`tcp/${port}`] ?? (host ? { host, port } : undefined));
-
-    this.id = pulumi.output(result.id);
-    this.provider = pulumi.output(module.name);
-    this.region = pulumi.output(spec.region);
-    this.type = pulumi.output(spec.size.type);
-    this.image = pulumi.output(result.image ?? spec.image.snapshot ?? spec.image.id);
-    this.publicIp = pulumi.output(result.publicIp);
-    this.privateIp = pulumi.output(result.privateIp);
-    this.sshUser = pulumi.output(spec.sshUser);
-    this.ssh = endpoint.apply((e) => sshCommand(spec.sshUser, e?.host, e?.port ?? 22));
-    this.labels = pulumi.output(spec.labels);
-    this.details = pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>;
-    this.state = pulumi.output(result.state).apply((s): MachineState => (isMachineState(s) ? s : "unknown"));
-    const readyPort = spec.readiness?.port ?? 22;
-    const readyEndpoint = endpointOf(readyPort);
     // A stopped machine answers nothing: it is not waited for.
-    this.ready =
-      spec.readiness && spec.powerState !== "stopped"
+    const readiness = spec.powerState !== "stopped" ? spec.readiness : undefined;
+
+    const image = result.image ?? spec.image.snapshot ?? spec.image.id;
+    const { region, sshUser, labels } = spec;
+    const type = spec.size.type;
+    this.id = asOutput(result.id);
+    this.publicIp = asOutput(result.publicIp);
+    this.privateIp = asOutput(result.privateIp);
+    // Made when first read: a program reads few of a Machine's outputs, and each Output is a dozen
+    // promises (details: nine Outputs), which at a thousand Machines is most of what a Machine costs.
+    madeOnRead<Machine>(this, {
+      provider: () => pulumi.output(module.name),
+      region: () => pulumi.output(region),
+      type: () => pulumi.output(type),
+      image: () => asOutput(image),
+      sshUser: () => pulumi.output(sshUser),
+      labels: () => pulumi.output(labels),
+      details: () => pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>,
+    });
+    // With neither a readiness check nor an SSH endpoint of the module's, the command comes straight
+    // from the addresses, two Outputs fewer than through the endpoint.
+    this.ssh =
+      result.sshEndpoint === undefined && !readiness
+        ? pulumi
+            .all([result.publicIp, result.privateIp])
+            .apply(([pub, priv]) => sshCommand(sshUser, pub || priv || undefined, 22))
+        : endpoint().apply((e) => sshCommand(sshUser, e?.host, e?.port ?? 22));
+    this.state = asOutput(result.state).apply((s): MachineState => (isMachineState(s) ? s : "unknown"));
+    const readyPort = readiness?.port ?? 22;
+    const readyEndpoint = readiness ? endpointOf(readyPort) : undefined;
+    const waited =
+      readiness && readyEndpoint
         ? waitUntilReady(
             `${name}-ready`,
             {
@@ -170,29 +220,33 @@ export class Machine extends pulumi.ComponentResource {
                 readyPort === 22
                   ? undefined
                   : pulumi
-                      .all([readyEndpoint, endpoint])
+                      .all([readyEndpoint, endpoint()])
                       .apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
-              readiness: spec.readiness,
+              readiness,
               machineId: this.id,
             },
             this,
           )
-        : pulumi.output(true);
+        : undefined;
+    if (waited) Object.defineProperty(this, "ready", { value: waited, enumerable: true });
+    else madeOnRead<Machine>(this, { ready: () => pulumi.output(true) });
 
+    // The same values as the fields, given as they came where they came plain: Pulumi registers a plain
+    // value as it does a known Output of it, without awaiting (and tracing) a promise per output.
     this.registerOutputs({
-      id: this.id,
-      provider: this.provider,
-      region: this.region,
-      type: this.type,
-      image: this.image,
-      publicIp: this.publicIp,
-      privateIp: this.privateIp,
-      sshUser: this.sshUser,
+      id: result.id,
+      provider: module.name,
+      region,
+      type,
+      image,
+      publicIp: result.publicIp,
+      privateIp: result.privateIp,
+      sshUser,
       ssh: this.ssh,
-      labels: this.labels,
-      details: this.details,
+      labels,
+      details: result.details,
       state: this.state,
-      ready: this.ready,
+      ready: waited ?? true,
     });
   }
 }

@@ -4,6 +4,11 @@
  * starts; then N machines are declared and every output awaited. Printed: CPU and wall time of that
  * phase, the process's peak memory, the number of invokes (data-source lookups) the mocks answered.
  *
+ * The hand-written side registers the same cloud resources with the same inputs a Machine of this spec
+ * registers (the mocks see byte-identical inputs but for the names of the shared firewall and key pair):
+ * on AWS that includes the InstanceState a Machine keeps for stop/start. Set BENCH_NO_POWER=1 to leave
+ * that resource out of the hand-written program (what a user who never stops a machine would write).
+ *
  *   node scaling-program.js <machina|wrapped|unwrapped> <hetzner|aws> <count>
  */
 const path = require("node:path");
@@ -11,8 +16,12 @@ const ROOT = path.resolve(__dirname, "../..");
 const [side, provider, countText] = process.argv.slice(2);
 const count = Number(countText);
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3m0d0Zb8o9H0vJ3yqvY3wQmQ5b6r9fL3e0Jm1xYzA bench@machina";
-const USER_DATA = `#cloud-config\nssh_pwauth: false\nssh_authorized_keys:\n  - ${KEY}\n`;
+// The user data a Machine sends: its keys as cloud-config (Hetzner also turns password login off).
+const USER_DATA_HETZNER = `#cloud-config\nssh_authorized_keys:\n  - ${KEY}\nssh_pwauth: false\n`;
+const USER_DATA_AWS = `#cloud-config\nssh_authorized_keys:\n  - ${KEY}\n`;
 const LABELS = { app: "bench", "managed-by": "machina" };
+const MANAGED = { "managed-by": "machina" };
+const POWER = process.env.BENCH_NO_POWER !== "1";
 
 const pulumi = require("@pulumi/pulumi");
 let invokes = 0;
@@ -45,6 +54,7 @@ const aws =
         Instance: require("@pulumi/aws/ec2/instance").Instance,
         SecurityGroup: require("@pulumi/aws/ec2/securityGroup").SecurityGroup,
         KeyPair: require("@pulumi/aws/ec2/keyPair").KeyPair,
+        InstanceState: require("@pulumi/aws/ec2transitgateway/instanceState").InstanceState,
         getAmiOutput: require("@pulumi/aws/ec2/getAmi").getAmiOutput,
         getVpcOutput: require("@pulumi/aws/ec2/getVpc").getVpcOutput,
       }
@@ -58,7 +68,7 @@ class Wrapper extends pulumi.ComponentResource {
   }
 }
 
-/** The same resources a Machine makes, written by hand: one shared firewall/key and the server. */
+/** The same resources a Machine makes, written by hand: one shared firewall/key, and the server (AWS: its group and power state). */
 function handWritten(wrap) {
   const place = (name, build) => (wrap ? new Wrapper(name, build).address : build(undefined));
   const out = [];
@@ -69,7 +79,7 @@ function handWritten(wrap) {
       port: String(port),
       sourceIps: ["0.0.0.0/0", "::/0"],
     }));
-    const fw = new hcloud.Firewall("fw", { name: "bench-bench-fw", rules, labels: { "managed-by": "machina" } });
+    const fw = new hcloud.Firewall("fw", { name: "bench-bench-fw", rules, labels: MANAGED });
     const firewallIds = [fw.id.apply(Number)];
     for (let i = 0; i < count; i++) {
       out.push(
@@ -81,7 +91,8 @@ function handWritten(wrap) {
               serverType: "cx23",
               image: "ubuntu-24.04",
               location: "fsn1",
-              userData: USER_DATA,
+              sshKeys: [],
+              userData: USER_DATA_HETZNER,
               labels: LABELS,
               firewallIds,
               publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
@@ -98,10 +109,16 @@ function handWritten(wrap) {
       owners: ["099720109477"],
       mostRecent: true,
       region,
-      filters: [{ name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] }],
+      filters: [
+        { name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] },
+        { name: "architecture", values: ["x86_64"] },
+        { name: "virtualization-type", values: ["hvm"] },
+        { name: "root-device-type", values: ["ebs"] },
+      ],
     }).id;
     const vpcId = aws.getVpcOutput({ default: true, region }).id;
-    const key = new aws.KeyPair("key", { keyName: "bench-bench", publicKey: KEY, region, tags: LABELS });
+    const key = new aws.KeyPair("key", { keyName: "bench-bench", publicKey: KEY, region, tags: MANAGED });
+    const everywhere = { cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] };
     for (let i = 0; i < count; i++) {
       out.push(
         place(`web${i}`, (parent) => {
@@ -109,11 +126,17 @@ function handWritten(wrap) {
             `web${i}-sg`,
             {
               name: `bench-bench-web${i}`,
-              description: `bench web${i}`,
+              description: `Machina bench-bench-web${i}`,
               vpcId,
               region,
-              ingress: [22, 443].map((p) => ({ protocol: "tcp", fromPort: p, toPort: p, cidrBlocks: ["0.0.0.0/0"] })),
-              egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+              ingress: [22, 443].map((p) => ({
+                protocol: "tcp",
+                fromPort: p,
+                toPort: p,
+                ...everywhere,
+                description: "machina",
+              })),
+              egress: [{ protocol: "-1", fromPort: 0, toPort: 0, ...everywhere }],
               tags: { ...LABELS, Name: `bench-bench-web${i}` },
             },
             { parent },
@@ -126,14 +149,16 @@ function handWritten(wrap) {
               region,
               vpcSecurityGroupIds: [sg.id],
               keyName: key.keyName,
-              userData: USER_DATA,
+              userData: USER_DATA_AWS,
               userDataReplaceOnChange: true,
               associatePublicIpAddress: true,
               rootBlockDevice: { volumeSize: 20, volumeType: "gp3", encrypted: true, deleteOnTermination: true },
               tags: { ...LABELS, Name: `bench-bench-web${i}` },
             },
-            { parent, ignoreChanges: ["ami"] },
+            { parent, ignoreChanges: ["ami"], replacementTrigger: "ubuntu-24.04" },
           );
+          if (POWER)
+            new aws.InstanceState(`web${i}-power`, { instanceId: vm.id, region, state: "running" }, { parent });
           return vm.publicIp;
         }),
       );

@@ -26,6 +26,14 @@ export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.Firewa
   }));
 }
 
+/** The firewall's id as the server's `firewallIds` takes it: one Output per shared firewall, not one per server. */
+const numericIds = new WeakMap<Firewall, pulumi.Output<number>>();
+function numericId(firewall: Firewall): pulumi.Output<number> {
+  let id = numericIds.get(firewall);
+  if (!id) numericIds.set(firewall, (id = firewall.id.apply(Number)));
+  return id;
+}
+
 export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Resource): MachineResult {
   const options = hetznerOptions.read(spec);
   // An adopted server booted long ago (no key objects for it) and keeps its own firewalls (hetznerAdopt).
@@ -80,7 +88,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
         sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
         userData: withKeys(spec, userDataWithKeys),
         labels: spec.labels,
-        firewallIds: firewall ? [firewall.id.apply(Number)] : [],
+        firewallIds: firewall ? [numericId(firewall)] : [],
         publicNets: [{ ipv4Enabled: spec.publicIp, ipv6Enabled: spec.publicIp }],
         networks: options.networkId !== undefined ? [{ networkId: options.networkId }] : undefined,
         ...options.server,

@@ -10,10 +10,15 @@ import type { FirewallRule } from "../../core/firewall-rule";
 export function withKeys<T>(
   spec: ResolvedMachineSpec,
   build: (settled: SettledSpec, userData: string | undefined) => T,
-): pulumi.Output<T> {
-  // Keys known now (the usual case): one Output fewer per Machine.
-  if (spec.sshKeys.every((k) => typeof k === "string"))
-    return pulumi.output(spec.userData).apply((userData) => build({ ...(spec as SettledSpec), userData }, userData));
+): pulumi.Input<T> {
+  // Keys and user data known now (the usual case): a plain value, which the resource registers exactly
+  // as it would a known Output of it, without that Output's promises (they add up at a thousand Machines).
+  if (spec.sshKeys.every((k) => typeof k === "string")) {
+    const userData = spec.userData;
+    if (userData === undefined || typeof userData === "string")
+      return build({ ...(spec as SettledSpec), userData }, userData);
+    return pulumi.output(userData).apply((settled) => build({ ...(spec as SettledSpec), userData: settled }, settled));
+  }
   return pulumi
     .all([pulumi.output(spec.sshKeys), pulumi.output(spec.userData)])
     .apply(([sshKeys, userData]) => build({ ...spec, sshKeys, userData }, userData)) as pulumi.Output<T>;

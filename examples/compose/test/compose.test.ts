@@ -1,7 +1,7 @@
 /** The composed program under pulumi-machina/testing's mocks: every Output reaches the platform resources. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { installMachinaMocks, ofType, valueOf } from "pulumi-machina/testing";
+import { installMachinaMocks, ofType, settle, valueOf } from "pulumi-machina/testing";
 
 test("a tls key, a VPC and subnet and a DNS record compose with the Machine", async () => {
   const recorded = installMachinaMocks({
@@ -20,6 +20,8 @@ test("a tls key, a VPC and subnet and a DNS record compose with the Machine", as
   });
   const program = await import("../index.js");
   assert.match((await valueOf(program.ssh)) ?? "", /^ssh admin@\d+\.\d+\.\d+\.\d+$/);
+  // The DNS record waits for the address too: its registration reaches the mocks a few turns later.
+  await settle();
 
   const [vpc] = ofType(recorded, "aws:ec2/vpc:Vpc");
   const [subnet] = ofType(recorded, "aws:ec2/subnet:Subnet");
