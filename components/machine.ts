@@ -129,7 +129,7 @@ export class Machine extends pulumi.ComponentResource {
   /** A ready-to-run SSH command line, when the machine has an address. */
   readonly ssh: pulumi.Output<string | undefined>;
   declare readonly labels: pulumi.Output<Record<string, string>>;
-  /** Provider-specific facts (a Hetzner datacenter, the libvirt accelerator, ...). */
+  /** Provider-specific facts (a Hetzner location, the libvirt accelerator, ...). */
   declare readonly details: pulumi.Output<Record<string, unknown>>;
   /** `running`, `stopped`, `provisioning` or `unknown`: the platform's status when it was last read, on every provider. */
   readonly state: pulumi.Output<MachineState>;

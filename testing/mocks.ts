@@ -52,8 +52,7 @@ function platformState(type: string, name: string, id: string, inputs: RecordedI
       return {
         ipv4Address: `203.0.113.${n}`,
         ipv6Address: `2001:db8::${n}`,
-        datacenter: "fsn1-dc14",
-        location: "fsn1",
+        location: inputs.location ?? "fsn1",
         networks: [],
         status: "running",
       };

@@ -84,7 +84,8 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
         name: spec.platformName,
         serverType: spec.size.type,
         image: spec.image.kind === "snapshot" ? (spec.image.snapshot ?? spec.image.id) : spec.image.id,
-        ...(spec.zone ? { datacenter: spec.zone } : { location: spec.region }),
+        // Hetzner removed datacenters on 2026-07-01: a server is placed by location only (its catalog has no zones).
+        location: spec.region,
         sshKeys: [...(options.existingSshKeys ?? []), ...keyIds],
         userData: withKeys(spec, userDataWithKeys),
         labels: spec.labels,
@@ -109,7 +110,6 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
     privateIp: server.networks.apply((n) => n?.[0]?.ip),
     details: {
       location: server.location,
-      datacenter: server.datacenter,
       ipv6Address: server.ipv6Address,
       firewallId: firewall?.id,
     },

@@ -64,7 +64,7 @@ describe("hetzner module", () => {
     expect(await valueOf(m.ssh)).toBe(`ssh root@${ip}`);
     expect(await valueOf(m.labels)).toEqual({ team: "shop", "managed-by": "machina" });
     expect(await valueOf(m.details)).toMatchObject({
-      datacenter: "fsn1-dc14",
+      location: "nbg1",
       ipv6Address: expect.stringMatching(/^2001:db8::/),
     });
     expect(await valueOf(m.ready)).toBe(true);
@@ -89,19 +89,25 @@ describe("hetzner module", () => {
     expect(serverNamed("api-1").inputs.firewallIds).toEqual(serverNamed("api-2").inputs.firewallIds);
   });
 
-  it("puts arm64 on CAX with the arm64 image, in a datacenter when a zone is given", async () => {
+  it("puts arm64 on CAX with the arm64 image, placed by location (Hetzner has no datacenters any more)", async () => {
     const m = new Machine("arm", {
       size: { cpus: 4, memoryGiB: 8 },
       arch: "arm64",
       image: "debian-13",
-      zone: "fsn1-dc14",
+      region: "fsn1",
     });
     await valueOf(m.id);
     await settle();
     const inputs = serverNamed("arm").inputs;
-    expect(inputs).toMatchObject({ serverType: "cax21", image: "debian-13", datacenter: "fsn1-dc14" });
-    expect(inputs.location).toBeUndefined();
+    expect(inputs).toMatchObject({ serverType: "cax21", image: "debian-13", location: "fsn1" });
+    expect(inputs.datacenter).toBeUndefined();
     expect(inputs.firewallIds).toEqual([]);
+  });
+
+  it("refuses a zone before anything is created: Hetzner removed datacenters on 2026-07-01", () => {
+    expect(() => new Machine("zoned", { region: "fsn1", zone: "fsn1-dc14" })).toThrow(
+      /zoned\.zone = "fsn1-dc14": allowed no zone: hetzner region fsn1 has none to choose\. Fix: remove zone/,
+    );
   });
 
   it("builds a private machine on a network, with existing keys and server overrides", async () => {

@@ -126,7 +126,12 @@ const BAD: [string, MachineArgs, string, RegExp, string?][] = [
   ["type not sold in region", { size: { type: "cx23" }, region: "ash" }, "web.size.type", /sold in fsn1, nbg1, hel1/],
   ["unknown arch", { arch: "sparc" as never }, "web.arch", /"x86_64" or "arm64"/],
   ["unknown region", { region: "mars-1" }, "web.region", /fsn1, nbg1, hel1, ash, hil, sin/],
-  ["zone of another region", { region: "fsn1", zone: "hel1-dc2" }, "web.zone", /fsn1-dc14/],
+  [
+    "zone where the platform has none (Hetzner removed datacenters)",
+    { region: "fsn1", zone: "fsn1-dc14" },
+    "web.zone",
+    /no zone: hetzner region fsn1 has none to choose/,
+  ],
   ["unknown image alias", { image: "windows-11" }, "web.image", /ubuntu-22.04, ubuntu-24.04, debian-12, debian-13/],
   ["image of wrong shape", { image: 42 as never }, "web.image", /an alias/],
   ["empty image id", { image: { id: "" } }, "web.image.id", /non-empty/],
