@@ -119,7 +119,8 @@ kernel=$(ls "$root"/boot/vmlinuz-* | head -1)
 kver=${kernel##*/vmlinuz-}
 cp "$kernel" "$work/debian-12/vmlinuz"
 cp "$root/boot/initrd.img-$kver" "$work/debian-12/initrd.img"
-echo "root=/dev/vda rw console=ttyS0 net.ifnames=0" > "$work/debian-12/cmdline"
+# quiet: every console byte is an emulated UART write under TCG (the log still has systemd's failures).
+echo "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet" > "$work/debian-12/cmdline"
 
 log "ext4 disk image"
 mkfs.ext4 -q -F -L root -d "$root" "$work/disk.raw" 2G
