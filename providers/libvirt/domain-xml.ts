@@ -92,7 +92,11 @@ export function domainXml(spec: DomainSpec): string {
     ...boot,
     `  </os>`,
     `  <features><acpi/><apic/></features>`,
-    spec.accelerator === "kvm" ? `  <cpu mode='host-passthrough'/>` : "",
+    // Under emulation, QEMU's default CPU model advertises SVM: the guest then loads KVM modules (about a
+    // second of emulated CPU at boot) for nested virtualisation no one would run inside an emulated CPU.
+    spec.accelerator === "kvm"
+      ? `  <cpu mode='host-passthrough'/>`
+      : `  <cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model><feature policy='disable' name='svm'/></cpu>`,
     `  <on_poweroff>destroy</on_poweroff>`,
     `  <on_reboot>restart</on_reboot>`,
     `  <on_crash>destroy</on_crash>`,

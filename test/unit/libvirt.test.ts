@@ -208,6 +208,7 @@ describe("domain XML", () => {
     expect(xml).not.toMatch(/hostfwd=\w+:(0\.0\.0\.0)?:/);
     expect(xml).not.toContain("<interface");
     expect(xml).not.toContain("host-passthrough");
+    expect(xml).toContain("<feature policy='disable' name='svm'/>");
     expect(xml).toContain("<vcpu placement='static'>2</vcpu>");
     expect(xml).toContain("<memory unit='MiB'>2048</memory>");
     expect(xml).toContain("<machina:label key='team'>a&amp;b</machina:label>");
@@ -225,6 +226,7 @@ describe("domain XML", () => {
     });
     expect(xml).toContain("<domain type='kvm'");
     expect(xml).toContain("<cpu mode='host-passthrough'/>");
+    expect(xml).not.toContain("svm");
     expect(xml).toContain("<source network='default'/>");
     expect(xml).not.toContain("qemu:commandline");
     expect(xml).toMatch(/<kernel>\/k<\/kernel>\s+<initrd>\/i<\/initrd>\s+<cmdline>root=\/dev\/vda<\/cmdline>/);
