@@ -103,16 +103,25 @@ export async function domainInfo(uri: string, name: string): Promise<DomainInfo 
   };
 }
 
+/** How often a graceful stop presses the power button while the guest still runs. */
+const PRESS_AGAIN_MS = 5000;
+
 /** Stops the domain: politely for up to `graceSeconds`, then by force. Already stopped is fine. */
 export async function stopDomain(uri: string, name: string, graceSeconds: number): Promise<void> {
   const info = await domainInfo(uri, name);
   if (!info || info.state === "shut off") return;
   if (graceSeconds > 0) {
-    await virsh(uri, ["shutdown", name]).catch(() => undefined);
     const deadline = Date.now() + graceSeconds * 1000;
+    let pressed = 0;
     while (Date.now() < deadline) {
-      if ((await domainInfo(uri, name))?.state !== "running") return;
+      // Pressed again while the guest runs: a press before the guest listens for the button (early in
+      // its boot) is lost, and the stop would wait out the whole grace and then force it off.
+      if (Date.now() - pressed >= PRESS_AGAIN_MS) {
+        await virsh(uri, ["shutdown", name]).catch(() => undefined);
+        pressed = Date.now();
+      }
       await new Promise((r) => setTimeout(r, 1000));
+      if ((await domainInfo(uri, name))?.state !== "running") return;
     }
   }
   await virsh(uri, ["destroy", name]).catch((e) => {

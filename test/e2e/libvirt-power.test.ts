@@ -68,6 +68,17 @@ describe("busybox power", () => {
     expect(started.outs.sshPort).toBe(created.outs.sshPort);
   }, 300_000);
 
+  it("a stop while the guest still boots is graceful too: the button is pressed again until the guest listens", async () => {
+    const created = await ops.createMachine(inputs("early"));
+    made.push(created);
+    // At once, before the guest's init listens for the button: that first press is lost.
+    const stopping = Date.now();
+    await ops.updateMachine(created.id, created.outs, inputs("early", { powerState: "stopped" }));
+    recordTiming("libvirt busybox stop during boot (ACPI, pressed until heard)", Date.now() - stopping);
+    expect(await domstate(created.outs.name)).toBe("shut off (shutdown)");
+    expect(readFileSync(created.outs.consoleLog, "utf8")).toContain("machina-busybox: power button, powering off");
+  }, 300_000);
+
   it("refresh reads a stop made outside the stack, so the next update starts it again", async () => {
     const created = await ops.createMachine(inputs("drift"));
     made.push(created);
