@@ -94,12 +94,17 @@ export function selectStack(target: Target, options: SelectOptions = {}): Promis
   return isInline(target) ? selectInlineStack(target, options) : selectEnvironmentStack(target, options);
 }
 
-/** What a summary says of a stack that was never created: its name, environment and provider. */
-function neverCreated(base: SummaryBase, e: StackNeverCreated): SummaryBase {
+/** The summary of a command on a stack that was never created: nothing to do, nothing changed. */
+function neverCreated(base: SummaryBase, e: StackNeverCreated, started: number): Summary {
   return {
     ...base,
     stack: e.stackName,
     ...(e.environment ? { environment: e.environment, provider: e.provider } : {}),
+    ok: true,
+    changes: {},
+    changed: false,
+    outputs: {},
+    durationSeconds: (Date.now() - started) / 1000,
   };
 }
 
@@ -368,14 +373,7 @@ export async function run(operation: Operation, target: Target, options: RunOpti
       selected = await selectStack(target, { create: operation === "up" || operation === "preview" });
     } catch (e) {
       if (!(e instanceof StackNeverCreated)) throw e;
-      return {
-        ...neverCreated(base, e),
-        ok: true,
-        changes: {},
-        changed: false,
-        outputs: {},
-        durationSeconds: (Date.now() - started) / 1000,
-      };
+      return neverCreated(base, e, started);
     }
     runSecrets = secretRunValues(target.config, selected.stackFile);
     Object.assign(base, { stack: selected.stackName, environment: selected.environment, provider: selected.provider });
@@ -506,16 +504,7 @@ export async function status(target: Target, options: { live?: boolean } = {}): 
     } catch (e) {
       if (!(e instanceof StackNeverCreated)) throw e;
       // Never run: nothing to read, and nothing is created to read it (the stack's file stays as it is).
-      return {
-        ...neverCreated(base, e),
-        ok: true,
-        changes: {},
-        changed: false,
-        outputs: {},
-        durationSeconds: (Date.now() - started) / 1000,
-        resources: 0,
-        ...(options.live ? { live: {} } : {}),
-      };
+      return { ...neverCreated(base, e, started), resources: 0, ...(options.live ? { live: {} } : {}) };
     }
     Object.assign(base, { stack: selected.stackName, environment: selected.environment, provider: selected.provider });
     const [history, outputs, exported] = await Promise.all([
