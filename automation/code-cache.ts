@@ -37,7 +37,10 @@ export function requireWithCodeCache(file: string, variant: string): unknown {
   } catch {
     cachedData = undefined;
   }
-  const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData });
+  const script = new Script(Module.wrap(readFileSync(file, "utf8")), {
+    filename: file,
+    cachedData,
+  });
   const module = new Module(file);
   module.filename = file;
   require.cache[file] = module;

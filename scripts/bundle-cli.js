@@ -71,6 +71,10 @@ async function bundle() {
     external,
     inject: [inject],
     plugins: [commanderSpawnsLazily],
+    // The launcher runs the bundle through vm.Script (for its code cache), where import() needs an
+    // experimental flag: the bundle's import() of a package (@kubernetes/client-node, ESM only) becomes
+    // require(), which loads ES modules from Node 22.12 on.
+    supported: { "dynamic-import": false },
     // Whitespace and syntax, not names: a stack trace (MACHINA_DEBUG) still names its functions. A smaller
     // file is read and hashed (the compile cache checks it) faster on every start.
     minifyWhitespace: true,

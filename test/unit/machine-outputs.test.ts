@@ -70,7 +70,7 @@ describe("a Machine's outputs", () => {
       type: "cx23",
       image: "ubuntu-24.04",
       labels: { team: "shop", "managed-by": "machina" },
-      details: { location: "fsn1", datacenter: "fsn1-dc14", firewallId: expect.any(String) },
+      details: { location: "nbg1", firewallId: expect.any(String) },
       state: "running",
       ready: true,
     });
@@ -82,7 +82,7 @@ describe("a Machine's outputs", () => {
     await registeredOutputs(m);
     await settle();
     expect(m.details).toBe(m.details);
-    expect(await valueOf(m.details)).toMatchObject({ location: "fsn1", datacenter: "fsn1-dc14" });
+    expect(await valueOf(m.details)).toMatchObject({ location: "nbg1" });
     expect(await valueOf(m.labels)).toEqual({ "managed-by": "machina" });
     expect(Object.keys(m)).toEqual(expect.arrayContaining([...FIELDS]));
   });
