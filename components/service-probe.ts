@@ -10,9 +10,9 @@ export interface ProbeTarget {
 
 export interface WaitOptions {
   timeoutSeconds: number;
-  /** First pause between attempts; it doubles up to maxIntervalMs. */
+  /** First pause between attempts (default 250 ms); it doubles up to maxIntervalMs. */
   intervalMs?: number;
-  /** Longest pause between attempts (default 4 s). */
+  /** Longest pause between attempts (default 1 s). */
   maxIntervalMs?: number;
   /** Longest a single attempt may take. */
   attemptMs?: number;
@@ -72,6 +72,12 @@ export function probeOnce(
 class NotYet extends Error {}
 
 /**
+ * An attempt is one TCP connection (refused until the service listens): cheap enough to repeat every
+ * second, where backing off to 4 s noticed a ready machine up to 4 s late.
+ */
+const PACE = { intervalMs: 250, maxIntervalMs: 1000 };
+
+/**
  * Tries until the service answers or the timeout passes, with bounded exponential backoff between
  * attempts (intervalMs, doubling, at most maxIntervalMs, never past the deadline); the error says
  * where, what and how long.
@@ -92,10 +98,10 @@ export async function waitForService(target: ProbeTarget, options: WaitOptions):
       },
       {
         numOfAttempts: Number.MAX_SAFE_INTEGER,
-        startingDelay: options.intervalMs ?? 500,
+        startingDelay: options.intervalMs ?? PACE.intervalMs,
         maxDelay: Math.max(
-          options.intervalMs ?? 500,
-          Math.min(options.maxIntervalMs ?? 4000, (deadline - Date.now()) / 4),
+          options.intervalMs ?? PACE.intervalMs,
+          Math.min(options.maxIntervalMs ?? PACE.maxIntervalMs, (deadline - Date.now()) / 4),
         ),
         timeMultiple: 2,
         retry: (e: unknown) => {

@@ -111,24 +111,15 @@ export interface ReadinessOutputs extends ReadinessInputs {
 
 const REPLACE_ON: (keyof ReadinessInputs)[] = ["host", "port", "expect", "machineId"];
 
-/**
- * A probe is one TCP connection (refused until the service listens): cheap enough to repeat every
- * second, where backing off to 4 s made `up` notice a ready machine up to 4 s late.
- */
-const PROBE_PACE = { intervalMs: 250, maxIntervalMs: 1000 };
-
 export const readiness = {
   async create(inputs: ReadinessInputs): Promise<{ id: string; outs: ReadinessOutputs }> {
     const started = Date.now();
     if (inputs.guestUp)
-      await waitForService(
-        { ...inputs.guestUp, expect: "ssh" },
-        { timeoutSeconds: inputs.timeoutSeconds, ...PROBE_PACE },
-      );
+      await waitForService({ ...inputs.guestUp, expect: "ssh" }, { timeoutSeconds: inputs.timeoutSeconds });
     const remaining = Math.max(1, inputs.timeoutSeconds - (Date.now() - started) / 1000);
     const result = await waitForService(
       { host: inputs.host, port: inputs.port, expect: inputs.expect ?? "ssh" },
-      { timeoutSeconds: remaining, ...PROBE_PACE },
+      { timeoutSeconds: remaining },
     );
     return plain({
       id: `${inputs.machineId}:${inputs.port}`,
