@@ -7,7 +7,7 @@
  * that use them. Modules keep their own lazy loading: each is wrapped and runs on its first require.
  *
  * The registry finds built-in providers by reading its folder at run time, which a bundle cannot do: the
- * folders holding a module are found here instead, with the registry's rule, and injected as
+ * folders holding a module are found here instead, by the registry itself, and injected as
  * MACHINA_BUNDLED_PROVIDERS (name -> loader of that module inside the bundle).
  */
 const fs = require("node:fs");
@@ -18,12 +18,8 @@ const ROOT = path.resolve(__dirname, "..");
 const DIST = path.join(ROOT, "dist");
 const pkg = require(path.join(ROOT, "package.json"));
 
-const providersDir = path.join(DIST, "providers");
-const builtIn = fs
-  .readdirSync(providersDir, { withFileTypes: true })
-  .filter((d) => d.isDirectory() && d.name !== "kit" && fs.existsSync(path.join(providersDir, d.name, "index.js")))
-  .map((d) => d.name)
-  .sort();
+// The registry's own rule, run on the compiled folders (outside a bundle it reads them).
+const builtIn = require(path.join(DIST, "providers", "registry.js")).builtInProviderNames();
 
 // Inside dist, at a fixed place, so that the bundle (which names its inputs) is the same on every build.
 /**
