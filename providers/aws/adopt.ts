@@ -1,7 +1,7 @@
 /** Adopting an existing EC2 instance: its `i-...` id is the import id of the Instance Machina registers. */
 import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
-import { adoptedPortsProblems as refusedAdoptedPorts } from "../kit/adoption";
+import { adoptedPortsProblems as refusedAdoptedPorts, adoptIdProblem } from "../kit/adoption";
 
 export const INSTANCE_TYPE = "aws:ec2/instance:Instance";
 
@@ -24,14 +24,11 @@ export const ADOPTED_AS_IS = [
 
 export function awsAdopt(platformId: string): AdoptionPlan | FieldProblem[] {
   if (!/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(platformId)) {
-    return [
-      {
-        field: "adopt.id",
-        value: JSON.stringify(platformId),
-        allowed: "an EC2 instance id: i- and 8 or 17 hexadecimal digits",
-        fix: "use the InstanceId from `aws ec2 describe-instances` (not its Name tag)",
-      },
-    ];
+    return adoptIdProblem(
+      platformId,
+      "an EC2 instance id: i- and 8 or 17 hexadecimal digits",
+      "use the InstanceId from `aws ec2 describe-instances` (not its Name tag)",
+    );
   }
   return { type: INSTANCE_TYPE, importId: platformId };
 }

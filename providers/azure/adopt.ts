@@ -1,7 +1,7 @@
 /** Adopting an existing Azure VM: its resource id is the import id of the VirtualMachine Machina registers. */
 import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
-import { adoptedPortsProblems as refusedAdoptedPorts } from "../kit/adoption";
+import { adoptedPortsProblems as refusedAdoptedPorts, adoptIdProblem } from "../kit/adoption";
 
 export const VIRTUAL_MACHINE_TYPE = "azure-native:compute:VirtualMachine";
 
@@ -29,15 +29,11 @@ export const ADOPTED_AS_IS = ["storageProfile", "osProfile", "networkProfile", "
 
 export function azureAdopt(platformId: string): AdoptionPlan | FieldProblem[] {
   if (!vmRef(platformId)) {
-    return [
-      {
-        field: "adopt.id",
-        value: JSON.stringify(platformId),
-        allowed:
-          "a VM resource id: /subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>",
-        fix: "use the VM's id from `az vm show -g <group> -n <name> --query id`",
-      },
-    ];
+    return adoptIdProblem(
+      platformId,
+      "a VM resource id: /subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>",
+      "use the VM's id from `az vm show -g <group> -n <name> --query id`",
+    );
   }
   return { type: VIRTUAL_MACHINE_TYPE, importId: platformId };
 }

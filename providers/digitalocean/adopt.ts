@@ -1,6 +1,7 @@
 /** Adopting an existing droplet: its numeric id is the import id of the droplet Machina registers. */
 import type { AdoptionPlan } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
+import { adoptIdProblem } from "../kit/adoption";
 
 export const DROPLET_TYPE = "digitalocean:index/droplet:Droplet";
 
@@ -24,14 +25,11 @@ export const ADOPTED_AS_IS = [
 
 export function digitalOceanAdopt(platformId: string): AdoptionPlan | FieldProblem[] {
   if (!/^[1-9][0-9]*$/.test(platformId)) {
-    return [
-      {
-        field: "adopt.id",
-        value: JSON.stringify(platformId),
-        allowed: "a droplet id: a number",
-        fix: "use the droplet's ID from `doctl compute droplet list` (not its name)",
-      },
-    ];
+    return adoptIdProblem(
+      platformId,
+      "a droplet id: a number",
+      "use the droplet's ID from `doctl compute droplet list` (not its name)",
+    );
   }
   return { type: DROPLET_TYPE, importId: platformId };
 }

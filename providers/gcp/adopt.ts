@@ -5,7 +5,7 @@
 import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
 import { INSTANCE_TYPE } from "./power";
-import { adoptedPortsProblems as refusedAdoptedPorts } from "../kit/adoption";
+import { adoptedPortsProblems as refusedAdoptedPorts, adoptIdProblem } from "../kit/adoption";
 
 /** The instance an import id names. */
 export interface InstanceRef {
@@ -47,17 +47,16 @@ export function adoptedAsIs(spec: Pick<ResolvedMachineSpec, "powerState">): stri
 
 export function gcpAdopt(platformId: string, spec: ResolvedMachineSpec): AdoptionPlan | FieldProblem[] {
   const ref = instanceRef(platformId);
-  const refused = (allowed: string, fix: string): FieldProblem[] => [
-    { field: "adopt.id", value: JSON.stringify(platformId), allowed, fix },
-  ];
   if (!ref) {
-    return refused(
+    return adoptIdProblem(
+      platformId,
       "an instance as projects/<project>/zones/<zone>/instances/<name> or <project>/<zone>/<name>",
       "use the instance's selfLink path from `gcloud compute instances describe <name> --format='value(selfLink)'`",
     );
   }
   if (spec.zone ? ref.zone !== spec.zone : !ref.zone.startsWith(`${spec.region}-`)) {
-    return refused(
+    return adoptIdProblem(
+      platformId,
       `an instance in ${spec.zone ?? `region ${spec.region}`}, where this Machine is`,
       `set zone: "${ref.zone}" (and its region) on the Machine, or adopt an instance in ${spec.zone ?? spec.region}`,
     );

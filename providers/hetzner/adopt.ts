@@ -1,7 +1,7 @@
 /** Adopting an existing Hetzner server: its numeric id is the import id of the server Machina registers. */
 import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
-import { adoptedPortsProblems as refusedAdoptedPorts } from "../kit/adoption";
+import { adoptedPortsProblems as refusedAdoptedPorts, adoptIdProblem } from "../kit/adoption";
 
 export const SERVER_TYPE = "hcloud:index/server:Server";
 
@@ -24,14 +24,11 @@ export const ADOPTED_AS_IS = [
 
 export function hetznerAdopt(platformId: string): AdoptionPlan | FieldProblem[] {
   if (!/^[1-9][0-9]*$/.test(platformId)) {
-    return [
-      {
-        field: "adopt.id",
-        value: JSON.stringify(platformId),
-        allowed: "a Hetzner server id: a number",
-        fix: "use the server's ID from `hcloud server list` (not its name)",
-      },
-    ];
+    return adoptIdProblem(
+      platformId,
+      "a Hetzner server id: a number",
+      "use the server's ID from `hcloud server list` (not its name)",
+    );
   }
   return { type: SERVER_TYPE, importId: platformId };
 }

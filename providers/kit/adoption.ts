@@ -22,6 +22,11 @@ export function adoptionOptions(
   };
 }
 
+/** An `adopt` id the module refuses: what id the platform has (`allowed`), and where to find it (`fix`). */
+export const adoptIdProblem = (platformId: string, allowed: string, fix: string): FieldProblem[] => [
+  { field: "adopt.id", value: JSON.stringify(platformId), allowed, fix },
+];
+
 /** Whether the Machine takes over an existing machine: then nothing only a first boot reads is made. */
 export const isAdopted = (spec: Pick<ResolvedMachineSpec, "adopt">): boolean => spec.adopt !== undefined;
 

@@ -1,6 +1,7 @@
 /** Adopting an existing Proxmox VE VM: `<node>/<vmid>` is the import id of the VM Machina registers. */
 import type { AdoptionPlan, ResolvedMachineSpec } from "../../core/contract";
 import type { FieldProblem } from "../../core/errors";
+import { adoptIdProblem } from "../kit/adoption";
 import { proxmoxOptions } from "./options";
 import { VM_TYPE } from "./power";
 
@@ -28,18 +29,17 @@ export const ADOPTED_AS_IS = [
 
 export function proxmoxAdopt(platformId: string, spec: ResolvedMachineSpec): AdoptionPlan | FieldProblem[] {
   const [, node, vmId] = /^([a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)\/([1-9][0-9]{2,8})$/.exec(platformId) ?? [];
-  const refused = (allowed: string, fix: string): FieldProblem[] => [
-    { field: "adopt.id", value: JSON.stringify(platformId), allowed, fix },
-  ];
   if (!node) {
-    return refused(
+    return adoptIdProblem(
+      platformId,
       "a VM as <node>/<vmid>, e.g. pve/105",
       "use the node name and VM ID from `qm list` on the node (or the web UI)",
     );
   }
   const expected = proxmoxOptions.read(spec).node;
   if (node !== expected) {
-    return refused(
+    return adoptIdProblem(
+      platformId,
       `a VM on node ${expected}, where this Machine runs`,
       `set providerOptions: { proxmox: { node: "${node}" } }, or adopt a VM on ${expected}`,
     );
