@@ -198,14 +198,7 @@ export class Machine extends pulumi.ComponentResource {
       labels: () => pulumi.output(labels),
       details: () => pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>,
     });
-    // With neither a readiness check nor an SSH endpoint of the module's, the command comes straight
-    // from the addresses, two Outputs fewer than through the endpoint.
-    this.ssh =
-      result.sshEndpoint === undefined && !readiness
-        ? pulumi
-            .all([result.publicIp, result.privateIp])
-            .apply(([pub, priv]) => sshCommand(sshUser, pub || priv || undefined, 22))
-        : endpoint().apply((e) => sshCommand(sshUser, e?.host, e?.port ?? 22));
+    this.ssh = endpoint().apply((e) => sshCommand(sshUser, e?.host, e?.port ?? 22));
     this.state = asOutput(result.state).apply((s): MachineState => (isMachineState(s) ? s : "unknown"));
     const readyPort = readiness?.port ?? 22;
     const readyEndpoint = readiness ? endpointOf(readyPort) : undefined;
