@@ -264,34 +264,60 @@ export function checkEnvironmentConfig(config: Record<string, unknown>): {
   };
 }
 
-/** `machina:power`: a map of this environment's machine names to running or stopped. */
-function checkPower(
+type AddProblem = (field: string, value: unknown, allowed: string, fix: string) => void;
+
+/**
+ * A per-stack map keyed by this environment's machine names (`machina:power`, `machina:adopted`): a map,
+ * each key a machine (else `unknownFix` names the way out), each value as `entry` takes it (undefined:
+ * it added the problem).
+ */
+function checkMachineMap<T>(
+  key: string,
   value: unknown,
   machines: MachineGroup[],
-  add: (field: string, value: unknown, allowed: string, fix: string) => void,
-): Record<string, PowerState> | undefined {
+  add: AddProblem,
+  map: {
+    allowed: string;
+    fix: string;
+    unknownFix: (name: string) => string;
+    entry: (name: string, value: unknown) => T | undefined;
+  },
+): Record<string, T> | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "object" || Array.isArray(value)) {
-    add("power", value, "a map of machine names to running or stopped", "write machina:power: { web: stopped }");
+    add(key, value, map.allowed, map.fix);
     return undefined;
   }
   const names = machines.flatMap(expandedNames);
-  const power: Record<string, PowerState> = {};
-  for (const [name, state] of Object.entries(value as Record<string, unknown>)) {
+  const checked: Record<string, T> = {};
+  for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
     if (!names.includes(name)) {
       add(
-        `power.${name}`,
-        state,
+        `${key}.${name}`,
+        entry,
         `a machine of this environment: ${names.join(", ") || "(none)"}`,
-        `remove ${name} from machina:power (machina start ${name} and machina stop ${name} write it)`,
+        map.unknownFix(name),
       );
-    } else if (!isPowerState(state)) {
-      add(`power.${name}`, state, POWER_STATES.join(" or "), `write ${name}: stopped, or remove it`);
-    } else {
-      power[name] = state;
+      continue;
     }
+    const taken = map.entry(name, entry);
+    if (taken !== undefined) checked[name] = taken;
   }
-  return power;
+  return checked;
+}
+
+/** `machina:power`: a map of this environment's machine names to running or stopped. */
+function checkPower(value: unknown, machines: MachineGroup[], add: AddProblem): Record<string, PowerState> | undefined {
+  return checkMachineMap("power", value, machines, add, {
+    allowed: "a map of machine names to running or stopped",
+    fix: "write machina:power: { web: stopped }",
+    unknownFix: (name) => `remove ${name} from machina:power (machina start ${name} and machina stop ${name} write it)`,
+    entry: (name, state) => {
+      if (isPowerState(state)) return state;
+      add(`power.${name}`, state, POWER_STATES.join(" or "), `write ${name}: stopped, or remove it`);
+      return undefined;
+    },
+  });
 }
 
 /** The Snapshot of this stack a machine restores from: its image is `{ snapshot: <a name in machina:snapshots> }`. */
@@ -319,11 +345,7 @@ export function withPendingSnapshot(args: MachineArgs, env: Pick<EnvironmentConf
 export const SNAPSHOT_NAME = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
 
 /** `machina:snapshots`: a map of Snapshot names to the machine of this environment each copies. */
-function checkSnapshots(
-  value: unknown,
-  machines: MachineGroup[],
-  add: (field: string, value: unknown, allowed: string, fix: string) => void,
-): Record<string, string> | undefined {
+function checkSnapshots(value: unknown, machines: MachineGroup[], add: AddProblem): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "object" || Array.isArray(value)) {
     add(
@@ -366,30 +388,19 @@ function checkSnapshots(
 function checkAdopted(
   value: unknown,
   machines: MachineGroup[],
-  add: (field: string, value: unknown, allowed: string, fix: string) => void,
+  add: AddProblem,
 ): Record<string, string | AdoptSpec> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "object" || Array.isArray(value)) {
-    add("adopted", value, "a map of machine names to platform ids", "write machina:adopted: { web: <platform id> }");
-    return undefined;
-  }
-  const names = machines.flatMap(expandedNames);
-  const adopted: Record<string, string | AdoptSpec> = {};
-  for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
-    if (!names.includes(name)) {
-      add(
-        `adopted.${name}`,
-        entry,
-        `a machine of this environment: ${names.join(", ") || "(none)"}`,
-        `add ${name} to machina:machines with the spec of the machine it adopts (its size), or remove it from machina:adopted`,
-      );
-      continue;
-    }
-    const shape = checkAdoptShape(entry);
-    for (const p of shape.problems) add(`adopted.${name}${p.field.slice("adopt".length)}`, entry, p.allowed, p.fix);
-    if (shape.problems.length === 0) adopted[name] = entry as string | AdoptSpec;
-  }
-  return adopted;
+  return checkMachineMap("adopted", value, machines, add, {
+    allowed: "a map of machine names to platform ids",
+    fix: "write machina:adopted: { web: <platform id> }",
+    unknownFix: (name) =>
+      `add ${name} to machina:machines with the spec of the machine it adopts (its size), or remove it from machina:adopted`,
+    entry: (name, entry) => {
+      const shape = checkAdoptShape(entry);
+      for (const p of shape.problems) add(`adopted.${name}${p.field.slice("adopt".length)}`, entry, p.allowed, p.fix);
+      return shape.problems.length === 0 ? (entry as string | AdoptSpec) : undefined;
+    },
+  });
 }
 
 /**

@@ -95,6 +95,16 @@ describe("machina:power in the stack's file", () => {
   });
 });
 
+describe("a per-stack machine map that is not a map", () => {
+  it.each([
+    ["machina:power", "a map of machine names to running or stopped", "write machina:power: { web: stopped }"],
+    ["machina:adopted", "a map of machine names to platform ids", "write machina:adopted: { web: <platform id> }"],
+  ])("%s: says what it must be", (key, allowed, fix) => {
+    const { problems } = checkEnvironmentConfig({ "machina:machines": [{ name: "web" }], [key]: "[1, 2]" });
+    expect(problems).toEqual([{ field: key, value: "[1,2]", allowed, fix }]);
+  });
+});
+
 describe("a targeted up of one machine", () => {
   it("names the machine, everything under it, its readiness check and the stack, nothing of other machines", () => {
     const prefix = "urn:pulumi:development::machina";
