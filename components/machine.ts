@@ -7,6 +7,7 @@ import { withChildOptions } from "./child-options";
 import { checkWhenResolved } from "./input-checks";
 import { recordOwnerOptions } from "../providers/kit/owner-options";
 import { perRun } from "../providers/kit/per-run";
+import { isUniformStateOutput } from "../providers/kit/machine-state";
 import { recordMachineInternals } from "./machine-internals";
 import { waitUntilReady } from "./readiness";
 import type { MachineArgs } from "../core/spec";
@@ -105,6 +106,21 @@ function once<T>(make: () => T): () => T {
   return () => (made ??= { value: make() }).value;
 }
 
+/**
+ * `use` of the machine's first address, public else private: applies nested one in the other, not
+ * `pulumi.all`, which at a thousand Machines cost more than any other output of a Machine. The result
+ * still depends on both (an Output returned by `apply` brings its resources along).
+ */
+function fromFirstAddress<T>(
+  publicIp: pulumi.Input<string | undefined>,
+  privateIp: pulumi.Input<string | undefined>,
+  use: (host: string | undefined) => T,
+): pulumi.Output<T> {
+  const fromPrivate = () => asOutput(privateIp).apply((priv) => use(priv || undefined));
+  // apply lifts the Output its function returns: the result is an Output of T, which its types do not say.
+  return asOutput(publicIp).apply((pub) => (pub ? use(pub) : fromPrivate())) as unknown as pulumi.Output<T>;
+}
+
 function sshCommand(user: string, host: string | undefined, port: number): string | undefined {
   if (!host) return undefined;
   return port === 22 ? `ssh ${user}@${host}` : `ssh -p ${port} ${user}@${host}`;
@@ -161,12 +177,10 @@ export class Machine extends pulumi.ComponentResource {
 
     const result = module.create(spec, this);
     recordMachineInternals(this, { name, module, spec, result });
-    const address = once(() =>
-      pulumi.all([result.publicIp, result.privateIp]).apply(([pub, priv]) => pub || priv || undefined),
-    );
+    const address = once(() => fromFirstAddress(result.publicIp, result.privateIp, (host) => host));
     const endpoint = once(() =>
       result.sshEndpoint === undefined
-        ? address().apply((host) => (host ? { host, port: 22 } : undefined))
+        ? fromFirstAddress(result.publicIp, result.privateIp, (host) => (host ? { host, port: 22 } : undefined))
         : pulumi
             .all([result.sshEndpoint, address()])
             .apply(([e, host]) => e ?? (host ? { host, port: 22 } : undefined)),
@@ -198,8 +212,13 @@ export class Machine extends pulumi.ComponentResource {
       labels: () => pulumi.output(labels),
       details: () => pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>,
     });
-    this.ssh = endpoint().apply((e) => sshCommand(sshUser, e?.host, e?.port ?? 22));
-    this.state = asOutput(result.state).apply((s): MachineState => (isMachineState(s) ? s : "unknown"));
+    this.ssh =
+      result.sshEndpoint === undefined
+        ? fromFirstAddress(result.publicIp, result.privateIp, (host) => sshCommand(sshUser, host, 22))
+        : endpoint().apply((e) => sshCommand(sshUser, e?.host, e?.port ?? 22));
+    this.state = isUniformStateOutput(result.state)
+      ? result.state
+      : asOutput(result.state).apply((s): MachineState => (isMachineState(s) ? s : "unknown"));
     const readyPort = readiness?.port ?? 22;
     const readyEndpoint = readiness ? endpointOf(readyPort) : undefined;
     const waited =

@@ -123,12 +123,16 @@ export function resolveProvider(provider: string | ProviderModule): ProviderModu
   return module;
 }
 
+/** Modules whose SDK was found in this process: resolving it again for each of a thousand Machines showed in their profile. */
+const sdkFound = new WeakSet<ProviderModule>();
+
 /** Throws when the provider's Pulumi SDK package cannot be found from the program. */
 export function assertSdkInstalled(module: ProviderModule): void {
   const pkg = module.requirements.sdkPackage;
-  if (!pkg) return;
+  if (!pkg || sdkFound.has(module)) return;
   try {
     require.resolve(`${pkg}/package.json`, { paths: [process.cwd(), __dirname] });
+    sdkFound.add(module);
   } catch {
     throw new MissingPrerequisiteError(module.name, [
       `the Pulumi SDK ${pkg} is not installed: run \`npm install ${pkg}\` in your Pulumi program`,

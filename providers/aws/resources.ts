@@ -22,6 +22,7 @@ import { awsPower, awsState } from "./power";
 import { ADOPTED_AS_IS, awsAdopt, INSTANCE_TYPE } from "./adopt";
 import { adoptionOptions, isAdopted } from "../kit/adoption";
 import { requestedImage } from "../kit/requested-image";
+import { machineStateOutput } from "../kit/machine-state";
 
 const EVERYWHERE4 = ["0.0.0.0/0"];
 const EVERYWHERE6 = ["::/0"];
@@ -175,7 +176,7 @@ export function createEc2Instance(spec: ResolvedMachineSpec, parent: pulumi.Reso
 
   return {
     id: instance.id,
-    state: power.state.apply(awsState),
+    state: machineStateOutput(power.state, awsState),
     image: instance.ami,
     publicIp: spec.publicIp ? instance.publicIp : undefined,
     privateIp: instance.privateIp,

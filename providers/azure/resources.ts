@@ -22,6 +22,7 @@ import { azureState } from "./state";
 import { ADOPTED_AS_IS, azureAdopt, VIRTUAL_MACHINE_TYPE, vmRef } from "./adopt";
 import { adoptionOptions } from "../kit/adoption";
 import { requestedImage } from "../kit/requested-image";
+import { machineStateOutput } from "../kit/machine-state";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -95,9 +96,9 @@ function adoptAzureVm(
   );
   return {
     id: vm.vmId,
-    state: pulumi
-      .all([vm.instanceView, vm.provisioningState])
-      .apply(([view, provisioning]) => azureState(view, provisioning)),
+    state: machineStateOutput(pulumi.all([vm.instanceView, vm.provisioningState]), ([view, provisioning]) =>
+      azureState(view, provisioning),
+    ),
     publicIp: undefined,
     privateIp: undefined,
     details: {
@@ -251,9 +252,9 @@ function createNewAzureVm(spec: ResolvedMachineSpec, parent: pulumi.Resource): M
 
   return {
     id: vm.vmId,
-    state: pulumi
-      .all([vm.instanceView, vm.provisioningState])
-      .apply(([view, provisioning]) => azureState(view, provisioning)),
+    state: machineStateOutput(pulumi.all([vm.instanceView, vm.provisioningState]), ([view, provisioning]) =>
+      azureState(view, provisioning),
+    ),
     publicIp: publicIp?.ipAddress,
     privateIp: nic.ipConfigurations.apply((c) => c?.[0]?.privateIPAddress),
     details: {

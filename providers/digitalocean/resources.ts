@@ -15,6 +15,7 @@ import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 import { dropletState } from "./state";
 import { ADOPTED_AS_IS, digitalOceanAdopt, DROPLET_TYPE } from "./adopt";
 import { adoptionOptions, isAdopted } from "../kit/adoption";
+import { machineStateOutput } from "../kit/machine-state";
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -101,7 +102,7 @@ export function createDroplet(spec: ResolvedMachineSpec, parent: pulumi.Resource
 
   return {
     id: droplet.id,
-    state: droplet.status.apply(dropletState),
+    state: machineStateOutput(droplet.status, dropletState),
     publicIp: spec.publicIp ? droplet.ipv4Address : undefined,
     privateIp: droplet.ipv4AddressPrivate,
     details: {

@@ -14,6 +14,7 @@ import { gcpPower, gcpState, INSTANCE_TYPE } from "./power";
 import { adoptedAsIs, gcpAdopt, instanceRef } from "./adopt";
 import { adoptionOptions } from "../kit/adoption";
 import { requestedImage } from "../kit/requested-image";
+import { machineStateOutput } from "../kit/machine-state";
 
 /** The zone of a machine: the one given, else the region's first. */
 export function zoneOf(spec: Pick<ResolvedMachineSpec, "region" | "zone">): string {
@@ -146,7 +147,7 @@ export function createComputeInstance(spec: ResolvedMachineSpec, parent: pulumi.
   const nic = instance.networkInterfaces.apply((n) => n[0]);
   return {
     id: instance.instanceId,
-    state: instance.currentStatus.apply(gcpState),
+    state: machineStateOutput(instance.currentStatus, gcpState),
     publicIp: spec.publicIp ? nic.apply((n) => n?.accessConfigs?.[0]?.natIp) : undefined,
     privateIp: nic.apply((n) => n?.networkIp),
     details: {

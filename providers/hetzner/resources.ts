@@ -16,6 +16,7 @@ import { sshKeysVia, userDataWithKeys } from "../kit/ssh-keys-via";
 import { hetznerState } from "./state";
 import { ADOPTED_AS_IS, hetznerAdopt, SERVER_TYPE } from "./adopt";
 import { adoptionOptions, isAdopted } from "../kit/adoption";
+import { machineStateOutput } from "../kit/machine-state";
 
 export function hetznerFirewallRules(rules: FirewallRule[]): hcloudInputs.FirewallRule[] {
   return rules.map((r) => ({
@@ -105,7 +106,7 @@ export function createHetznerServer(spec: ResolvedMachineSpec, parent: pulumi.Re
 
   return {
     id: server.id,
-    state: server.status.apply(hetznerState),
+    state: machineStateOutput(server.status, hetznerState),
     publicIp: spec.publicIp ? server.ipv4Address : undefined,
     privateIp: server.networks.apply((n) => n?.[0]?.ip),
     details: {

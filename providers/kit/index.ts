@@ -38,6 +38,7 @@ export type { FieldProblem } from "../../core/errors";
 export type { FirewallRule, FirewallRuleInput, Protocol } from "../../core/firewall-rule";
 export type { MachineState, PowerState } from "../../core/power";
 export { machineStateFrom } from "../../core/power";
+export { machineStateOutput } from "./machine-state";
 export { stateReadFrom } from "./state-reading";
 export { derivedName, platformNameFor, stackScopedName, toDnsLabel } from "../../core/naming";
 export { MANAGED_LABELS } from "../../core/resolve/labels";

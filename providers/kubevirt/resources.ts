@@ -13,6 +13,7 @@ import { kubevirtPower, kubevirtState, VIRTUAL_MACHINE_TYPE } from "./power";
 import { kubevirtUserData } from "./user-data";
 import { adoptionOptions } from "../kit/adoption";
 import { adoptedVm, kubevirtAdopt } from "./adopt";
+import { machineStateOutput } from "../kit/machine-state";
 
 /** The options as read, defaults filled in. */
 export type KubevirtSettings = ReturnType<typeof kubevirtOptions.read>;
@@ -219,7 +220,7 @@ export function createKubevirtVm(spec: ResolvedMachineSpec, parent: pulumi.Resou
   ).status.apply((s) => s?.printableStatus);
   return {
     id: pulumi.all([vm.metadata, namespace]).apply(([m, ns]) => m?.uid ?? `${ns}/${vmName}`),
-    state: printableStatus.apply(kubevirtState),
+    state: machineStateOutput(printableStatus, kubevirtState),
     publicIp: addresses?.apply((a) => a.publicIp),
     privateIp: addresses?.apply((a) => a.privateIp),
     details: {

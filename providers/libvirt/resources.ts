@@ -15,6 +15,7 @@ import { LIBVIRT_MACHINE_TYPE, libvirtPower, libvirtState } from "./power";
 import type { AdoptedInputs } from "./adopted-domain";
 import { adoptionOptions } from "../kit/adoption";
 import { libvirtAdopt } from "./adopt";
+import { machineStateOutput } from "../kit/machine-state";
 
 export class LibvirtBaseImage extends DynamicEntryResource {
   declare readonly image: pulumi.Output<BaseImage>;
@@ -146,7 +147,7 @@ export function createLibvirtMachine(spec: ResolvedMachineSpec, parent: pulumi.R
 
   return {
     id: machine.uuid,
-    state: machine.state.apply(libvirtState),
+    state: machineStateOutput(machine.state, libvirtState),
     publicIp: undefined,
     privateIp: machine.privateIp,
     sshEndpoint: pulumi
@@ -200,7 +201,7 @@ function adoptedMachine(
   );
   return {
     id: machine.uuid,
-    state: machine.state.apply(libvirtState),
+    state: machineStateOutput(machine.state, libvirtState),
     publicIp: undefined,
     privateIp: machine.privateIp,
     sshEndpoint: machine.privateIp.apply((ip) => (ip ? { host: ip, port: 22 } : undefined)),

@@ -12,6 +12,7 @@ import { guestAgentEnabled, snippetUserData } from "./user-data";
 import { proxmoxPower, proxmoxState, VM_TYPE } from "./power";
 import { ADOPTED_AS_IS, proxmoxAdopt } from "./adopt";
 import { adoptionOptions, isAdopted } from "../kit/adoption";
+import { machineStateOutput } from "../kit/machine-state";
 
 /** The first non-loopback IPv4 address the guest agent reports, if any. */
 export function firstAddress(addresses: string[][] | undefined): string | undefined {
@@ -116,7 +117,7 @@ export function createProxmoxVm(spec: ResolvedMachineSpec, parent: pulumi.Resour
 
   return {
     id: vm.vmId.apply(String),
-    state: vm.started.apply(proxmoxState),
+    state: machineStateOutput(vm.started, proxmoxState),
     publicIp: undefined,
     privateIp: vm.ipv4Addresses.apply((a) => firstAddress(a)),
     details: {

@@ -102,3 +102,28 @@ describe("mergeUserData", () => {
     expect(parse(merged).cloudConfig).toEqual({ hostname: "h" });
   });
 });
+
+describe("cloud-configs made again from texts kept", () => {
+  it("gives each key set its own text, also for one array changed between two calls, and the same text for equal sets", () => {
+    const keys = ["ssh-ed25519 AAAA first"];
+    const first = ci.keysCloudConfig(keys);
+    keys.push("ssh-ed25519 BBBB second");
+    const second = ci.keysCloudConfig(keys);
+    expect(first).toBe("#cloud-config\nssh_authorized_keys:\n  - ssh-ed25519 AAAA first\n");
+    expect(second).toBe(
+      "#cloud-config\nssh_authorized_keys:\n  - ssh-ed25519 AAAA first\n  - ssh-ed25519 BBBB second\n",
+    );
+    expect(ci.keysCloudConfig(["ssh-ed25519 AAAA first"])).toBe(first);
+    expect(ci.keysCloudConfig(["ssh-ed25519 AAAA first"], { passwordLogin: false })).toBe(
+      `${first}ssh_pwauth: false\n`,
+    );
+  });
+
+  it("keeps no more texts than its bound: hundreds of distinct key sets all come out right", () => {
+    for (let i = 0; i < 600; i++) {
+      expect(ci.keysCloudConfig([`ssh-ed25519 AAAA key${i}`])).toBe(
+        `#cloud-config\nssh_authorized_keys:\n  - ssh-ed25519 AAAA key${i}\n`,
+      );
+    }
+  });
+});

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
+import { fakeProvider, machinaUnderMocks, KEY_A, ofType, settle, valueOf } from "../../dist/testing";
 
 const { recorded, Machine } = machinaUnderMocks({
   project: "shop",
@@ -85,6 +85,25 @@ describe("a Machine's outputs", () => {
     expect(await valueOf(m.details)).toMatchObject({ location: "nbg1" });
     expect(await valueOf(m.labels)).toEqual({ "managed-by": "machina" });
     expect(Object.keys(m)).toEqual(expect.arrayContaining([...FIELDS]));
+  });
+
+  it.each([
+    ["both addresses", "192.0.2.7", "10.0.0.7", "ssh ubuntu@192.0.2.7"],
+    ["no public address", undefined, "10.0.0.7", "ssh ubuntu@10.0.0.7"],
+    ["an empty public address", "", "10.0.0.7", "ssh ubuntu@10.0.0.7"],
+    ["no address", undefined, undefined, undefined],
+  ])("gives as ssh the first address a module reports (%s), plain or as Outputs", async (_, pub, priv, ssh) => {
+    for (const asOutputs of [false, true]) {
+      const module = fakeProvider(
+        `addr${asOutputs ? "o" : "p"}${String(pub)}${String(priv)}`.replace(/[^a-z0-9]/g, ""),
+      );
+      const create = module.create.bind(module);
+      const wrap = (v: string | undefined) => (asOutputs ? pulumi.output(v) : v);
+      module.create = (spec, parent) => ({ ...create(spec, parent), publicIp: wrap(pub), privateIp: wrap(priv) });
+      const m = new Machine(`addr-${asOutputs}-${_.replace(/ /g, "-")}`, { provider: module });
+      expect(await valueOf(m.ssh)).toBe(ssh);
+    }
+    await settle();
   });
 
   it("sends the same user data whether it is given plain or as an Output, a secret one staying secret", async () => {

@@ -17,6 +17,9 @@ import { hetznerState } from "../../dist/providers/hetzner/state";
 import { dropletState } from "../../dist/providers/digitalocean/state";
 import { azureState } from "../../dist/providers/azure/state";
 import { diffMachine } from "../../dist/providers/libvirt/machine-operations";
+import { machineStateOutput } from "../../dist/providers/kit";
+import { fakeProvider } from "../../dist/testing/fake-provider";
+import * as pulumi from "@pulumi/pulumi";
 
 const { recorded, Machine } = machinaUnderMocks({
   project: "shop",
@@ -172,6 +175,39 @@ describe("the state output, mapped defensively", () => {
         digitalocean: ["provisioning", "running", "unknown", "stopped", "unknown", "unknown"],
       }[_name],
     );
+  });
+
+  it("a module's state made by the kit is the Machine's state as it is; any other is mapped again, so a status that is no uniform state is unknown", async () => {
+    const withState = (name: string, state: () => unknown) => {
+      const module = fakeProvider(name);
+      const create = module.create.bind(module);
+      return { ...module, create: (spec, parent) => ({ ...create(spec, parent), state: state() }) } as typeof module;
+    };
+    const made: pulumi.Output<string>[] = [];
+    const kitMade = (status: string, map: (s: string) => string) => () => {
+      made.push(machineStateOutput(pulumi.output(status), map as never));
+      return made[made.length - 1];
+    };
+    const trusted = new Machine("kit-state", {
+      provider: withState(
+        "kitcloud",
+        kitMade("up", () => "running"),
+      ),
+    });
+    const wrongMap = new Machine("kit-wrong", {
+      provider: withState(
+        "wrongcloud",
+        kitMade("up", () => "paused"),
+      ),
+    });
+    const raw = new Machine("raw-state", { provider: withState("rawcloud", () => pulumi.output("paused")) });
+    const plain = new Machine("plain-state", { provider: withState("plaincloud", () => "stopped") });
+    expect(trusted.state).toBe(made[0]);
+    expect(await valueOf(trusted.state)).toBe("running");
+    expect(await valueOf(wrongMap.state)).toBe("unknown");
+    expect(await valueOf(raw.state)).toBe("unknown");
+    expect(await valueOf(plain.state)).toBe("stopped");
+    await settle();
   });
 
   it("proxmox and azure read booleans and instance views; anything else is unknown", () => {
