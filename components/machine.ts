@@ -109,7 +109,7 @@ function once<T>(make: () => T): () => T {
 /**
  * `use` of the machine's first address, public else private: applies nested one in the other, not
  * `pulumi.all`, which at a thousand Machines cost more than any other output of a Machine. The result
- * still depends on both (an Output returned by `apply` brings its resources along).
+ * depends on the addresses it was made from (an Output returned by `apply` brings its resources along).
  */
 function fromFirstAddress<T>(
   publicIp: pulumi.Input<string | undefined>,

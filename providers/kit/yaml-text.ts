@@ -10,7 +10,7 @@ const MAX_KEPT = 256;
  * first use, not with the provider module: every CLI command that names a provider loads its module,
  * and most never write YAML (loading it took about a third of such a command's start-up). A text once
  * made is kept: a program of a thousand Machines with the same keys asks for the same cloud-config a
- * thousand times, and writing it took more CPU than anything else Machina does per Machine.
+ * thousand times, and writing it each time took as much CPU as all of Machina's checks of a Machine.
  */
 export function yamlText(value: unknown, options?: ToStringOptions): string {
   const key = JSON.stringify([value, options ?? null]);
