@@ -236,6 +236,7 @@ export class Machine extends pulumi.ComponentResource {
                       .apply(([e, ssh]) => (e && "acceptsBeforeGuest" in e && e.acceptsBeforeGuest ? ssh : undefined)),
               readiness,
               machineId: this.id,
+              size: type,
             },
             this,
           )

@@ -10,6 +10,8 @@ export interface ReadinessCheckArgs {
   machineId: pulumi.Input<string>;
   /** An SSH endpoint of the guest that must answer first (see PortEndpoint.acceptsBeforeGuest). */
   guestUp?: pulumi.Input<{ host: string; port: number } | undefined>;
+  /** The machine's size type: a resize restarts the machine, so a new size is probed again. */
+  size?: pulumi.Input<string>;
 }
 
 /** The readiness check keeps nothing outside Pulumi's state: an interrupted create is safe to forget. */
@@ -40,6 +42,7 @@ export function waitUntilReady(
     guestUp?: pulumi.Output<{ host: string; port: number } | undefined>;
     readiness: ReadinessSpec;
     machineId: pulumi.Input<string>;
+    size: string;
   },
   parent: pulumi.Resource,
 ): pulumi.Output<boolean> {
@@ -59,6 +62,7 @@ export function waitUntilReady(
       expect: port === 22 ? "ssh" : "tcp",
       timeoutSeconds: input.readiness.timeoutSeconds ?? 300,
       machineId: input.machineId,
+      size: input.size,
       ...(input.guestUp ? { guestUp: input.guestUp } : {}),
     },
     { parent },

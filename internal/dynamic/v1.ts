@@ -101,6 +101,11 @@ export interface ReadinessInputs {
   machineId: string;
   /** The guest's SSH endpoint, waited for first when the port's forward accepts before the guest does. */
   guestUp?: { host: string; port: number };
+  /**
+   * The machine's size type. Every provider restarts a machine to resize it, so a new size is probed
+   * again. Absent in state written before it was an input: such a check is probed again from the next new size on.
+   */
+  size?: string;
 }
 
 export interface ReadinessOutputs extends ReadinessInputs {
@@ -111,36 +116,42 @@ export interface ReadinessOutputs extends ReadinessInputs {
 
 const REPLACE_ON: (keyof ReadinessInputs)[] = ["host", "port", "expect", "machineId"];
 
+/** Waits until the machine answers: its guest first when a forward answers for it, then the port. */
+async function probe(inputs: ReadinessInputs): Promise<ReadinessOutputs> {
+  const started = Date.now();
+  if (inputs.guestUp)
+    await waitForService({ ...inputs.guestUp, expect: "ssh" }, { timeoutSeconds: inputs.timeoutSeconds });
+  const remaining = Math.max(1, inputs.timeoutSeconds - (Date.now() - started) / 1000);
+  const result = await waitForService(
+    { host: inputs.host, port: inputs.port, expect: inputs.expect ?? "ssh" },
+    { timeoutSeconds: remaining },
+  );
+  return plain({
+    ...inputs,
+    waitedSeconds: Math.round((Date.now() - started) / 100) / 10,
+    attempts: result.attempts,
+    banner: result.banner,
+  });
+}
+
+/** Whether the machine restarted since the check last probed it (see ReadinessInputs.size). */
+const restarted = (olds: ReadinessOutputs, news: ReadinessInputs) => olds.size !== undefined && olds.size !== news.size;
+
 export const readiness = {
   async create(inputs: ReadinessInputs): Promise<{ id: string; outs: ReadinessOutputs }> {
-    const started = Date.now();
-    if (inputs.guestUp)
-      await waitForService({ ...inputs.guestUp, expect: "ssh" }, { timeoutSeconds: inputs.timeoutSeconds });
-    const remaining = Math.max(1, inputs.timeoutSeconds - (Date.now() - started) / 1000);
-    const result = await waitForService(
-      { host: inputs.host, port: inputs.port, expect: inputs.expect ?? "ssh" },
-      { timeoutSeconds: remaining },
-    );
-    return plain({
-      id: `${inputs.machineId}:${inputs.port}`,
-      outs: {
-        ...inputs,
-        waitedSeconds: Math.round((Date.now() - started) / 100) / 10,
-        attempts: result.attempts,
-        banner: result.banner,
-      },
-    });
+    return { id: `${inputs.machineId}:${inputs.port}`, outs: await probe(inputs) };
   },
   async diff(_id: string, olds: ReadinessOutputs, news: ReadinessInputs) {
     const replaces = REPLACE_ON.filter((key) => olds[key] !== news[key]);
     return {
-      changes: replaces.length > 0 || olds.timeoutSeconds !== news.timeoutSeconds,
+      changes: replaces.length > 0 || olds.timeoutSeconds !== news.timeoutSeconds || olds.size !== news.size,
       replaces,
       deleteBeforeReplace: true,
     };
   },
   async update(_id: string, olds: ReadinessOutputs, news: ReadinessInputs) {
-    return { outs: { ...olds, timeoutSeconds: news.timeoutSeconds } };
+    if (restarted(olds, news)) return { outs: await probe(news) };
+    return { outs: plain({ ...olds, timeoutSeconds: news.timeoutSeconds, size: news.size }) };
   },
   async read(id: string, props: ReadinessOutputs) {
     return { id, props };
