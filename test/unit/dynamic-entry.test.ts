@@ -4,6 +4,8 @@
  * the file.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -82,6 +84,61 @@ describe("a dynamic provider process whose engine is gone", () => {
         resolve({ code, killed: signal === "SIGKILL" });
       });
     });
+
+  /**
+   * An "engine" starts the provider through a shell script that does not `exec` it, as Pulumi's
+   * `pulumi-resource-pulumi-nodejs` does, and is then killed: the shell stays the provider's parent.
+   * Resolves with whether the provider process still runs `afterMs` after the kill.
+   */
+  async function providerAliveAfterEngineKilled(entry: string, afterMs: number): Promise<boolean> {
+    const dir = mkdtempSync(path.join(tmpdir(), "machina-engine-gone-"));
+    const pidFile = path.join(dir, "provider.pid");
+    const provider = path.join(dir, "provider.js");
+    writeFileSync(
+      provider,
+      `${entry}\nrequire("node:fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`,
+    );
+    const shim = path.join(dir, "pulumi-resource-test");
+    writeFileSync(shim, `#!/bin/sh\n"${process.execPath}" "${provider}"\n`, { mode: 0o755 });
+    const engine = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require("node:child_process").spawn(${JSON.stringify(shim)}, { stdio: "ignore" }); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: "ignore" },
+    );
+    let pid = 0;
+    try {
+      for (let i = 0; i < 200 && !pid; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        if (existsSync(pidFile)) pid = Number(readFileSync(pidFile, "utf8"));
+      }
+      expect(pid).toBeGreaterThan(0);
+      engine.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, afterMs));
+      return running(pid);
+    } finally {
+      engine.kill("SIGKILL");
+      if (pid && running(pid)) process.kill(pid, "SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const running = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it("ends when its engine is killed while a shell script stays its parent, instead of idling forever", async () => {
+    const loaded = `require(${JSON.stringify(path.join(ROOT, "dist/internal/dynamic/v1.js"))});`;
+    expect(await providerAliveAfterEngineKilled(loaded, 4_000)).toBe(false);
+    // The same process without the entry point idles on: the watch is what ends it.
+    expect(await providerAliveAfterEngineKilled("", 4_000)).toBe(true);
+  }, 60_000);
 
   it("ends instead of logging its broken pipe forever", async () => {
     const loaded = `require(${JSON.stringify(path.join(ROOT, "dist/internal/dynamic/v1.js"))});`;
