@@ -13,7 +13,7 @@ import { recordTiming } from "../support/timings";
 import {
   busyboxEnvironment,
   domainExists,
-  enginePath,
+  engineOnPathForThisFile,
   listDomains,
   machina,
   machinaDetached,
@@ -25,22 +25,14 @@ const BUSYBOX_ENV = busyboxEnvironment({ waitForReadySeconds: 180 });
 
 let project: string;
 let ops: typeof Operations;
-const saved = {
-  PATH: process.env.PATH,
-  PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL,
-  PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE,
-};
+engineOnPathForThisFile();
 
 beforeAll(async () => {
-  process.env.PATH = enginePath();
-  delete process.env.PULUMI_BACKEND_URL;
-  delete process.env.PULUMI_CONFIG_PASSPHRASE;
   project = makeProject({ interrupt: BUSYBOX_ENV, idle: BUSYBOX_ENV });
   ops = await import("../../dist/automation/operations.js");
 }, 900_000);
 
 afterAll(() => {
-  Object.assign(process.env, saved);
   rmSync(project, { recursive: true, force: true });
 });
 

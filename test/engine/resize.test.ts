@@ -9,33 +9,25 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
-import { enginePath, listDomains } from "./support";
+import { engineOnPathForThisFile, listDomains } from "./support";
 
 let ops: typeof Operations;
 let stateDir: string;
-const saved = {
-  PATH: process.env.PATH,
-  PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL,
-  PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE,
-};
+engineOnPathForThisFile();
 
 beforeAll(async () => {
-  process.env.PATH = enginePath();
-  delete process.env.PULUMI_BACKEND_URL;
-  delete process.env.PULUMI_CONFIG_PASSPHRASE;
   stateDir = mkdtempSync(path.join(tmpdir(), "machina-resize-state-"));
   ops = await import("../../dist/automation/operations.js");
 }, 900_000);
 
 afterAll(() => {
-  Object.assign(process.env, saved);
   rmSync(stateDir, { recursive: true, force: true });
 });
 
 const virsh = (...args: string[]) =>
   execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8" }).trim();
 
-async function busyboxStack(size: string) {
+async function busyboxStack(size: "nano" | "micro") {
   const { Machine } = await import("../../dist/index.js");
   return {
     projectName: "resize",

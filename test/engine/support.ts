@@ -2,6 +2,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import type { Untyped } from "../support/untyped";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -17,6 +18,29 @@ export function enginePath(): string {
     .split("\n")
     .pop()!;
   return `${bin}:${process.env.PATH}`;
+}
+
+/**
+ * For the test file that calls it: the engine on PATH, and neither a backend nor a passphrase from
+ * the caller's environment (programs run on their own file backend), all put back after the file.
+ */
+export function engineOnPathForThisFile(): void {
+  const saved = {
+    PATH: process.env.PATH,
+    PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL,
+    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE,
+  };
+  beforeAll(() => {
+    process.env.PATH = enginePath();
+    delete process.env.PULUMI_BACKEND_URL;
+    delete process.env.PULUMI_CONFIG_PASSPHRASE;
+  }, 900_000);
+  afterAll(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
 }
 
 /**
