@@ -143,6 +143,10 @@ describe("a Debian cloud-init guest", () => {
       "",
     ]);
     recordTiming("libvirt debian create-to-user-data", Date.now() - started);
+    // The machine's own identity, not one baked into the image: systemd's machine id (and D-Bus's,
+    // the same file) made from the domain's UUID on first boot.
+    const uuidHex = id.replace(/-/g, "");
+    expect(ssh(outs, "cat /etc/machine-id /var/lib/dbus/machine-id").stdout).toBe(`${uuidHex}\n${uuidHex}\n`);
 
     // The guest comes up clean: a pipeline's `cloud-init status --wait` succeeds, and sudo resolves
     // the host name (no "unable to resolve host" on stderr).
