@@ -177,10 +177,12 @@ export class Machine extends pulumi.ComponentResource {
 
     const result = module.create(spec, this);
     recordMachineInternals(this, { name, module, spec, result });
-    const address = once(() => fromFirstAddress(result.publicIp, result.privateIp, (host) => host));
+    const fromAddress = <T>(use: (host: string | undefined) => T) =>
+      fromFirstAddress(result.publicIp, result.privateIp, use);
+    const address = once(() => fromAddress((host) => host));
     const endpoint = once(() =>
       result.sshEndpoint === undefined
-        ? fromFirstAddress(result.publicIp, result.privateIp, (host) => (host ? { host, port: 22 } : undefined))
+        ? fromAddress((host) => (host ? { host, port: 22 } : undefined))
         : pulumi
             .all([result.sshEndpoint, address()])
             .apply(([e, host]) => e ?? (host ? { host, port: 22 } : undefined)),
@@ -213,7 +215,7 @@ export class Machine extends pulumi.ComponentResource {
       details: () => pulumi.output(result.details) as unknown as pulumi.Output<Record<string, unknown>>,
       ssh: () =>
         result.sshEndpoint === undefined
-          ? fromFirstAddress(result.publicIp, result.privateIp, (host) => sshCommand(sshUser, host, 22))
+          ? fromAddress((host) => sshCommand(sshUser, host, 22))
           : endpoint().apply((e) => sshCommand(sshUser, e?.host, e?.port ?? 22)),
     });
     this.state = isUniformStateOutput(result.state)

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { offlineImage } from "../../dist/providers/libvirt/images";
 import { recordTiming } from "../support/timings";
 import type { Untyped } from "../support/untyped";
-import { domainExists, enginePath, machina, makeProject } from "./support";
+import { domainExists, enginePath, machina, makeProject, virsh } from "./support";
 
 const URI = "qemu:///system";
 const RUN = `adopt${process.pid}`;
@@ -31,7 +31,6 @@ let env: NodeJS.ProcessEnv;
 let stackFile: string;
 let disks: string;
 
-const virsh = (...args: string[]) => execFileSync("virsh", ["-c", URI, ...args], { encoding: "utf8" }).trim();
 const uuidOf = (domain: string) => virsh("domuuid", domain);
 const maxMemoryKiB = (domain: string) => /^Max memory:\s*(\d+) KiB$/m.exec(virsh("dominfo", domain))?.[1];
 const diskOf = (domain: string) => path.join(disks, `${domain}.qcow2`);

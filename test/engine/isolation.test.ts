@@ -2,14 +2,14 @@
  * Isolation on the real engine and real libvirt: stacks whose names once mapped to one platform name
  * each keep their own machine, and readiness on a service port probes that port's forward.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
-import { engineOnPathForThisFile, listDomains } from "./support";
+import type { MachineArgs } from "../../dist/index";
+import { busyboxInlineStack, engineOnPathForThisFile, listDomains, virsh } from "./support";
 
 let ops: typeof Operations;
 let stateDir: string;
@@ -24,32 +24,11 @@ afterAll(() => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const uuidOf = (domain: string) =>
-  execFileSync("virsh", ["-c", "qemu:///system", "domuuid", domain], { encoding: "utf8" }).trim();
-const ownerStackOf = (domain: string) =>
-  /<\w+:stack>([^<]*)</.exec(
-    execFileSync("virsh", ["-c", "qemu:///system", "dumpxml", domain], { encoding: "utf8" }),
-  )?.[1];
+const uuidOf = (domain: string) => virsh("domuuid", domain);
+const ownerStackOf = (domain: string) => /<\w+:stack>([^<]*)</.exec(virsh("dumpxml", domain))?.[1];
 
-async function busyboxStack(stackName: string, extra: Record<string, unknown> = {}) {
-  const { Machine } = await import("../../dist/index.js");
-  return {
-    projectName: "rel",
-    stackName,
-    stateDir,
-    config: { "machina:provider": "libvirt", "libvirt:network": "user" },
-    program: async () => {
-      const m = new Machine("vm", {
-        size: "nano",
-        image: "busybox-offline",
-        diskGiB: 1,
-        waitForReady: { timeoutSeconds: 180 },
-        ...extra,
-      });
-      return { id: m.id, domain: m.details.apply((d) => d.domain as string) };
-    },
-  };
-}
+const busyboxStack = (stackName: string, machine: Partial<MachineArgs> = {}) =>
+  busyboxInlineStack({ projectName: "rel", stackName, stateDir }, machine);
 
 describe("stacks whose names differ only in characters a platform drops", () => {
   it("rel-col and rel_col each get a machine of their own; destroying one leaves the other", async () => {

@@ -2,14 +2,13 @@
  * A resize through the real engine on libvirt: the machine restarts with its new size, and `up`
  * returns only once it answers again (its readiness check probes again after a new size).
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Operations from "../../dist/automation/operations";
-import { engineOnPathForThisFile, listDomains } from "./support";
+import { busyboxInlineStack, engineOnPathForThisFile, listDomains, virsh } from "./support";
 
 let ops: typeof Operations;
 let stateDir: string;
@@ -24,27 +23,8 @@ afterAll(() => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const virsh = (...args: string[]) =>
-  execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8" }).trim();
-
-async function busyboxStack(size: "nano" | "micro") {
-  const { Machine } = await import("../../dist/index.js");
-  return {
-    projectName: "resize",
-    stackName: "dev",
-    stateDir,
-    config: { "machina:provider": "libvirt", "libvirt:network": "user" },
-    program: async () => {
-      const m = new Machine("vm", {
-        size,
-        image: "busybox-offline",
-        diskGiB: 1,
-        waitForReady: { timeoutSeconds: 180 },
-      });
-      return { id: m.id, ssh: m.ssh, domain: m.details.apply((d) => d.domain as string) };
-    },
-  };
-}
+const busyboxStack = (size: "nano" | "micro") =>
+  busyboxInlineStack({ projectName: "resize", stackName: "dev", stateDir }, { size });
 
 /** What the server on the port says first, within `ms` (empty when it says nothing: a guest still booting). */
 function firstLine(port: number, ms: number): Promise<string> {

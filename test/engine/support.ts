@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll } from "vitest";
+import type { MachineArgs } from "../../dist/index";
 import type { Untyped } from "../support/untyped";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -119,6 +120,37 @@ export function machina(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 900_
 /** Starts the CLI in its own process group, so the engine under it can be killed with it. */
 export function machinaDetached(args: string[], env: NodeJS.ProcessEnv) {
   return spawn(process.execPath, [CLI, ...args], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** `virsh` on the system libvirt, its output trimmed; throws when it fails. */
+export function virsh(...args: string[]): string {
+  return execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8" }).trim();
+}
+
+/**
+ * An inline program for the Automation functions (`automation/operations`): one busybox Machine `vm`
+ * on libvirt with user networking (nano, 1 GiB disk, SSH readiness), `machine` over those; its
+ * outputs are the machine's id, ssh command and libvirt domain.
+ */
+export async function busyboxInlineStack(
+  stack: { projectName: string; stackName: string; stateDir: string },
+  machine: Partial<MachineArgs> = {},
+) {
+  const { Machine } = await import("../../dist/index.js");
+  return {
+    ...stack,
+    config: { "machina:provider": "libvirt", "libvirt:network": "user" },
+    program: async () => {
+      const m = new Machine("vm", {
+        size: "nano",
+        image: "busybox-offline",
+        diskGiB: 1,
+        waitForReady: { timeoutSeconds: 180 },
+        ...machine,
+      });
+      return { id: m.id, ssh: m.ssh, domain: m.details.apply((d) => d.domain as string) };
+    },
+  };
 }
 
 export function domainExists(name: string): boolean {
